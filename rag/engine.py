@@ -1,0 +1,127 @@
+"""The Engine: the one object the CLI, api/ and eval/ hold."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from rag.embedding import Embedder, get_embedder
+from rag.ingest import IngestReport, ProgressFactory, ingest
+from rag.retrieval import Filters, Retriever
+from rag.settings import RetrievalSettings, Settings
+from rag.store import IndexStore, LoadedIndex, set_faiss_threads
+from rag.types import Answer, Document, SearchResult
+
+log = logging.getLogger(__name__)
+
+
+class DocumentNotFound(KeyError):
+    """No document with that doc_id in the index."""
+
+
+class Engine:
+    """Loads the index once and answers searches and questions.
+
+    >>> engine = Engine(Settings())
+    >>> engine.search("why was the Ant IPO suspended?").results[0].doc_id
+    '000_341026f71ce0a6ab'
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        set_faiss_threads(settings.embedding.threads)
+        self.embedder = embedder or get_embedder(
+            settings.embedding.backend, settings.embedding.model_id, settings.embedding.threads
+        )
+        self.store = IndexStore(settings.index.dir, settings.index.keep_versions)
+        self._lock = threading.Lock()
+        self._index: LoadedIndex | None = None
+        self._retriever: Retriever | None = None
+
+    # -- index lifecycle -------------------------------------------------------------------
+    def load(self) -> LoadedIndex:
+        """Load (or reload) the current index version; raises IndexNotFound/Mismatch/Corrupt."""
+        index = self.store.load(
+            model_id=self.embedder.model_id,
+            dim=self.embedder.dim,
+            ef_search=self.settings.index.hnsw_ef_search,
+        )
+        retriever = Retriever(
+            index,
+            self.embedder,
+            self.settings.retrieval,
+            self.settings.embedding.max_query_chars,
+        )
+        with self._lock:
+            self._index, self._retriever = index, retriever
+        log.info("index %s loaded: %s", index.version, index.manifest["counts"])
+        return index
+
+    @property
+    def index(self) -> LoadedIndex:
+        if self._index is None:
+            return self.load()
+        return self._index
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            self.load()
+        assert self._retriever is not None
+        return self._retriever
+
+    def ready(self) -> bool:
+        return self._index is not None
+
+    def ingest(
+        self, progress: ProgressFactory | None = None, documents: list[Document] | None = None
+    ) -> IngestReport:
+        report = ingest(self.settings, self.embedder, progress, documents)
+        self.load()
+        return report
+
+    def warm(self) -> None:
+        """Run one query end to end so the first user request is not the slow one."""
+        self.search("warm up")
+
+    # -- queries -------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        top_k: int | None = None,
+        filters: dict[str, Any] | Filters | None = None,
+        retrieval: RetrievalSettings | None = None,
+    ) -> SearchResult:
+        f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+        t0 = time.perf_counter()
+        result = self.retriever.search(query, top_k, f, retrieval)
+        log.info(
+            "search q=%r k=%s hits=%d ms=%.1f",
+            result.query[:80],
+            top_k,
+            len(result.results),
+            (time.perf_counter() - t0) * 1000,
+        )
+        return result
+
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: dict[str, Any] | Filters | None = None,
+        llm: str | None = None,
+    ) -> Answer:
+        from rag.answer import answer_question
+
+        return answer_question(self, question, top_k, filters, llm)
+
+    def document(self, doc_id: str) -> Document:
+        doc = self.index.documents.get(doc_id)
+        if doc is None:
+            raise DocumentNotFound(doc_id)
+        return doc
+
+    def documents(self) -> list[Document]:
+        return sorted(self.index.documents.values(), key=lambda d: d.doc_id)

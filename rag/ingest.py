@@ -1,0 +1,191 @@
+"""Build or update the index from the corpus, re-embedding only what changed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rag.chunking import chunk_document
+from rag.corpus import Skipped, corpus_fingerprint, load_corpus
+from rag.embedding import Embedder
+from rag.settings import Settings
+from rag.store import BuildData, IndexProblem, IndexStore, LoadedIndex
+from rag.types import Document, Passage, SentenceRef
+
+log = logging.getLogger(__name__)
+
+ProgressFactory = Callable[[int, str], Callable[[int], None]]
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    passages: int = 0
+    embedded_passages: int = 0
+    seconds: float = 0.0
+    version: str | None = None
+    rebuilt: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": len(self.added),
+            "changed": len(self.changed),
+            "removed": len(self.removed),
+            "unchanged": len(self.unchanged),
+            "skipped": [{"file": str(s.path), "reason": s.reason} for s in self.skipped],
+            "passages": self.passages,
+            "embedded_passages": self.embedded_passages,
+            "seconds": round(self.seconds, 3),
+            "version": self.version,
+            "rebuilt": self.rebuilt,
+        }
+
+
+def chunking_params(settings: Settings) -> dict[str, Any]:
+    return {
+        "max_tokens": settings.chunking.max_tokens,
+        "overlap_sentences": settings.chunking.overlap_sentences,
+        "splitter": 1,  # bump when the sentence splitter changes behaviour
+    }
+
+
+def _previous(store: IndexStore, settings: Settings, embedder: Embedder) -> LoadedIndex | None:
+    """The current index if its vectors can be reused with these settings."""
+    if store.current_version() is None:
+        return None
+    try:
+        old = store.load()
+    except IndexProblem as exc:
+        log.warning("previous index not reusable (%s); rebuilding from scratch", exc)
+        return None
+    m = old.manifest
+    if (m.get("model_id"), m.get("dim"), m.get("chunking")) != (
+        embedder.model_id,
+        embedder.dim,
+        chunking_params(settings),
+    ):
+        log.info("model or chunking changed; re-embedding everything")
+        return None
+    return old
+
+
+def ingest(
+    settings: Settings,
+    embedder: Embedder,
+    progress: ProgressFactory | None = None,
+    documents: list[Document] | None = None,
+) -> IngestReport:
+    """Build a new index version from the corpus folder (or the given documents)."""
+    t0 = time.perf_counter()
+    store = IndexStore(settings.index.dir, settings.index.keep_versions)
+    report = IngestReport()
+    if documents is None:
+        documents, report.skipped = load_corpus(settings.corpus.dir)
+    with store.lock():
+        store.clean_partial_builds()
+        old = _previous(store, settings, embedder)
+        report.rebuilt = old is None
+        old_docs = old.documents if old else {}
+        new_ids = {d.doc_id for d in documents}
+        report.removed = sorted(set(old_docs) - new_ids)
+
+        passages: list[Passage] = []
+        sentences: list[SentenceRef] = []
+        pvecs: list[np.ndarray] = []
+        svecs: list[np.ndarray] = []
+        todo_p: list[int] = []  # rows of `passages` that need embedding
+        todo_s: list[int] = []
+        for d in documents:
+            prev = old_docs.get(d.doc_id)
+            if old is not None and prev is not None and prev.sha256 == d.sha256:
+                report.unchanged.append(d.doc_id)
+                rows = old.doc_passages.get(d.doc_id, np.zeros(0, np.int64))
+                passages.extend(old.passages[i] for i in rows)
+                pvecs.extend(old.passage_vectors[i] for i in rows)
+                srows = [i for i, s in enumerate(old.sentences) if s.doc_id == d.doc_id]
+                sentences.extend(old.sentences[i] for i in srows)
+                svecs.extend(old.sentence_vectors[i] for i in srows)
+                continue
+            (report.changed if prev is not None else report.added).append(d.doc_id)
+            ps, ss = chunk_document(
+                d.doc_id,
+                d.text,
+                d.body_start,
+                settings.chunking.max_tokens,
+                settings.chunking.overlap_sentences,
+            )
+            for p in ps:
+                todo_p.append(len(passages))
+                passages.append(p)
+                pvecs.append(np.zeros(embedder.dim, np.float32))
+            for s in ss:
+                todo_s.append(len(sentences))
+                sentences.append(SentenceRef(d.doc_id, s.start, s.end, d.text[s.start : s.end]))
+                svecs.append(np.zeros(embedder.dim, np.float32))
+
+        total = len(todo_p) + len(todo_s)
+        tick = progress(total, "embedding") if (progress and total) else None
+        bs = settings.embedding.batch_size
+        if todo_p:
+            new = embedder.embed([passages[i].text for i in todo_p], bs, tick)
+            for row, v in zip(todo_p, new, strict=True):
+                pvecs[row] = v
+        if todo_s:
+            new = embedder.embed([sentences[i].text for i in todo_s], bs, tick)
+            for row, v in zip(todo_s, new, strict=True):
+                svecs[row] = v
+        report.embedded_passages = len(todo_p)
+        report.passages = len(passages)
+
+        manifest = {
+            "model_id": embedder.model_id,
+            "embedding_backend": type(embedder).__name__,
+            "dim": embedder.dim,
+            "chunking": chunking_params(settings),
+            "corpus_fingerprint": corpus_fingerprint(documents),
+            "documents": {d.doc_id: d.sha256 for d in documents},
+        }
+        dim = embedder.dim
+        data = BuildData(
+            documents=documents,
+            passages=passages,
+            sentences=sentences,
+            passage_vectors=np.array(pvecs, dtype=np.float32).reshape(-1, dim),
+            sentence_vectors=np.array(svecs, dtype=np.float32).reshape(-1, dim),
+            manifest=manifest,
+        )
+        report.version = store.write(
+            data,
+            settings.index.hnsw_threshold,
+            settings.index.hnsw_m,
+            settings.index.hnsw_ef_search,
+        )
+    report.seconds = time.perf_counter() - t0
+    log.info("ingest done: %s", report.to_dict())
+    return report
+
+
+def is_stale(settings: Settings) -> bool:
+    """Whether the corpus differs from what the current index was built from."""
+    store = IndexStore(settings.index.dir)
+    try:
+        manifest = store.read_manifest()
+    except IndexProblem:
+        return True
+    try:
+        docs, _ = load_corpus(settings.corpus.dir)
+    except Exception:  # noqa: BLE001 - an unreadable corpus is reported by ingest itself
+        return True
+    return bool(
+        manifest.get("corpus_fingerprint") != corpus_fingerprint(docs)
+        or manifest.get("chunking") != chunking_params(settings)
+    )

@@ -1,0 +1,136 @@
+"""Configuration: the only module that reads environment variables.
+
+Every field can be set as ``RAG_<GROUP>__<FIELD>``, e.g. ``RAG_RETRIEVAL__TOP_K=3``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CorpusSettings(BaseModel):
+    dir: Path = Field(Path("corpus"), description="Folder of .txt/.md/.html articles")
+
+
+class IndexSettings(BaseModel):
+    dir: Path = Field(Path("index"), description="Folder holding index versions and CURRENT")
+    keep_versions: int = Field(3, ge=1, le=50, description="Index versions kept after a build")
+    hnsw_threshold: int = Field(
+        50_000, ge=1, description="Passages above which the dense index is HNSW, not exact"
+    )
+    hnsw_m: int = Field(32, ge=4, le=128, description="HNSW graph degree")
+    hnsw_ef_search: int = Field(128, ge=8, le=4096, description="HNSW search breadth")
+
+
+class ChunkingSettings(BaseModel):
+    max_tokens: int = Field(
+        160, ge=16, le=512, description="Token budget of a passage (word-piece estimate)"
+    )
+    overlap_sentences: int = Field(
+        1, ge=0, le=5, description="Sentences repeated at the start of the next passage"
+    )
+
+
+class EmbeddingSettings(BaseModel):
+    backend: Literal["sentence-transformers", "onnx-int8"] = Field(
+        "sentence-transformers", description="Embedding implementation"
+    )
+    model_id: str = Field("all-MiniLM-L6-v2", description="Model name recorded in the manifest")
+    batch_size: int = Field(32, ge=1, le=512, description="Passages per forward pass")
+    threads: int = Field(1, ge=1, le=64, description="Intra-op threads for torch/faiss")
+    max_query_chars: int = Field(
+        2000, ge=16, le=100_000, description="Longer queries are truncated (and say so)"
+    )
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = Field(5, ge=1, le=100, description="Passages returned")
+    candidates: int = Field(30, ge=1, le=1000, description="Pool size from each retriever")
+    fusion: Literal["rrf", "weighted"] = Field("rrf", description="How dense and BM25 fuse")
+    rrf_k: int = Field(60, ge=1, le=1000, description="RRF constant k")
+    dense_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Dense share in weighted fusion (BM25 gets the rest)"
+    )
+    second_stage: Literal["none", "sentence", "maxsim", "cross-encoder"] = Field(
+        "sentence", description="Rescoring of the fused pool"
+    )
+    second_stage_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Share of the second-stage score in the final score"
+    )
+    cross_encoder_path: Path | None = Field(
+        None, description="Local CrossEncoder model folder for second_stage=cross-encoder"
+    )
+    mmr: bool = Field(False, description="Maximal marginal relevance re-ordering")
+    mmr_lambda: float = Field(0.7, ge=0.0, le=1.0, description="MMR relevance weight")
+    per_doc_cap: int = Field(0, ge=0, le=100, description="Max passages per document (0: none)")
+    overlap_collapse: float = Field(
+        0.5, ge=0.0, le=1.0, description="Overlap share above which two passages collapse"
+    )
+    recency_weight: float = Field(
+        0.0, ge=0.0, le=1.0, description="Preference for recently published documents"
+    )
+    recency_half_life_days: float = Field(
+        365.0, gt=0, description="Age at which the recency bonus halves"
+    )
+
+
+class AnswerSettings(BaseModel):
+    max_sentences: int = Field(4, ge=1, le=10, description="Sentences in an answer")
+    abstain_threshold: float = Field(
+        0.42, ge=0.0, le=1.0, description="Evidence score below which the engine abstains"
+    )
+    support_threshold: float = Field(
+        0.5, ge=0.0, le=1.0, description="Verifier score a sentence needs to count as supported"
+    )
+
+
+class LLMSettings(BaseModel):
+    backend: Literal["none", "local", "openai"] = Field("none", description="Answer phrasing")
+    base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible URL")
+    api_key: str = Field("not-needed", description="Key for the OpenAI-compatible server")
+    model: str = Field("smollm2-135m-instruct", description="Model name sent to the server")
+    model_path: Path | None = Field(None, description="GGUF file for the local backend")
+    timeout_s: float = Field(30.0, gt=0, le=600, description="Give up and fall back after this")
+    max_tokens: int = Field(256, ge=16, le=4096, description="Generation budget")
+
+
+class APISettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Bind address")
+    port: int = Field(8000, ge=1, le=65535, description="Bind port")
+    api_key_hashes: list[str] = Field(
+        default_factory=list, description="sha256 hex digests of accepted API keys (empty: open)"
+    )
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="Request body limit")
+    max_question_chars: int = Field(1000, ge=10, description="Question length limit")
+    rate_limit_per_minute: int = Field(600, ge=1, description="Requests per key per minute")
+    request_timeout_s: float = Field(30.0, gt=0, description="Request deadline")
+    max_concurrency: int = Field(8, ge=1, description="Requests in flight before 503")
+    cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
+
+    corpus: CorpusSettings = Field(default_factory=CorpusSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    api: APISettings = Field(default_factory=APISettings)
+
+    def with_paths(self, corpus: Path | None = None, index: Path | None = None) -> Settings:
+        """A copy with the corpus and/or index folder replaced."""
+        update: dict[str, object] = {}
+        if corpus is not None:
+            update["corpus"] = self.corpus.model_copy(update={"dir": corpus})
+        if index is not None:
+            update["index"] = self.index.model_copy(update={"dir": index})
+        return self.model_copy(update=update)

@@ -1,0 +1,392 @@
+"""The versioned on-disk index; the only module that touches faiss.
+
+Layout::
+
+    index/
+      CURRENT              name of the live version (replaced atomically)
+      <version>/           one folder per build: manifest.json + the files it checksums
+      .build-<version>/    a build in progress (deleted if a crash left it behind)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from rag.lexical import BM25Index
+from rag.types import Document, Passage, SentenceRef
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+Vectors = npt.NDArray[np.float32]
+
+
+class IndexProblem(Exception):
+    """Base of index problems."""
+
+
+class IndexNotFound(IndexProblem):
+    """There is no built index in the folder."""
+
+
+class IndexCorrupt(IndexProblem):
+    """A file of the index is missing or its checksum does not match."""
+
+
+class IndexMismatch(IndexProblem):
+    """The index was built with another model or dimension than the settings ask for."""
+
+
+class IndexBusy(IndexProblem):
+    """Another ingest holds the index lock."""
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with path.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    _write_bytes(path, body.encode("utf-8"))
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class DenseIndex:
+    """Inner product on unit vectors: exact while small, HNSW past a threshold."""
+
+    def __init__(self, index: Any, kind: str) -> None:
+        self.index = index
+        self.kind = kind
+
+    @classmethod
+    def build(cls, vectors: Vectors, hnsw_threshold: int, m: int, ef_search: int) -> DenseIndex:
+        import faiss
+
+        dim = vectors.shape[1]
+        if len(vectors) > hnsw_threshold:
+            index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = max(2 * m, 80)
+            index.hnsw.efSearch = ef_search
+            kind = "hnsw"
+        else:
+            index = faiss.IndexFlatIP(dim)
+            kind = "flat"
+        if len(vectors):
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return cls(index, kind)
+
+    def save(self, path: Path) -> None:
+        import faiss
+
+        faiss.write_index(self.index, str(path))
+        with path.open("rb+") as f:
+            os.fsync(f.fileno())
+
+    @classmethod
+    def load(cls, path: Path, kind: str, ef_search: int) -> DenseIndex:
+        import faiss
+
+        index = faiss.read_index(str(path))
+        if kind == "hnsw":
+            index.hnsw.efSearch = ef_search
+        return cls(index, kind)
+
+    def search(
+        self, query: Vectors, k: int, allowed: npt.NDArray[np.int64] | None = None
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """Top-k (scores, ids) for one query vector; ``allowed`` restricts the ids."""
+        import faiss
+
+        k = min(k, self.index.ntotal)
+        if k <= 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        params = None
+        if allowed is not None:
+            if len(allowed) == 0:
+                return np.zeros(0, np.float32), np.zeros(0, np.int64)
+            sel = faiss.IDSelectorBatch(allowed)
+            params = (
+                faiss.SearchParametersHNSW(sel=sel, efSearch=self.index.hnsw.efSearch)
+                if self.kind == "hnsw"
+                else faiss.SearchParameters(sel=sel)
+            )
+            k = min(k, len(allowed))
+        scores, ids = self.index.search(q, k, params=params)
+        keep = ids[0] >= 0
+        return scores[0][keep], ids[0][keep].astype(np.int64)
+
+
+def set_faiss_threads(n: int) -> None:
+    import faiss
+
+    faiss.omp_set_num_threads(n)
+
+
+@dataclass
+class BuildData:
+    documents: list[Document]
+    passages: list[Passage]
+    sentences: list[SentenceRef]
+    passage_vectors: Vectors
+    sentence_vectors: Vectors
+    manifest: dict[str, Any]
+
+
+@dataclass
+class LoadedIndex:
+    """Everything a query needs, in memory."""
+
+    version: str
+    path: Path
+    manifest: dict[str, Any]
+    documents: dict[str, Document]
+    passages: list[Passage]
+    sentences: list[SentenceRef]
+    passage_vectors: Vectors
+    sentence_vectors: Vectors
+    dense: DenseIndex
+    bm25: BM25Index
+    passage_sentences: list[range]  # sentence rows inside each passage
+    doc_passages: dict[str, npt.NDArray[np.int64]]
+
+    @property
+    def model_id(self) -> str:
+        return str(self.manifest["model_id"])
+
+
+def _passage_sentence_map(passages: list[Passage], sentences: list[SentenceRef]) -> list[range]:
+    by_doc: dict[str, list[int]] = {}
+    for i, s in enumerate(sentences):
+        by_doc.setdefault(s.doc_id, []).append(i)
+    out: list[range] = []
+    for p in passages:
+        rows = [i for i in by_doc.get(p.doc_id, []) if sentences[i].start < p.end]
+        rows = [i for i in rows if sentences[i].end > p.start]
+        out.append(range(rows[0], rows[-1] + 1) if rows else range(0))
+    return out
+
+
+class IndexStore:
+    """Reads and writes index versions under one folder."""
+
+    def __init__(self, root: Path, keep_versions: int = 3) -> None:
+        self.root = root
+        self.keep_versions = keep_versions
+
+    @property
+    def current_file(self) -> Path:
+        return self.root / "CURRENT"
+
+    def current_version(self) -> str | None:
+        try:
+            name = self.current_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """An exclusive lock for writers; a second ingest fails fast instead of racing."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("w") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise IndexBusy(f"another ingest is running on {self.root}") from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def clean_partial_builds(self) -> None:
+        """Remove build folders a crash left behind (call with the lock held)."""
+        for p in self.root.glob(".build-*"):
+            shutil.rmtree(p, ignore_errors=True)
+
+    def write(self, data: BuildData, hnsw_threshold: int, m: int, ef_search: int) -> str:
+        """Write a new version and publish it; the old one stays live until the swap."""
+        version = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        tmp = self.root / f".build-{version}"
+        tmp.mkdir(parents=True)
+        _write_jsonl(
+            tmp / "documents.jsonl",
+            [
+                {**d.meta(), "text": d.text, "body_start": d.body_start}
+                for d in data.documents
+            ],
+        )
+        _write_jsonl(
+            tmp / "passages.jsonl",
+            [{"doc_id": p.doc_id, "start": p.start, "end": p.end} for p in data.passages],
+        )
+        _write_jsonl(
+            tmp / "sentences.jsonl",
+            [{"doc_id": s.doc_id, "start": s.start, "end": s.end} for s in data.sentences],
+        )
+        for name, arr in (
+            ("passage_vectors.npy", data.passage_vectors),
+            ("sentence_vectors.npy", data.sentence_vectors),
+        ):
+            with (tmp / name).open("wb") as f:
+                np.save(f, np.ascontiguousarray(arr, dtype=np.float32))
+                f.flush()
+                os.fsync(f.fileno())
+        dense = DenseIndex.build(data.passage_vectors, hnsw_threshold, m, ef_search)
+        dense.save(tmp / "dense.faiss")
+        bm25 = BM25Index.build([p.text for p in data.passages])
+        (tmp / "bm25").mkdir()
+        bm25.save(tmp / "bm25")
+        files = sorted(p for p in tmp.rglob("*") if p.is_file())
+        manifest = {
+            **data.manifest,
+            "format": FORMAT_VERSION,
+            "version": version,
+            "dense_index": dense.kind,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "counts": {
+                "documents": len(data.documents),
+                "passages": len(data.passages),
+                "sentences": len(data.sentences),
+            },
+            "files": {str(p.relative_to(tmp)): _sha256_file(p) for p in files},
+        }
+        _write_bytes(tmp / "manifest.json", json.dumps(manifest, indent=2).encode("utf-8"))
+        _fsync_dir(tmp)
+        final = self.root / version
+        os.rename(tmp, final)
+        _fsync_dir(self.root)
+        self._publish(version)
+        self.prune()
+        return version
+
+    def _publish(self, version: str) -> None:
+        tmp = self.root / f".CURRENT.{uuid.uuid4().hex}"
+        _write_bytes(tmp, (version + "\n").encode("utf-8"))
+        os.replace(tmp, self.current_file)
+        _fsync_dir(self.root)
+
+    def prune(self) -> None:
+        current = self.current_version()
+        versions = sorted(
+            p for p in self.root.iterdir() if p.is_dir() and (p / "manifest.json").exists()
+        )
+        others = [p for p in versions if p.name != current]
+        keep_others = self.keep_versions - 1
+        old = others[: len(others) - keep_others] if keep_others > 0 else others
+        for p in old:
+            shutil.rmtree(p, ignore_errors=True)
+
+    def read_manifest(self, version: str | None = None) -> dict[str, Any]:
+        version = version or self.current_version()
+        if version is None:
+            raise IndexNotFound(f"no index in {self.root}: run `rag ingest` first")
+        path = self.root / version / "manifest.json"
+        try:
+            manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise IndexCorrupt(f"index version {version} has no manifest") from exc
+        except json.JSONDecodeError as exc:
+            raise IndexCorrupt(f"index manifest {path} is not valid JSON") from exc
+        return manifest
+
+    def load(
+        self, model_id: str | None = None, dim: int | None = None, ef_search: int = 128
+    ) -> LoadedIndex:
+        """Load the current version, verifying checksums and the model it was built with."""
+        manifest = self.read_manifest()
+        version = str(manifest["version"])
+        folder = self.root / version
+        if model_id is not None and manifest.get("model_id") != model_id:
+            raise IndexMismatch(
+                f"index {version} was built with model {manifest.get('model_id')!r}, "
+                f"settings ask for {model_id!r}: run `rag ingest` to rebuild"
+            )
+        if dim is not None and manifest.get("dim") != dim:
+            raise IndexMismatch(
+                f"index {version} has dimension {manifest.get('dim')}, the model gives {dim}"
+            )
+        for rel, digest in manifest["files"].items():
+            p = folder / rel
+            if not p.is_file():
+                raise IndexCorrupt(f"index file missing: {p}")
+            if _sha256_file(p) != digest:
+                raise IndexCorrupt(f"index file corrupted (checksum mismatch): {p}")
+        docs: dict[str, Document] = {}
+        for r in _read_jsonl(folder / "documents.jsonl"):
+            docs[r["doc_id"]] = Document(
+                doc_id=r["doc_id"],
+                text=r["text"],
+                title=r["title"],
+                published=r["published"],
+                sha256=r["sha256"],
+                source=r["source"],
+                body_start=r["body_start"],
+            )
+        passages = [
+            Passage(r["doc_id"], r["start"], r["end"], docs[r["doc_id"]].text[r["start"] : r["end"]])
+            for r in _read_jsonl(folder / "passages.jsonl")
+        ]
+        sentences = [
+            SentenceRef(
+                r["doc_id"], r["start"], r["end"], docs[r["doc_id"]].text[r["start"] : r["end"]]
+            )
+            for r in _read_jsonl(folder / "sentences.jsonl")
+        ]
+        pvec = np.load(folder / "passage_vectors.npy")
+        svec = np.load(folder / "sentence_vectors.npy")
+        doc_rows: dict[str, list[int]] = {}
+        for i, p in enumerate(passages):
+            doc_rows.setdefault(p.doc_id, []).append(i)
+        return LoadedIndex(
+            version=version,
+            path=folder,
+            manifest=manifest,
+            documents=docs,
+            passages=passages,
+            sentences=sentences,
+            passage_vectors=pvec,
+            sentence_vectors=svec,
+            dense=DenseIndex.load(folder / "dense.faiss", manifest["dense_index"], ef_search),
+            bm25=BM25Index.load(folder / "bm25"),
+            passage_sentences=_passage_sentence_map(passages, sentences),
+            doc_passages={k: np.array(v, dtype=np.int64) for k, v in doc_rows.items()},
+        )
