@@ -12,20 +12,18 @@ from collections.abc import Callable
 from rag.types import Passage, Span
 
 # Words that end in a period without ending a sentence ("U.S.", "Dec. 31", "Co. Ltd").
-ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st mt co corp inc ltd plc llc bros dept univ gov sen rep
+_ABBR = """mr mrs ms dr prof sr jr st mt co corp inc ltd plc llc bros dept univ gov sen rep
     gen col lt sgt capt adm no nos vol fig approx est vs etc al ca cf ie eg viz
     jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun
-    u.s u.k u.n e.u p.m a.m n.y d.c b.a m.a ph.d""".split()
-)
+    u.s u.k u.n e.u p.m a.m n.y d.c b.a m.a ph.d"""
+ABBREVIATIONS = frozenset(_ABBR.split())
 TERMINAL = re.compile(r"[.!?…]+[\"'”’)\]»]*")
 OPENERS = "\"'“‘([«"
-MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 # "China News Service, Beijing, December 31 (Reporter Wang Enbo) The head of ..."
 DATELINE = re.compile(
-    rf"\A[ \t]*[A-Z][\w .&'-]{{1,60}},[ \t]*[A-Z][\w .'-]{{1,40}},[ \t]*(?:{MONTHS})[ \t]+\d{{1,2}}"
+    rf"\A[ \t]*[A-Z][\w .&'-]{{1,60}},[ \t]*[A-Z][\w .'-]{{1,40}},"
+    rf"[ \t]*(?:{MONTHS})[ \t]+\d{{1,2}}"
     r"(?:[ \t]*\([^)\n]{1,80}\))?[ \t]+(?=[A-Z\"“])"
 )
 TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -50,22 +48,24 @@ def _is_boundary(text: str, punct_start: int, punct_end: int) -> bool:
     if j >= n:
         return True
     nxt = text[j]
-    if "\n" in text[punct_end:j] and text[punct_end:j].count("\n") >= 1:
+    if "\n" in text[punct_end:j]:
         return True
     if not (nxt.isupper() or nxt.isdigit() or nxt in OPENERS):
         return False
-    if text[punct_start] == ".":
-        k = punct_start
-        while k > 0 and not text[k - 1].isspace() and text[k - 1] not in OPENERS:
-            k -= 1
-        word = text[k:punct_start].lower()
-        if word in ABBREVIATIONS or word.rstrip(".") in ABBREVIATIONS:
-            return False
-        if len(word) == 1 and word.isalpha():
-            return False  # an initial: "Jack M. Ma"
-        if re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
-            return False  # "U.S", "e.g"
-    return True
+    return not (text[punct_start] == "." and _abbreviation_before(text, punct_start))
+
+
+def _abbreviation_before(text: str, dot: int) -> bool:
+    """Whether the word ending at the period ``dot`` is an abbreviation or an initial."""
+    k = dot
+    while k > 0 and not text[k - 1].isspace() and text[k - 1] not in OPENERS:
+        k -= 1
+    word = text[k:dot].lower()
+    if word in ABBREVIATIONS or word.rstrip(".") in ABBREVIATIONS:
+        return True
+    if len(word) == 1 and word.isalpha():
+        return True  # an initial: "Jack M. Ma"
+    return re.fullmatch(r"(?:[a-z]\.)+[a-z]", word) is not None  # "U.S", "e.g"
 
 
 def _line_breaks(text: str, start: int, end: int) -> list[int]:

@@ -103,6 +103,16 @@ def parse_document(doc_id: str, source: str, data: bytes) -> Document:
     )
 
 
+def _name_problem(path: Path, seen: dict[str, Path]) -> str | None:
+    if path.suffix.lower() not in SUFFIXES:
+        return f"unsupported type {path.suffix or '(none)'}"
+    if not DOC_ID.match(path.stem):
+        return "file name is not a valid doc_id"
+    if path.stem in seen:
+        return f"duplicate doc_id {path.stem} (also {seen[path.stem].name})"
+    return None
+
+
 def load_corpus(folder: Path) -> tuple[list[Document], list[Skipped]]:
     """All readable documents of a folder, sorted by doc_id, and the files skipped."""
     if not folder.is_dir():
@@ -113,15 +123,10 @@ def load_corpus(folder: Path) -> tuple[list[Document], list[Skipped]]:
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():
             continue
-        if path.suffix.lower() not in SUFFIXES:
-            skipped.append(Skipped(path, f"unsupported type {path.suffix or '(none)'}"))
-            continue
         doc_id = path.stem
-        if not DOC_ID.match(doc_id):
-            skipped.append(Skipped(path, "file name is not a valid doc_id"))
-            continue
-        if doc_id in seen:
-            skipped.append(Skipped(path, f"duplicate doc_id {doc_id} (also {seen[doc_id].name})"))
+        reason = _name_problem(path, seen)
+        if reason:
+            skipped.append(Skipped(path, reason))
             continue
         try:
             data = path.read_bytes()

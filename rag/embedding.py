@@ -45,7 +45,8 @@ class Embedder(Protocol):
 def _normalise(v: Vectors) -> Vectors:
     norms = np.linalg.norm(v, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (v / norms).astype(np.float32, copy=False)
+    out: Vectors = (v / norms).astype(np.float32, copy=False)
+    return out
 
 
 def minilm_path() -> Path:
@@ -78,19 +79,22 @@ class SentenceTransformerEmbedder:
         if threads < 1:
             raise ValueError(f"threads must be >= 1, got {threads}")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
         set_threads(threads)
         path = model_path or minilm_path()
         try:
             self.model = SentenceTransformer(str(path), device="cpu")
-        except Exception as exc:  # noqa: BLE001 - any load failure is one clear error
+        except Exception as exc:
             raise EmbeddingError(f"cannot load embedding model from {path}: {exc}") from exc
         self.model_id = model_id
-        dim = self.model.get_sentence_embedding_dimension()
+        dim = self.model.get_embedding_dimension()
         if dim is None:  # pragma: no cover
             raise EmbeddingError("model reports no embedding dimension")
         self.dim = int(dim)
-        self.max_seq_length = int(self.model.max_seq_length)
+        self.max_seq_length = int(self.model.max_seq_length or 256)
         self._lock = threading.Lock()
 
     def embed(
@@ -104,7 +108,11 @@ class SentenceTransformerEmbedder:
         for i in range(0, len(texts), batch_size):
             batch = [texts[j] for j in order[i : i + batch_size]]
             vecs = self.model.encode(
-                batch, batch_size=len(batch), convert_to_numpy=True, normalize_embeddings=True
+                batch,
+                batch_size=len(batch),
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
             )
             out.append(np.asarray(vecs, dtype=np.float32))
             if progress:
@@ -115,12 +123,16 @@ class SentenceTransformerEmbedder:
         return result
 
     def embed_query(self, text: str) -> Vectors:
-        vec = self.model.encode([text], convert_to_numpy=True, normalize_embeddings=True)
+        vec = self.model.encode(
+            [text], convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+        )
         return np.asarray(vec[0], dtype=np.float32)
 
     def token_embeddings(self, texts: Sequence[str]) -> list[Vectors]:
         """Unit-normalised contextual token vectors per text (for late-interaction scoring)."""
-        outs = self.model.encode(list(texts), output_value="token_embeddings")
+        outs = self.model.encode(
+            list(texts), output_value="token_embeddings", show_progress_bar=False
+        )
         result: list[Vectors] = []
         for t in outs:
             arr = np.asarray(t.detach().cpu().numpy() if hasattr(t, "detach") else t)
@@ -183,7 +195,8 @@ class OnnxInt8Embedder:
         return result
 
     def embed_query(self, text: str) -> Vectors:
-        return self._run([text])[0]
+        vec: Vectors = self._run([text])[0]
+        return vec
 
 
 _CACHE: dict[tuple[str, int], Embedder] = {}

@@ -115,7 +115,8 @@ class Engine:
     ) -> Answer:
         from rag.answer import answer_question
 
-        return answer_question(self, question, top_k, filters, llm)
+        answer: Answer = answer_question(self, question, top_k, filters, llm)
+        return answer
 
     def document(self, doc_id: str) -> Document:
         doc = self.index.documents.get(doc_id)

@@ -183,7 +183,7 @@ def is_stale(settings: Settings) -> bool:
         return True
     try:
         docs, _ = load_corpus(settings.corpus.dir)
-    except Exception:  # noqa: BLE001 - an unreadable corpus is reported by ingest itself
+    except Exception:
         return True
     return bool(
         manifest.get("corpus_fingerprint") != corpus_fingerprint(docs)

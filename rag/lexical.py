@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -26,8 +27,29 @@ def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
     # bm25s's list is short; add the question words that carry no content.
-    extra = {"what", "which", "who", "whom", "whose", "why", "how", "when", "where", "did",
-             "does", "do", "was", "were", "is", "are", "has", "have", "had", "its", "it"}
+    extra = {
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "how",
+        "when",
+        "where",
+        "did",
+        "does",
+        "do",
+        "was",
+        "were",
+        "is",
+        "are",
+        "has",
+        "have",
+        "had",
+        "its",
+        "it",
+    }
     return frozenset(STOPWORDS_EN) | extra
 
 
@@ -48,6 +70,7 @@ class BM25Index:
     def build(cls, texts: Sequence[str]) -> BM25Index:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         model = bm25s.BM25()
         tokens = [tokenize(t) or ["\x00empty"] for t in texts]
         model.index(tokens, show_progress=False)

@@ -319,7 +319,7 @@ class Retriever:
         if pub is None or self._newest is None:
             return 1.0 - cfg.recency_weight * 0.5  # unknown age: half the bonus
         age = (self._newest - dt.date.fromisoformat(pub)).days
-        bonus = 0.5 ** (max(age, 0) / cfg.recency_half_life_days)
+        bonus = float(0.5 ** (max(age, 0) / cfg.recency_half_life_days))
         return 1.0 - cfg.recency_weight * (1.0 - bonus)
 
     def _diversify(

