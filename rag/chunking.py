@@ -69,18 +69,21 @@ def _abbreviation_before(text: str, dot: int) -> bool:
 
 
 def _line_breaks(text: str, start: int, end: int) -> list[int]:
-    """Offsets where a line break ends a sentence: blank lines, or lines not wrapped mid-sentence."""
+    """Offsets where a line break ends a sentence: blank lines, or unwrapped lines."""
     cuts: list[int] = []
     for m in re.finditer(r"\n[ \t]*", text[start:end]):
         pos = start + m.start()
-        before = text[start:pos].rstrip(" \t")
-        if not before:
+        b = pos
+        while b > start and text[b - 1] in " \t":
+            b -= 1
+        if b == start:
             continue
+        last = text[b - 1]
         after_pos = start + m.end()
         if after_pos >= end:
             continue
         blank = text[after_pos] == "\n"
-        wrapped = before[-1].islower() or before[-1] in ",;:-–("
+        wrapped = last.islower() or last in ",;:-–("
         if blank or not wrapped or text[after_pos] in "#*-•>":
             cuts.append(pos)
     return cuts

@@ -50,7 +50,7 @@ class EmbeddingSettings(BaseModel):
 class RetrievalSettings(BaseModel):
     top_k: int = Field(5, ge=1, le=100, description="Passages returned")
     candidates: int = Field(30, ge=1, le=1000, description="Pool size from each retriever")
-    fusion: Literal["rrf", "weighted"] = Field("rrf", description="How dense and BM25 fuse")
+    fusion: Literal["rrf", "weighted"] = Field("weighted", description="How dense and BM25 fuse")
     rrf_k: int = Field(60, ge=1, le=1000, description="RRF constant k")
     dense_weight: float = Field(
         0.5, ge=0.0, le=1.0, description="Dense share in weighted fusion (BM25 gets the rest)"
