@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from eval.retrieval import STAGES, StageScores, score_rankings, stage_rankings
 from rag.chunking import split_sentences
+from rag.embedding import Embedder
 from rag.engine import Engine
 from rag.ingest import is_stale
 from rag.settings import RetrievalSettings, Settings
@@ -111,15 +113,18 @@ def document_rankings(
     return {stage: first_per_document(engine, ids) for stage, ids in rankings.items()}
 
 
-def open_lee_engine(settings: Settings, workdir: Path) -> tuple[Engine, list[tuple[str, str]]]:
+def open_lee_engine(
+    settings: Settings, workdir: Path, embedder: Embedder | None = None
+) -> tuple[Engine, list[tuple[str, str]]]:
     """Build the corpus under ``workdir/corpus`` and an Engine over ``workdir/index``.
 
     The index is (re)built only when the corpus or the chunking differs from what it was built
-    from; otherwise the existing index is loaded.
+    from; otherwise the existing index is loaded. ``embedder`` defaults to the one
+    ``settings.embedding`` names.
     """
     pairs = build_lee_corpus(workdir / "corpus")
     lee_settings = settings.with_paths(corpus=workdir / "corpus", index=workdir / "index")
-    engine = Engine(lee_settings)
+    engine = Engine(lee_settings, embedder)
     if is_stale(lee_settings):
         report = engine.ingest()
         log.info("Lee index built: %s", report.to_dict())
@@ -132,22 +137,34 @@ def evaluate_lee(
     settings: Settings,
     workdir: Path,
     configs: Mapping[str, RetrievalSettings] | None = None,
+    embedder: Embedder | None = None,
 ) -> dict[str, list[StageScores]]:
     """Document-level scores per stage for each named retrieval configuration.
 
     ``settings`` supplies the embedding and chunking (its corpus and index folders are
     replaced by ``workdir/corpus`` and ``workdir/index``); ``configs`` defaults to
     ``{"default": settings.retrieval}``. Use one ``workdir`` per chunking setting: changing
-    the chunking of an existing index re-embeds everything.
+    the chunking of an existing index re-embeds everything. ``embedder`` replaces the one
+    the settings name (e.g. a caching wrapper in a sweep).
     """
-    engine, pairs = open_lee_engine(settings, workdir)
+    engine, pairs = open_lee_engine(settings, workdir, embedder)
     configs = configs if configs is not None else {"default": settings.retrieval}
     gold_docs = [[doc_id] for _, doc_id in pairs]
     out: dict[str, list[StageScores]] = {}
     for name, retrieval in configs.items():
+        t0 = time.perf_counter()
         rankings = [document_rankings(engine, query, retrieval) for query, _ in pairs]
         short = {s: sum(len(r[s]) < N_DOCS for r in rankings) for s in STAGES}
         if any(short.values()):
             log.info("%s: queries with fewer than %d documents per stage: %s", name, N_DOCS, short)
         out[name] = score_rankings(engine, rankings, [[]] * len(pairs), gold_docs)
+        final = next(s for s in out[name] if s.stage == "final")
+        log.info(
+            "%s: %d queries in %.1fs, final MRR@10 %.3f R@10 %.3f",
+            name,
+            len(pairs),
+            time.perf_counter() - t0,
+            final.mrr10,
+            final.recall[10],
+        )
     return out

@@ -22,7 +22,7 @@ OPENERS = "\"'“‘([«"
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 # "China News Service, Beijing, December 31 (Reporter Wang Enbo) The head of ..."
 DATELINE = re.compile(
-    rf"\A[ \t]*[A-Z][\w .&'-]{{1,60}},[ \t]*[A-Z][\w .'-]{{1,40}},"
+    rf"[ \t]*[A-Z][\w .&'-]{{1,60}},[ \t]*[A-Z][\w .'-]{{1,40}},"
     rf"[ \t]*(?:{MONTHS})[ \t]+\d{{1,2}}"
     r"(?:[ \t]*\([^)\n]{1,80}\))?[ \t]+(?=[A-Z\"“])"
 )

@@ -12,9 +12,12 @@ from rag.types import Document
 
 log = logging.getLogger(__name__)
 
+BLOCK_TAGS = ["p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "table", "tr",
+              "td", "th", "section", "article", "header", "footer", "blockquote", "pre", "hr",
+              "dl", "dt", "dd", "figure", "figcaption", "main", "aside", "nav", "title"]  # fmt: skip
 SUFFIXES = (".txt", ".md", ".html", ".htm")
-DATE_LINE = re.compile(r"\A[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})[ \t]*\n?")
-MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+DATE_LINE = re.compile(r"\A\ufeff?[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})[ \t]*\n?")
+MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -44,7 +47,13 @@ def html_to_text(raw: str) -> tuple[str, str | None]:
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
-    blocks = (soup.body or soup).get_text("\n")
+    # Line breaks around block elements only: inline tags (<a>, <b>) stay inside sentences.
+    for tag in soup.find_all(BLOCK_TAGS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    blocks = (soup.body or soup).get_text()
     lines = [re.sub(r"[ \t\r\f\v]+", " ", ln).strip() for ln in blocks.splitlines()]
     text = "\n\n".join(ln for ln in lines if ln)
     if not title:

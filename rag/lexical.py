@@ -53,10 +53,31 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN) | extra
 
 
+# Acronyms news text spells both ways; each side gets the other's tokens too.
+ACRONYMS = {
+    "ipo": "initial public offering",
+    "ceo": "chief executive officer",
+    "pboc": "people's bank of china",
+    "cbirc": "china banking and insurance regulatory commission",
+    "fintech": "financial technology",
+}
+
+
+def _expand(words: list[str]) -> list[str]:
+    joined = " ".join(words)
+    extra: list[str] = []
+    for short, long in ACRONYMS.items():
+        if short in words:
+            extra.extend(WORD.findall(long))
+        elif long in joined:
+            extra.append(short)
+    return words + extra
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stopword-free, stemmed word tokens."""
+    """Lower-cased, stopword-free, stemmed word tokens (acronyms expanded both ways)."""
     stop = _stopwords()
-    words = [w for w in WORD.findall(text.lower()) if w not in stop]
+    words = [w for w in _expand(WORD.findall(text.lower())) if w not in stop]
     return list(_stemmer().stemWords(words))
 
 

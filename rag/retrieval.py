@@ -246,15 +246,17 @@ class Retriever:
         top_k: int | None = None,
         filters: Filters | None = None,
         settings: RetrievalSettings | None = None,
+        qvec: FloatArray | None = None,
     ) -> SearchResult:
         cfg = settings or self.settings
-        k = top_k or cfg.top_k
+        k = cfg.top_k if top_k is None else top_k
         if k < 1:
             raise QueryError(f"top_k must be >= 1, got {k}")
         q, truncated = self.clean_query(query)
         filters = filters or Filters()
         allowed = self.allowed_ids(filters)
-        qvec = self.embedder.embed_query(q)
+        if qvec is None:
+            qvec = self.embedder.embed_query(q)
         pool = max(cfg.candidates, k)
 
         d_scores, d_ids = self.index.dense.search(qvec, pool, allowed)

@@ -81,10 +81,10 @@ class RetrievalSettings(BaseModel):
 class AnswerSettings(BaseModel):
     max_sentences: int = Field(4, ge=1, le=10, description="Sentences in an answer")
     abstain_threshold: float = Field(
-        0.42, ge=0.0, le=1.0, description="Evidence score below which the engine abstains"
+        0.34, ge=0.0, le=1.0, description="Evidence score below which the engine abstains"
     )
     support_threshold: float = Field(
-        0.5, ge=0.0, le=1.0, description="Verifier score a sentence needs to count as supported"
+        0.78, ge=0.0, le=1.0, description="Verifier score a sentence needs to count as supported"
     )
 
 

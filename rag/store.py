@@ -251,7 +251,8 @@ class IndexStore:
 
     def write(self, data: BuildData, hnsw_threshold: int, m: int, ef_search: int) -> str:
         """Write a new version and publish it; the old one stays live until the swap."""
-        version = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        # Names sort by build time (nanoseconds), so pruning by name keeps the newest.
+        version = f"v{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
         tmp = self.root / f".build-{version}"
         tmp.mkdir(parents=True)
         _write_jsonl(

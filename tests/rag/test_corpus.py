@@ -86,7 +86,7 @@ def test_md_without_heading_falls_back_to_first_sentence() -> None:
 
 
 def test_md_heading_keeps_a_trailing_hash_that_is_part_of_a_word() -> None:
-    """BUG (minor, rag/corpus.py:17): MD_HEADING strips any trailing '#', so '# Why C#' has the
+    """BUG (minor, rag/corpus.py MD_HEADING): it strips any trailing '#', so '# Why C#' has the
     title 'Why C'. In CommonMark a closing '#' sequence must be preceded by a space."""
     doc = parse_document("m", "m.md", b"# Why C#\n\nBody.")
     assert doc.title == "Why C#"
@@ -125,7 +125,7 @@ def test_html_date_line_is_read_from_the_extracted_text() -> None:
 
 
 def test_html_inline_markup_does_not_break_a_sentence() -> None:
-    """BUG (rag/corpus.py:47-49): html_to_text joins text nodes with get_text("\\n") and turns
+    """BUG (rag/corpus.py html_to_text): it joins text nodes with get_text("\\n") and turns
     every line into a paragraph, so inline tags (<a>, <b>, <em>) cut a sentence into
     fragments: '<p>The exchange <a>suspended</a> the IPO.</p>' becomes
     'The exchange\\n\\nsuspended\\n\\nthe IPO.', which the splitter treats as three sentences."""
@@ -178,7 +178,12 @@ def test_load_corpus_skips_unusable_files_with_reasons(tmp_path: Path) -> None:
     assert [d.source for d in docs] == ["good.txt", "notes.md", "page.html"]
     reasons = {s.path.name: s.reason for s in skipped}
     assert set(reasons) == {
-        "empty.txt", "blank.txt", "binary.txt", "latin1.txt", "report.pdf", "bad name!.txt",
+        "empty.txt",
+        "blank.txt",
+        "binary.txt",
+        "latin1.txt",
+        "report.pdf",
+        "bad name!.txt",
         "page.txt",
     }
     assert reasons["empty.txt"] == "empty file"

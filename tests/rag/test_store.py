@@ -186,6 +186,7 @@ def test_adding_a_file_embeds_only_the_new_document(ws: Workspace, embedder: Emb
 # -- integrity -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name", ["passages.jsonl", "documents.jsonl", "dense.faiss", "passage_vectors.npy"]
 )
@@ -198,12 +199,14 @@ def test_a_flipped_byte_is_detected(ws: Workspace, name: str) -> None:
         ws.store.load()
 
 
+@pytest.mark.slow
 def test_a_missing_file_is_detected(ws: Workspace) -> None:
     (ws.index / ws.store.current_version() / "sentences.jsonl").unlink()
     with pytest.raises(IndexCorrupt, match="missing"):
         ws.store.load()
 
 
+@pytest.mark.slow
 def test_current_pointing_to_a_missing_version_is_corrupt(ws: Workspace) -> None:
     (ws.index / "CURRENT").write_text("20000101T000000-deadbeef\n", encoding="utf-8")
     with pytest.raises(IndexCorrupt):
@@ -222,17 +225,20 @@ def test_ingest_after_corruption_rebuilds_from_scratch(ws: Workspace, embedder: 
     ws.store.load()
 
 
+@pytest.mark.slow
 def test_model_mismatch(ws: Workspace, embedder: Embedder) -> None:
     ws.store.load(model_id=embedder.model_id, dim=embedder.dim)
     with pytest.raises(IndexMismatch, match="other"):
         ws.store.load(model_id="other")
 
 
+@pytest.mark.slow
 def test_dimension_mismatch(ws: Workspace, embedder: Embedder) -> None:
     with pytest.raises(IndexMismatch, match="dimension"):
         ws.store.load(model_id=embedder.model_id, dim=embedder.dim + 1)
 
 
+@pytest.mark.slow
 def test_engine_refuses_an_index_of_another_model(ws: Workspace, embedder: Embedder) -> None:
     class Renamed:
         model_id = "another-model"
@@ -277,11 +283,11 @@ def test_old_versions_are_pruned(ws: Workspace, embedder: Embedder) -> None:
 def test_pruning_keeps_the_newest_versions(
     ws: Workspace, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """BUG (rag/store.py:247 and 306-311): a version is named '<seconds>-<random hex>', and
-    prune() deletes in name order. Two builds in the same second are ordered by a random uuid,
-    so prune can delete the version that was live a moment ago and keep an older one. (Quick
-    incremental ingests take ~20 ms, so this happens for real.) Here the clock is frozen and the
-    uuids happen to sort in reverse build order."""
+    """BUG (rag/store.py IndexStore.write and prune): a version is named
+    '<seconds>-<random hex>', and prune() deletes in name order. Two builds in the same second
+    are ordered by a random uuid, so prune can delete the version that was live a moment ago
+    and keep an older one. (Quick incremental ingests take ~20 ms, so this happens for real.)
+    Here the clock is frozen and the uuids happen to sort in reverse build order."""
     hexes = iter(f"{n:032x}" for n in range(2**127, 0, -(2**120)))
     monkeypatch.setattr(rag.store.time, "strftime", lambda fmt, *a: "20300101T000000")
     monkeypatch.setattr(rag.store.uuid, "uuid4", lambda: uuid.UUID(hex=next(hexes)))
@@ -305,6 +311,7 @@ def test_a_leftover_build_folder_is_removed(ws: Workspace, embedder: Embedder) -
     assert ws.store.current_version() != before
 
 
+@pytest.mark.slow
 def test_a_second_ingest_fails_fast_while_one_holds_the_lock(
     ws: Workspace, embedder: Embedder
 ) -> None:
@@ -402,7 +409,8 @@ def test_kill_9_during_ingest_leaves_the_previous_version_live(
     assert ws.store.current_version() == report.version != before
     assert len(report.added) == 200
     assert report.unchanged == IDS
-    assert json.loads((ws.index / report.version / "manifest.json").read_text())["counts"][
-        "documents"
-    ] == 205
+    assert (
+        json.loads((ws.index / report.version / "manifest.json").read_text())["counts"]["documents"]
+        == 205
+    )
     assert "gen_007" in assert_hits_exact(engine, "Generated report 7 covers")

@@ -1,0 +1,299 @@
+"""Cited answers: extractive by default, LLM-phrased on request, every sentence verified."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rag.conflicts import Figure, find_money_conflict
+from rag.evidence import Candidate, candidates, term_stats
+from rag.lexical import tokenize
+from rag.qtype import question_types, split_parts
+from rag.retrieval import Filters
+from rag.types import Answer, AnswerSentence, Citation, Conflict, SearchHit
+from rag.verify import Verifier
+
+if TYPE_CHECKING:
+    from rag.engine import Engine
+
+log = logging.getLogger(__name__)
+
+NOT_COVERED = "The corpus does not cover this question."
+CONNECTIVE = re.compile(
+    r"^(?:However|Indeed|Still|Therefore|Moreover|As a result|In addition|Nevertheless|"
+    r"Meanwhile|Thus|Also|Yet|But|And|So|Furthermore),\s+"
+)
+RELATIVE_FLOOR = 0.8  # a sentence joins the answer if it scores within 80% of the best
+REDUNDANT = 0.85  # cosine above which two sentences say the same thing
+OOV_PENALTY = 0.35  # weight of question terms the corpus never uses
+RETRIEVE_AT_LEAST = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An answer sentence before numbering: its text and the spans it cites."""
+
+    text: str
+    spans: tuple[tuple[str, int, int], ...]
+    score: float
+    facts_only: bool = False  # connective sentences (conflicts) are checked on facts alone
+
+
+def trim(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """Drop a leading connective ("However, ..."); offsets stay exact."""
+    m = CONNECTIVE.match(text)
+    if not m or m.end() >= len(text):
+        return text, start, end
+    rest = text[m.end() :]
+    return rest, start + m.end(), end
+
+
+def capitalise(s: str) -> str:
+    return s[:1].upper() + s[1:] if s else s
+
+
+def evidence_features(cands: list[Candidate], question: str, engine: Engine) -> dict[str, float]:
+    """Signals that the retrieved evidence answers the question (inputs to abstention)."""
+    stats = term_stats(engine.index)
+    terms = list(dict.fromkeys(tokenize(question)))
+    total = sum(stats.idf(t) for t in terms) or 1.0
+    top = cands[:3]
+    covered: set[str] = set()
+    for c in top:
+        covered |= set(tokenize(c.text))
+    typed = [c for c in cands[:5] if c.type_ok]
+    return {
+        "best": cands[0].score if cands else 0.0,
+        "best_typed": max((c.score for c in typed), default=0.0),
+        "semantic": max((c.semantic for c in cands), default=0.0),
+        "lexical": max((c.lexical for c in cands), default=0.0),
+        "oov": sum(stats.idf(t) for t in terms if not stats.known(t)) / total,
+        "uncovered": sum(stats.idf(t) for t in terms if stats.known(t) and t not in covered)
+        / total,
+        "type_ok": 1.0 if typed else 0.0,
+        "n_terms": float(len(terms)),
+    }
+
+
+def evidence_strength(cands: list[Candidate], question: str, engine: Engine) -> float:
+    """How well the best evidence answers the question; compared with a calibrated threshold.
+
+    The best candidate that holds the asked-for answer type counts, less a penalty for
+    question terms the corpus never uses (a question about something it does not mention).
+    """
+    if not cands:
+        return 0.0
+    typed = [c for c in cands if c.type_ok] or cands
+    best = max(c.score for c in typed)
+    stats = term_stats(engine.index)
+    terms = list(dict.fromkeys(tokenize(question)))
+    if not terms:
+        return best
+    total = sum(stats.idf(t) for t in terms)
+    oov = sum(stats.idf(t) for t in terms if not stats.known(t)) / total
+    return best - OOV_PENALTY * oov
+
+
+def _select(engine: Engine, cands: list[Candidate], max_n: int) -> list[Candidate]:
+    if not cands:
+        return []
+    best = cands[0].score
+    vecs = engine.index.sentence_vectors
+    chosen: list[Candidate] = []
+    for c in cands:
+        if len(chosen) >= max_n or c.score < RELATIVE_FLOOR * best:
+            break
+        if any(float(vecs[c.row] @ vecs[o.row]) > REDUNDANT for o in chosen):
+            continue
+        chosen.append(c)
+    return chosen
+
+
+def _conflict_claim(figures: list[Figure]) -> Claim:
+    parts = [f"{f.display}" for f in figures]
+    listing = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
+    text = f"The sources differ on this figure, giving {listing}."
+    spans = tuple((f.candidate.doc_id, f.candidate.start, f.candidate.end) for f in figures)
+    return Claim(text, spans, max(f.candidate.score for f in figures), facts_only=True)
+
+
+def _number(
+    claims: list[Claim], verifier: Verifier, engine: Engine, cands: list[Candidate]
+) -> tuple[list[AnswerSentence], list[Citation], list[str]]:
+    """Verify each claim, re-cite or drop it, and number citations from 1."""
+    docs = engine.index.documents
+    citations: list[Citation] = []
+    markers: dict[tuple[str, int, int], int] = {}
+    sentences: list[AnswerSentence] = []
+    texts: list[str] = []
+    for claim in claims:
+        spans = list(claim.spans)
+        quotes = [docs[d].text[s:e] for d, s, e in spans]
+        if claim.facts_only:
+            from rag.facts import missing_facts
+
+            ok = not missing_facts(claim.text, " ".join(quotes))
+            support = 1.0 if ok else 0.0
+        else:
+            verdict = verifier.check(claim.text, quotes)
+            ok, support = verdict.supported, verdict.score
+            if not ok:  # re-cite to the retrieved sentence that supports it, if any
+                for c in cands[:10]:
+                    v2 = verifier.check(claim.text, [c.text])
+                    if v2.supported:
+                        spans, ok, support = [(c.doc_id, c.start, c.end)], True, v2.score
+                        break
+        if not ok:
+            log.info("dropped unsupported sentence: %r", claim.text[:80])
+            continue
+        nums = []
+        for span in spans:
+            if span not in markers:
+                markers[span] = len(markers) + 1
+                d, s, e = span
+                score = next((c.score for c in cands if (c.doc_id, c.start) == (d, s)), 0.0)
+                citations.append(
+                    Citation(markers[span], d, s, e, docs[d].text[s:e], round(score, 4))
+                )
+            nums.append(markers[span])
+        sentences.append(AnswerSentence(claim.text, nums, round(float(support), 4)))
+        texts.append(_with_markers(claim.text, nums))
+    return sentences, citations, texts
+
+
+def _with_markers(text: str, nums: list[int]) -> str:
+    marks = "".join(f"[{n}]" for n in nums)
+    m = re.search(r"[.!?…]+[\"'”’)]*$", text)
+    if m:
+        return f"{text[: m.start()]} {marks}{text[m.start() :]}"
+    return f"{text} {marks}."
+
+
+def _unanswerable(question: str, timings: dict[str, float], hits: list[SearchHit]) -> Answer:
+    return Answer(
+        question=question,
+        status="unanswerable",
+        answer=NOT_COVERED,
+        sentences=[],
+        citations=[],
+        conflicts=[],
+        timings_ms=timings,
+        retrieved=hits,
+    )
+
+
+def answer_question(
+    engine: Engine,
+    question: str,
+    top_k: int | None = None,
+    filters: dict[str, Any] | Filters | None = None,
+    llm: str | None = None,
+) -> Answer:
+    """Answer a question with verified citations, or abstain."""
+    t0 = time.perf_counter()
+    settings = engine.settings
+    q, _ = engine.retriever.clean_query(question)
+    f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
+    qvec = engine.embedder.embed_query(q)
+    k = max(top_k or settings.retrieval.top_k, RETRIEVE_AT_LEAST)
+    result = engine.retriever.search(q, k, f, qvec=qvec)
+    t1 = time.perf_counter()
+    kinds = question_types(q)
+    cands = candidates(engine.index, result.results, q, qvec, kinds)
+    threshold = settings.answer.abstain_threshold
+    timings = {"retrieve": round((t1 - t0) * 1000, 2)}
+
+    strength = evidence_strength(cands, q, engine)
+    parts = split_parts(q)
+    missing: list[str] = []
+    if len(parts) > 1:
+        for part in parts:
+            pvec = engine.embedder.embed_query(part)
+            pc = candidates(engine.index, result.results, part, pvec, question_types(part))
+            if evidence_strength(pc, part, engine) < threshold:
+                missing.append(part.rstrip("?"))
+        if len(missing) == len(parts):
+            strength = 0.0
+    if strength < threshold:
+        timings["answer"] = round((time.perf_counter() - t1) * 1000, 2)
+        timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
+        return _unanswerable(question, timings, result.results)
+
+    verifier = Verifier(engine.embedder, settings.answer.support_threshold)
+    mode, fallback = "extractive", None
+    claims: list[Claim] | None = None
+    backend = llm or settings.llm.backend
+    if backend and backend != "none":
+        from rag.llm import LLMUnavailable, llm_claims
+
+        try:
+            claims = llm_claims(engine, q, cands, backend)
+            mode = f"llm:{backend}"
+        except LLMUnavailable as exc:
+            fallback = str(exc)
+            log.warning("LLM %s failed, answering extractively: %s", backend, exc)
+    if claims is None:
+        chosen = _select(engine, cands, settings.answer.max_sentences)
+        claims = []
+        for c in chosen:
+            text, s, e = trim(c.text, c.start, c.end)
+            claims.append(Claim(capitalise(text), ((c.doc_id, s, e),), c.score))
+    figures = find_money_conflict(cands, RELATIVE_FLOOR * cands[0].score) if cands else []
+    if figures:
+        claims.append(_conflict_claim(figures))
+    sentences, citations, texts = _number(claims, verifier, engine, cands)
+    if mode != "extractive" and not sentences:
+        plain = answer_question(engine, question, top_k, f, llm="none")
+        return dataclasses.replace(plain, fallback_reason="no LLM sentence passed verification")
+
+    conflicts = []
+    if figures:
+        by_span = {(c.doc_id, c.start, c.end): c.marker for c in citations}
+        conflicts.append(
+            Conflict(
+                quantity="amount",
+                values=[
+                    {
+                        "value": fig.display,
+                        "doc_id": fig.candidate.doc_id,
+                        "citations": [
+                            by_span[(fig.candidate.doc_id, fig.candidate.start, fig.candidate.end)]
+                        ]
+                        if (fig.candidate.doc_id, fig.candidate.start, fig.candidate.end)
+                        in by_span
+                        else [],
+                    }
+                    for fig in figures
+                ],
+            )
+        )
+    status = "partial" if missing and sentences else "answered"
+    if not sentences:
+        status = "unanswerable"
+        texts = [NOT_COVERED]
+    elif missing:
+        texts.append(
+            "The corpus does not say: " + "; ".join(m[:1].lower() + m[1:] for m in missing) + "."
+        )
+    t2 = time.perf_counter()
+    timings["answer"] = round((t2 - t1) * 1000, 2)
+    timings["total"] = round((t2 - t0) * 1000, 2)
+    return Answer(
+        question=question,
+        status=status,
+        answer=" ".join(texts),
+        sentences=sentences,
+        citations=citations,
+        conflicts=conflicts,
+        timings_ms=timings,
+        mode=mode,
+        fallback_reason=fallback,
+        missing=missing if sentences else [],
+        retrieved=result.results,
+    )
+
+

@@ -1,0 +1,106 @@
+"""Sentence-level evidence: candidate sentences from retrieved passages, scored for a question."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from rag.lexical import tokenize
+from rag.qtype import satisfies
+from rag.store import LoadedIndex
+from rag.types import SearchHit
+
+FloatArray = npt.NDArray[np.float32]
+
+# Weights of the sentence score (semantic, lexical, retrieval prior, answer type).
+W_SEM, W_LEX, W_PRIOR, W_TYPE = 0.5, 0.35, 0.15, 0.08
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    row: int  # sentence row in the index
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    semantic: float
+    lexical: float
+    prior: float
+    type_ok: bool
+    score: float
+
+
+class TermStats:
+    """Inverse document frequency of stemmed terms over the index's sentences."""
+
+    def __init__(self, index: LoadedIndex) -> None:
+        df: Counter[str] = Counter()
+        for s in index.sentences:
+            df.update(set(tokenize(s.text)))
+        self.n = max(1, len(index.sentences))
+        self.df = df
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + self.n / (1 + self.df.get(term, 0)))
+
+    def known(self, term: str) -> bool:
+        return term in self.df
+
+
+_STATS: dict[str, TermStats] = {}
+_STATS_LOCK = threading.Lock()
+
+
+def term_stats(index: LoadedIndex) -> TermStats:
+    with _STATS_LOCK:
+        if index.version not in _STATS:
+            _STATS[index.version] = TermStats(index)
+        return _STATS[index.version]
+
+
+def weighted_coverage(query_terms: Sequence[str], text_terms: set[str], stats: TermStats) -> float:
+    """idf-weighted share of the query's terms found in the text."""
+    if not query_terms:
+        return 0.0
+    total = sum(stats.idf(t) for t in query_terms)
+    got = sum(stats.idf(t) for t in query_terms if t in text_terms)
+    return got / total if total else 0.0
+
+
+def candidates(
+    index: LoadedIndex,
+    hits: Sequence[SearchHit],
+    question: str,
+    qvec: FloatArray,
+    kinds: set[str],
+) -> list[Candidate]:
+    """Every sentence of the retrieved passages, scored against the question, best first."""
+    stats = term_stats(index)
+    q_terms = list(dict.fromkeys(tokenize(question)))
+    seen: set[int] = set()
+    out: list[Candidate] = []
+    top = max((h.score for h in hits), default=1.0) or 1.0
+    for hit in hits:
+        rows = index.passage_sentences[hit.passage_id]
+        for row in rows:
+            if row in seen:
+                continue
+            seen.add(row)
+            s = index.sentences[row]
+            sem = float(index.sentence_vectors[row] @ qvec)
+            lex = weighted_coverage(q_terms, set(tokenize(s.text)), stats)
+            prior = max(0.0, hit.score / top)
+            type_ok = all(satisfies(k, s.text) for k in kinds)
+            score = W_SEM * sem + W_LEX * lex + W_PRIOR * prior
+            if kinds:
+                score += W_TYPE if type_ok else -W_TYPE
+            out.append(Candidate(row, s.doc_id, s.start, s.end, s.text, sem, lex, prior,
+                                 type_ok, score))  # fmt: skip
+    out.sort(key=lambda c: (-c.score, c.doc_id, c.start))
+    return out
