@@ -263,8 +263,7 @@ def answer_question(
                         "citations": [
                             by_span[(fig.candidate.doc_id, fig.candidate.start, fig.candidate.end)]
                         ]
-                        if (fig.candidate.doc_id, fig.candidate.start, fig.candidate.end)
-                        in by_span
+                        if (fig.candidate.doc_id, fig.candidate.start, fig.candidate.end) in by_span
                         else [],
                     }
                     for fig in figures
@@ -295,5 +294,3 @@ def answer_question(
         missing=missing if sentences else [],
         retrieved=result.results,
     )
-
-

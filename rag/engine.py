@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
+from pathlib import Path
 from typing import Any
 
+from rag.corpus import DOC_ID, SUFFIXES, BadDocument, parse_document
 from rag.embedding import Embedder, get_embedder
 from rag.ingest import IngestReport, ProgressFactory, ingest
 from rag.retrieval import Filters, Retriever
@@ -37,6 +40,7 @@ class Engine:
         )
         self.store = IndexStore(settings.index.dir, settings.index.keep_versions)
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()  # one upload/delete at a time
         self._index: LoadedIndex | None = None
         self._retriever: Retriever | None = None
 
@@ -81,6 +85,56 @@ class Engine:
         report = ingest(self.settings, self.embedder, progress, documents)
         self.load()
         return report
+
+    def add_document(self, filename: str, data: bytes) -> tuple[Document, IngestReport]:
+        """Save an uploaded file into the corpus and ingest it; nothing stays on failure.
+
+        The file name gives the doc_id; it must be a plain name with a supported suffix.
+        """
+        name = Path(filename).name
+        suffix = Path(name).suffix.lower()
+        if name != filename or suffix not in SUFFIXES or not DOC_ID.match(Path(name).stem):
+            raise BadDocument(
+                f"bad file name {filename!r}: use letters, digits, '.', '_' or '-' and one of "
+                f"{', '.join(SUFFIXES)}"
+            )
+        doc = parse_document(Path(name).stem, name, data)  # raises BadDocument
+        folder = self.settings.corpus.dir
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._write_lock:
+            for other in folder.glob(doc.doc_id + ".*"):
+                if other.suffix.lower() in SUFFIXES and other.name != name:
+                    raise BadDocument(f"doc_id {doc.doc_id} already exists as {other.name}")
+            target = folder / name
+            backup = target.read_bytes() if target.exists() else None
+            tmp = folder / f".upload-{uuid.uuid4().hex}"
+            tmp.write_bytes(data)
+            tmp.replace(target)
+            try:
+                report = self.ingest()
+            except BaseException:
+                if backup is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    target.write_bytes(backup)
+                raise
+        return doc, report
+
+    def remove_document(self, doc_id: str) -> IngestReport:
+        """Delete a document's file from the corpus and re-ingest without it."""
+        self.document(doc_id)  # DocumentNotFound if unknown
+        folder = self.settings.corpus.dir
+        with self._write_lock:
+            files = [p for p in folder.glob(doc_id + ".*") if p.suffix.lower() in SUFFIXES]
+            saved = [(p, p.read_bytes()) for p in files]
+            for p in files:
+                p.unlink()
+            try:
+                return self.ingest()
+            except BaseException:
+                for p, data in saved:
+                    p.write_bytes(data)
+                raise
 
     def warm(self) -> None:
         """Run one query end to end so the first user request is not the slow one."""

@@ -8,7 +8,9 @@ from rag.facts import all_facts, entities
 
 WH = r"(?:what|when|who|whom|whose|which|where|why|how|on what|at what|in what|did|does|do|is|are|was|were|will|would|can)"
 
-CAUSAL_Q = re.compile(r"\b(?:why|how come|what (?:caused|led|prompted|reasons?)|reason|because)\b", re.I)
+CAUSAL_Q = re.compile(
+    r"\b(?:why|how come|what (?:caused|led|prompted|reasons?)|reason|because)\b", re.I
+)
 HOW_Q = re.compile(r"^\s*how\b(?! (?:much|many|big|large|long|often))", re.I)
 AMOUNT_Q = re.compile(
     r"\b(?:how (?:much|many|big|large)|what (?:share|size|amount|percentage|proportion|number)|"

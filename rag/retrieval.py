@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.embedding import Embedder
+from rag.qtype import question_types, satisfies
 from rag.settings import RetrievalSettings
 from rag.store import LoadedIndex
 from rag.types import SearchHit, SearchResult
@@ -73,19 +74,31 @@ class SecondStage(Protocol):
 
 
 class BestSentenceStage:
-    """A passage scores as its best-matching sentence (precomputed sentence vectors)."""
+    """A passage scores as its best-matching sentence (precomputed sentence vectors), where a
+    sentence holding the asked-for answer type (a reason for "why", an amount for "how
+    much", a date for "when") gets a bonus."""
 
     name = "sentence"
 
-    def __init__(self, index: LoadedIndex) -> None:
+    def __init__(self, index: LoadedIndex, type_bonus: float = 0.0) -> None:
         self.index = index
+        self.type_bonus = type_bonus
 
     def score(self, query: str, qvec: FloatArray, ids: IntArray) -> FloatArray:
+        kinds = question_types(query) - {"how"} if self.type_bonus else set()
         out = np.zeros(len(ids), dtype=np.float32)
         for n, pid in enumerate(ids):
             rows = self.index.passage_sentences[int(pid)]
             if len(rows):
                 sims = self.index.sentence_vectors[rows.start : rows.stop] @ qvec
+                if kinds:
+                    bonus = [
+                        self.type_bonus
+                        if all(satisfies(k, self.index.sentences[r].text) for k in kinds)
+                        else 0.0
+                        for r in rows
+                    ]
+                    sims = sims + np.array(bonus, dtype=np.float32)
                 out[n] = float(sims.max())
             else:
                 out[n] = float(self.index.passage_vectors[pid] @ qvec)
@@ -194,22 +207,24 @@ class Retriever:
         dates = [d.published for d in index.documents.values() if d.published]
         self._newest = dt.date.fromisoformat(max(dates)) if dates else None
 
-    def stage(self, name: str) -> SecondStage | None:
+    def stage(self, cfg: RetrievalSettings) -> SecondStage | None:
+        """The configured second stage, built once per configuration."""
+        name = cfg.second_stage
         if name == "none":
             return None
-        if name not in self._stages:
+        key = f"{name}:{cfg.type_bonus}:{cfg.cross_encoder_path}"
+        if key not in self._stages:
             if name == "sentence":
-                self._stages[name] = BestSentenceStage(self.index)
+                self._stages[key] = BestSentenceStage(self.index, cfg.type_bonus)
             elif name == "maxsim":
-                self._stages[name] = MaxSimStage(self.index, self.embedder)
+                self._stages[key] = MaxSimStage(self.index, self.embedder)
             elif name == "cross-encoder":
-                path = self.settings.cross_encoder_path
-                if path is None:
+                if cfg.cross_encoder_path is None:
                     raise QueryError("second_stage=cross-encoder needs cross_encoder_path")
-                self._stages[name] = CrossEncoderStage(self.index, str(path))
+                self._stages[key] = CrossEncoderStage(self.index, str(cfg.cross_encoder_path))
             else:
                 raise QueryError(f"unknown second stage {name!r}")
-        return self._stages[name]
+        return self._stages[key]
 
     def allowed_ids(self, filters: Filters) -> IntArray | None:
         if not filters.active():
@@ -278,7 +293,7 @@ class Retriever:
         fused_order = sorted(fused, key=lambda i: (-fused[i], i))
         scores = minmax(fused)
 
-        stage = self.stage(cfg.second_stage)
+        stage = self.stage(cfg)
         if stage is not None and fused_order:
             ids = np.array(fused_order, dtype=np.int64)
             s2 = stage.score(q, qvec, ids)

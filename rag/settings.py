@@ -61,6 +61,9 @@ class RetrievalSettings(BaseModel):
     second_stage_weight: float = Field(
         0.5, ge=0.0, le=1.0, description="Share of the second-stage score in the final score"
     )
+    type_bonus: float = Field(
+        0.3, ge=0.0, le=1.0, description="Second-stage bonus for sentences of the asked-for type"
+    )
     cross_encoder_path: Path | None = Field(
         None, description="Local CrossEncoder model folder for second_stage=cross-encoder"
     )
