@@ -27,7 +27,7 @@ CONNECTIVE = re.compile(
     r"^(?:However|Indeed|Still|Therefore|Moreover|As a result|In addition|Nevertheless|"
     r"Meanwhile|Thus|Also|Yet|But|And|So|Furthermore),\s+"
 )
-RELATIVE_FLOOR = 0.8  # a sentence joins the answer if it scores within 80% of the best
+RELATIVE_FLOOR = 0.75  # a sentence joins the answer if it scores within 75% of the best
 REDUNDANT = 0.85  # cosine above which two sentences say the same thing
 OOV_PENALTY = 0.35  # weight of question terms the corpus never uses
 RETRIEVE_AT_LEAST = 6
@@ -186,6 +186,53 @@ def _unanswerable(question: str, timings: dict[str, float], hits: list[SearchHit
     )
 
 
+def _conflicts(figures: list[Figure], citations: list[Citation]) -> list[Conflict]:
+    if not figures:
+        return []
+    by_span = {(c.doc_id, c.start, c.end): c.marker for c in citations}
+    values = []
+    for fig in figures:
+        key = (fig.candidate.doc_id, fig.candidate.start, fig.candidate.end)
+        marks = [by_span[key]] if key in by_span else []
+        values.append({"value": fig.display, "doc_id": fig.candidate.doc_id, "citations": marks})
+    return [Conflict(quantity="amount", values=values)]
+
+
+def _missing_parts(engine: Engine, question: str, hits: list[SearchHit]) -> tuple[list[str], int]:
+    """Parts of a multi-part question the evidence does not cover, and the number of parts."""
+    parts = split_parts(question)
+    if len(parts) < 2:
+        return [], 1
+    missing = []
+    for part in parts:
+        pvec = engine.embedder.embed_query(part)
+        pc = candidates(engine.index, hits, part, pvec, question_types(part))
+        if evidence_strength(pc, part, engine) < engine.settings.answer.abstain_threshold:
+            missing.append(part.rstrip("?"))
+    return missing, len(parts)
+
+
+def _claims(
+    engine: Engine, q: str, cands: list[Candidate], backend: str
+) -> tuple[list[Claim], str, str | None]:
+    """Claims from the LLM when asked for (falling back on failure), else extractive ones."""
+    if backend and backend != "none":
+        from rag.llm import LLMUnavailable, llm_claims
+
+        try:
+            return llm_claims(engine, q, cands, backend), f"llm:{backend}", None
+        except LLMUnavailable as exc:
+            log.warning("LLM %s failed, answering extractively: %s", backend, exc)
+            fallback: str | None = str(exc)
+    else:
+        fallback = None
+    claims = []
+    for c in _select(engine, cands, engine.settings.answer.max_sentences):
+        text, s, e = trim(c.text, c.start, c.end)
+        claims.append(Claim(capitalise(text), ((c.doc_id, s, e),), c.score))
+    return claims, "extractive", fallback
+
+
 def answer_question(
     engine: Engine,
     question: str,
@@ -202,95 +249,52 @@ def answer_question(
     k = max(top_k or settings.retrieval.top_k, RETRIEVE_AT_LEAST)
     result = engine.retriever.search(q, k, f, qvec=qvec)
     t1 = time.perf_counter()
-    kinds = question_types(q)
-    cands = candidates(engine.index, result.results, q, qvec, kinds)
-    threshold = settings.answer.abstain_threshold
     timings = {"retrieve": round((t1 - t0) * 1000, 2)}
+    cands = candidates(engine.index, result.results, q, qvec, question_types(q))
+    missing, n_parts = _missing_parts(engine, q, result.results)
+    strength = evidence_strength(cands, q, engine) if len(missing) < n_parts else 0.0
 
-    strength = evidence_strength(cands, q, engine)
-    parts = split_parts(q)
-    missing: list[str] = []
-    if len(parts) > 1:
-        for part in parts:
-            pvec = engine.embedder.embed_query(part)
-            pc = candidates(engine.index, result.results, part, pvec, question_types(part))
-            if evidence_strength(pc, part, engine) < threshold:
-                missing.append(part.rstrip("?"))
-        if len(missing) == len(parts):
-            strength = 0.0
-    if strength < threshold:
-        timings["answer"] = round((time.perf_counter() - t1) * 1000, 2)
-        timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
-        return _unanswerable(question, timings, result.results)
+    def finish(**fields: Any) -> Answer:
+        t2 = time.perf_counter()
+        timings["answer"] = round((t2 - t1) * 1000, 2)
+        timings["total"] = round((t2 - t0) * 1000, 2)
+        return Answer(question=question, timings_ms=timings, retrieved=result.results, **fields)
 
+    unanswerable: dict[str, Any] = {
+        "status": "unanswerable",
+        "answer": NOT_COVERED,
+        "sentences": [],
+        "citations": [],
+        "conflicts": [],
+    }
+    if strength < settings.answer.abstain_threshold:
+        return finish(**unanswerable)
     verifier = Verifier(engine.embedder, settings.answer.support_threshold)
-    mode, fallback = "extractive", None
-    claims: list[Claim] | None = None
-    backend = llm or settings.llm.backend
-    if backend and backend != "none":
-        from rag.llm import LLMUnavailable, llm_claims
-
-        try:
-            claims = llm_claims(engine, q, cands, backend)
-            mode = f"llm:{backend}"
-        except LLMUnavailable as exc:
-            fallback = str(exc)
-            log.warning("LLM %s failed, answering extractively: %s", backend, exc)
-    if claims is None:
-        chosen = _select(engine, cands, settings.answer.max_sentences)
-        claims = []
-        for c in chosen:
-            text, s, e = trim(c.text, c.start, c.end)
-            claims.append(Claim(capitalise(text), ((c.doc_id, s, e),), c.score))
+    claims, mode, fallback = _claims(engine, q, cands, llm or settings.llm.backend)
     figures = find_money_conflict(cands, RELATIVE_FLOOR * cands[0].score) if cands else []
     if figures:
         claims.append(_conflict_claim(figures))
     sentences, citations, texts = _number(claims, verifier, engine, cands)
-    if mode != "extractive" and not sentences:
+    own = [s for s in sentences if not (figures and s.text == claims[-1].text)]
+    if mode != "extractive" and not own:
         plain = answer_question(engine, question, top_k, f, llm="none")
         return dataclasses.replace(plain, fallback_reason="no LLM sentence passed verification")
-
-    conflicts = []
-    if figures:
-        by_span = {(c.doc_id, c.start, c.end): c.marker for c in citations}
-        conflicts.append(
-            Conflict(
-                quantity="amount",
-                values=[
-                    {
-                        "value": fig.display,
-                        "doc_id": fig.candidate.doc_id,
-                        "citations": [
-                            by_span[(fig.candidate.doc_id, fig.candidate.start, fig.candidate.end)]
-                        ]
-                        if (fig.candidate.doc_id, fig.candidate.start, fig.candidate.end) in by_span
-                        else [],
-                    }
-                    for fig in figures
-                ],
-            )
-        )
-    status = "partial" if missing and sentences else "answered"
     if not sentences:
-        status = "unanswerable"
-        texts = [NOT_COVERED]
-    elif missing:
-        texts.append(
-            "The corpus does not say: " + "; ".join(m[:1].lower() + m[1:] for m in missing) + "."
-        )
-    t2 = time.perf_counter()
-    timings["answer"] = round((t2 - t1) * 1000, 2)
-    timings["total"] = round((t2 - t0) * 1000, 2)
-    return Answer(
-        question=question,
-        status=status,
+        return finish(**unanswerable, mode=mode, fallback_reason=fallback)
+    if missing:
+        gaps = "; ".join(_lower_first(m) for m in missing)
+        texts.append(f"The corpus does not say: {gaps}.")
+    return finish(
+        status="partial" if missing else "answered",
         answer=" ".join(texts),
         sentences=sentences,
         citations=citations,
-        conflicts=conflicts,
-        timings_ms=timings,
+        conflicts=_conflicts(figures, citations),
         mode=mode,
         fallback_reason=fallback,
-        missing=missing if sentences else [],
-        retrieved=result.results,
+        missing=missing,
     )
+
+
+def _lower_first(s: str) -> str:
+    return s[:1].lower() + s[1:]

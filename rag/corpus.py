@@ -12,9 +12,39 @@ from rag.types import Document
 
 log = logging.getLogger(__name__)
 
-BLOCK_TAGS = ["p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "table", "tr",
-              "td", "th", "section", "article", "header", "footer", "blockquote", "pre", "hr",
-              "dl", "dt", "dd", "figure", "figcaption", "main", "aside", "nav", "title"]  # fmt: skip
+BLOCK_TAGS = [
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "pre",
+    "hr",
+    "dl",
+    "dt",
+    "dd",
+    "figure",
+    "figcaption",
+    "main",
+    "aside",
+    "nav",
+    "title",
+]
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 DATE_LINE = re.compile(r"\A\ufeff?[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})[ \t]*\n?")
 MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)

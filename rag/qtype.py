@@ -6,7 +6,10 @@ import re
 
 from rag.facts import all_facts, entities
 
-WH = r"(?:what|when|who|whom|whose|which|where|why|how|on what|at what|in what|did|does|do|is|are|was|were|will|would|can)"
+WH = (
+    r"(?:what|when|who|whom|whose|which|where|why|how|on what|at what|in what|did|does|do|"
+    r"is|are|was|were|will|would|can)"
+)
 
 CAUSAL_Q = re.compile(
     r"\b(?:why|how come|what (?:caused|led|prompted|reasons?)|reason|because)\b", re.I

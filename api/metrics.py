@@ -1,0 +1,135 @@
+"""Prometheus metrics at /metrics, in a per-app CollectorRegistry (tests build several apps).
+
+- `rag_http_requests_total{method,route,status}` and
+  `rag_http_request_duration_seconds{method,route,status}`: `route` is the route template
+  (`/v1/documents/{doc_id}`), never the raw path, so label values stay bounded;
+- `rag_index_documents`, `rag_index_passages`: the loaded index, read at scrape time;
+- `rag_answers_total{status}`: answered / partial / unanswerable, counted by `record_answer`.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import generate_latest
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rag.engine import Engine
+from rag.settings import Settings
+
+ANSWER_STATUSES = ("answered", "partial", "unanswerable")
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+UNMATCHED = "<unmatched>"
+
+
+class Metrics:
+    """The app's collectors, registered in their own registry."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        labels = ("method", "route", "status")
+        self.requests = Counter(
+            "rag_http_requests", "HTTP requests served", labels, registry=self.registry
+        )
+        self.latency = Histogram(
+            "rag_http_request_duration_seconds",
+            "Time to the end of the response",
+            labels,
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.documents = Gauge(
+            "rag_index_documents", "Documents in the loaded index", registry=self.registry
+        )
+        self.passages = Gauge(
+            "rag_index_passages", "Passages in the loaded index", registry=self.registry
+        )
+        self.answers = Counter(
+            "rag_answers", "Answers given, by status", ("status",), registry=self.registry
+        )
+        for status in ANSWER_STATUSES:
+            self.answers.labels(status=status)  # export zeros from the start
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route, str(status)).observe(seconds)
+
+    def refresh_index(self, engine: Engine | None) -> None:
+        if engine is None or not engine.ready():
+            self.documents.set(0)
+            self.passages.set(0)
+            return
+        index = engine.index
+        self.documents.set(len(index.documents))
+        self.passages.set(len(index.passages))
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def route_template(scope: Scope) -> str:
+    """The template of the route that served (or would serve) this request."""
+    route = scope.get("route")
+    if isinstance(route, BaseRoute):
+        return str(getattr(route, "path", UNMATCHED))
+    app = scope.get("app")
+    routes: list[BaseRoute] = list(getattr(app, "routes", []))
+    partial = None
+    for candidate in routes:
+        match, _ = candidate.matches(scope)
+        if match == Match.FULL:
+            return str(getattr(candidate, "path", UNMATCHED))
+        if match == Match.PARTIAL and partial is None:
+            partial = str(getattr(candidate, "path", UNMATCHED))
+    return partial or UNMATCHED
+
+
+class MetricsMiddleware:
+    """Counts every HTTP response, including those the other middleware rejected."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500  # if the app raises before responding, the error middleware sends 500
+        t0 = time.perf_counter()
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            elapsed = time.perf_counter() - t0
+            self.metrics.observe(scope["method"], route_template(scope), status, elapsed)
+
+
+def record_answer(app: FastAPI, status: str) -> None:
+    """Count one answer by its status (a no-op when metrics are not installed)."""
+    metrics: Metrics | None = getattr(app.state, "metrics", None)
+    if metrics is not None:
+        metrics.answers.labels(status=status).inc()
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """The /metrics route and the outermost middleware (call after the other installs)."""
+    metrics = Metrics()
+    app.state.metrics = metrics
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+
+    @app.get("/metrics", tags=["ops"], response_class=Response, include_in_schema=False)
+    def prometheus(request: Request) -> Response:
+        """Prometheus text exposition of this app's metrics."""
+        metrics.refresh_index(getattr(request.app.state, "engine", None))
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
