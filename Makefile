@@ -7,7 +7,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run ingest serve test quick lint typecheck bench eval clean
+.PHONY: install install-dev run ingest serve test quick lint typecheck bench eval gate clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -21,6 +21,10 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install -e '.[llm,fast,report,dev]'
+	# the Lee news corpus ships inside gensim; only its data files are used
+	$(PIP) install --no-deps gensim==4.4.0
+	# headless Chromium for the browser tests (Debian package; Playwright never downloads one)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	@touch $@
 
 install: $(VENV)/.installed
@@ -42,6 +46,14 @@ typecheck: install-dev
 
 test: lint typecheck
 	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory gate
+
+# The regression gate on a fresh index of corpus/ (fails on a regression against the baseline).
+gate: install
+	@d=$$(mktemp -d) && $(VENV)/bin/rag ingest --index $$d/index >/dev/null && \
+	  $(VENV)/bin/rag eval --index $$d/index --baseline eval/baseline.json --runs-dir eval/runs \
+	  --report-md eval/runs/last.md >/dev/null; rc=$$?; \
+	  sed -n '/^## Headline/,/^## Retrieval/p;/^## Gate/,$$p' eval/runs/last.md; rm -rf $$d; exit $$rc
 
 quick: install-dev
 	$(PY) -m pytest -q -m "not slow and not llm and not browser"

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from api import errors
+from api import documents, errors, limits, metrics, openai_compat, security, web
 from api.deps import EngineDep
 from api.routes import router
 from rag.engine import Engine
@@ -44,6 +44,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.load_error = None
     errors.install(app)
+    limits.install(app, settings)  # order matters: the last installed is outermost
+    security.install(app, settings)
+    metrics.install(app, settings)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
@@ -65,5 +68,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             {"status": "not ready", "detail": app.state.load_error or "loading"}, status_code=503
         )
 
-    app.include_router(router)
+    app.include_router(router, dependencies=[limits.TextLimits])
+    app.include_router(documents.router)
+    app.include_router(openai_compat.router)
+    web.install(app)  # the page at / and /static
     return app

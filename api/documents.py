@@ -105,7 +105,9 @@ def check_content(filename: str, data: bytes) -> None:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _not_text(f"{filename} is not UTF-8 text (invalid byte at offset {exc.start})") from exc
+        raise _not_text(
+            f"{filename} is not UTF-8 text (invalid byte at offset {exc.start})"
+        ) from exc
     controls = sum(1 for ch in text if ch < " " and ch not in ALLOWED_CONTROL)
     if controls > MAX_CONTROL_SHARE * len(text):
         raise _not_text(f"{filename} looks binary ({controls} control characters)")
@@ -157,7 +159,7 @@ async def upload_document(
         )
     check_content(name, data)
     doc_id = PurePosixPath(name).stem
-    existing = engine.index.documents.get(doc_id)
+    existing = engine.index.documents.get(doc_id) if engine.ready() else None
     if existing is not None:
         raise ApiProblem(
             409,

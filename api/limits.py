@@ -53,7 +53,10 @@ async def check_text_limits(request: Request) -> None:
         value = body.get(name)
         if isinstance(value, str) and len(value) > limit:
             raise ApiProblem(
-                422, "text-too-long", "The text is too long", f"{name} is longer than {limit} characters"
+                422,
+                "text-too-long",
+                "The text is too long",
+                f"{name} is longer than {limit} characters",
             )
 
 
@@ -70,7 +73,10 @@ class TokenBuckets:
     """
 
     def __init__(
-        self, per_minute: int, clock: Callable[[], float] = time.monotonic, max_clients: int = 10_000
+        self,
+        per_minute: int,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 10_000,
     ) -> None:
         if per_minute < 1:
             raise ValueError(f"per_minute must be at least 1, got {per_minute}")
@@ -98,9 +104,7 @@ class TokenBuckets:
     def _prune(self, now: float) -> None:
         """Forget clients whose bucket has refilled (they would start full anyway)."""
         full_after = self.capacity / self.rate
-        self._buckets = {
-            c: (t, s) for c, (t, s) in self._buckets.items() if now - s < full_after
-        }
+        self._buckets = {c: (t, s) for c, (t, s) in self._buckets.items() if now - s < full_after}
 
 
 class RateLimitMiddleware:

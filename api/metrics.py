@@ -9,15 +9,18 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from fastapi.routing import iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
-from starlette.routing import BaseRoute, Match
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.security import app_path
 from rag.engine import Engine
 from rag.settings import Settings
 
@@ -71,29 +74,47 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def route_template(scope: Scope) -> str:
-    """The template of the route that served (or would serve) this request."""
-    route = scope.get("route")
-    if isinstance(route, BaseRoute):
-        return str(getattr(route, "path", UNMATCHED))
-    app = scope.get("app")
-    routes: list[BaseRoute] = list(getattr(app, "routes", []))
-    partial = None
-    for candidate in routes:
-        match, _ = candidate.matches(scope)
-        if match == Match.FULL:
-            return str(getattr(candidate, "path", UNMATCHED))
-        if match == Match.PARTIAL and partial is None:
-            partial = str(getattr(candidate, "path", UNMATCHED))
-    return partial or UNMATCHED
+class RouteTemplates:
+    """The route template (`/v1/documents/{doc_id}`) a request matches, from the app's routes.
+
+    Resolved from the path, so requests that middleware rejected before routing (401, 413,
+    429, 503) get their route's label too. The table is built on first use.
+    """
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self._table: list[tuple[re.Pattern[str], frozenset[str] | None, str]] | None = None
+
+    def _build(self) -> list[tuple[re.Pattern[str], frozenset[str] | None, str]]:
+        table = []
+        for ctx in iter_route_contexts(self.app.routes):
+            regex = getattr(ctx, "path_regex", None)
+            template = ctx.path_format or ctx.path
+            if isinstance(regex, re.Pattern) and template:
+                methods = frozenset(ctx.methods) if ctx.methods else None
+                table.append((regex, methods, template))
+        return table
+
+    def __call__(self, scope: Scope) -> str:
+        if self._table is None:
+            self._table = self._build()
+        path, method = app_path(scope), scope.get("method", "GET")
+        partial = None
+        for regex, methods, template in self._table:
+            if regex.match(path):
+                if methods is None or method in methods:
+                    return template
+                partial = partial or template  # 405: the path exists
+        return partial or UNMATCHED
 
 
 class MetricsMiddleware:
     """Counts every HTTP response, including those the other middleware rejected."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, templates: RouteTemplates) -> None:
         self.app = app
         self.metrics = metrics
+        self.templates = templates
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,7 +133,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_status)
         finally:
             elapsed = time.perf_counter() - t0
-            self.metrics.observe(scope["method"], route_template(scope), status, elapsed)
+            self.metrics.observe(scope["method"], self.templates(scope), status, elapsed)
 
 
 def record_answer(app: FastAPI, status: str) -> None:
@@ -126,7 +147,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     """The /metrics route and the outermost middleware (call after the other installs)."""
     metrics = Metrics()
     app.state.metrics = metrics
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, templates=RouteTemplates(app))
 
     @app.get("/metrics", tags=["ops"], response_class=Response, include_in_schema=False)
     def prometheus(request: Request) -> Response:

@@ -73,6 +73,17 @@ def presented_key(headers: Headers) -> str | None:
     return key or None
 
 
+def normalise_hashes(hashes: Iterable[str]) -> list[str]:
+    """Lower-case digests; ValueError (naming the bad value) unless each is 64 hex characters."""
+    out = [h.strip().lower() for h in hashes]
+    for h in out:
+        if not _HEX64.match(h):
+            raise ValueError(
+                f"api_key_hashes must be sha256 hex digests (64 hex characters), got {h!r}"
+            )
+    return out
+
+
 class ApiKeyMiddleware:
     """Rejects requests without a valid key with 401 problem+json and `WWW-Authenticate`.
 
@@ -81,12 +92,7 @@ class ApiKeyMiddleware:
 
     def __init__(self, app: ASGIApp, hashes: Iterable[str]) -> None:
         self.app = app
-        self.hashes = [h.strip().lower() for h in hashes]
-        bad = [h for h in self.hashes if not _HEX64.match(h)]
-        if bad:
-            raise ValueError(
-                f"api_key_hashes must be sha256 hex digests (64 hex characters), got {bad[0]!r}"
-            )
+        self.hashes = normalise_hashes(hashes)
         if not self.hashes:
             raise ValueError("ApiKeyMiddleware needs at least one key hash")
 
@@ -131,8 +137,9 @@ def install(app: FastAPI, settings: Settings) -> None:
     Call after `api.limits.install` (rate limits then see who the caller is) and before
     `api.metrics.install`: the last middleware added is the outermost.
     """
-    if settings.api.api_key_hashes:
-        app.add_middleware(ApiKeyMiddleware, hashes=settings.api.api_key_hashes)
+    hashes = normalise_hashes(settings.api.api_key_hashes)  # fail at startup, not per request
+    if hashes:
+        app.add_middleware(ApiKeyMiddleware, hashes=hashes)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

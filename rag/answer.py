@@ -30,7 +30,6 @@ CONNECTIVE = re.compile(
 RELATIVE_FLOOR = 0.75  # a sentence joins the answer if it scores within 75% of the best
 REDUNDANT = 0.85  # cosine above which two sentences say the same thing
 OOV_PENALTY = 0.35  # weight of question terms the corpus never uses
-RETRIEVE_AT_LEAST = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +245,7 @@ def answer_question(
     q, _ = engine.retriever.clean_query(question)
     f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
     qvec = engine.embedder.embed_query(q)
-    k = max(top_k or settings.retrieval.top_k, RETRIEVE_AT_LEAST)
+    k = top_k or settings.retrieval.top_k
     result = engine.retriever.search(q, k, f, qvec=qvec)
     t1 = time.perf_counter()
     timings = {"retrieve": round((t1 - t0) * 1000, 2)}

@@ -107,6 +107,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.main import main as eval_main
+
+    if args.compare:
+        return eval_main(args, None)
+    return eval_main(args, _settings(args))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -161,6 +169,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("eval", help="score the engine on the question set; gate on a baseline")
+    _add_common(p)
+    p.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    p.add_argument("--baseline", type=Path, default=None, help="fail on regression against it")
+    p.add_argument("--gate", action="store_true", help="apply floors even without a baseline")
+    p.add_argument("--update-baseline", action="store_true", help="rewrite the baseline")
+    p.add_argument("--retrieval", action="store_true", help="only the per-stage retrieval table")
+    p.add_argument("--lee", action="store_true", help="with --retrieval: also the Lee corpus")
+    p.add_argument("--llm", choices=["none", "local", "openai"], default=None)
+    p.add_argument("--repeats", type=int, default=3, help="runs in LLM mode (spread reported)")
+    p.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="diff two run records")
+    p.add_argument("--report-md", default=None, help="also write the Markdown summary here")
+    p.add_argument("--runs-dir", default="eval/runs", help="where run records go")
+    p.set_defaults(func=cmd_eval)
     return parser
 
 
@@ -210,6 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rag: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `rag search ... | head`
+        sys.stderr.close()
+        return 0
     except Exception as exc:
         if isinstance(exc, _known_errors()):
             msg = " ".join(str(exc).split()) or type(exc).__name__

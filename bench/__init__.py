@@ -1,0 +1,1 @@
+"""Benchmarks that print Markdown tables (`make bench`); never run as tests."""

@@ -1,0 +1,241 @@
+"""Timing and reporting helpers shared by the benchmark sections (stdlib + numpy only).
+
+Latency numbers are wall-clock milliseconds from ``time.perf_counter``; a measurement runs
+``warmup`` untimed calls first, then one timed call per item. Percentiles are numpy's linear
+interpolation. Memory is the resident set size from ``/proc/self/status`` (VmRSS, and VmHWM
+for the peak), falling back to ``resource.getrusage`` where /proc is missing.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import resource
+import socket
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
+
+# One intra-op thread: on these 2-core machines a second thread makes torch, onnxruntime and
+# faiss slower and jittery (MODELS.md). Set before torch/faiss are imported.
+THREAD_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+}
+
+
+def single_thread_env() -> None:
+    """Put the one-thread settings into this process's environment (call before imports)."""
+    for key, value in THREAD_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def pin_threads(n: int = 1) -> None:
+    """torch and faiss to ``n`` threads (the Engine does the same from its settings)."""
+    from rag.embedding import set_threads
+    from rag.store import set_faiss_threads
+
+    set_threads(n)
+    set_faiss_threads(n)
+
+
+# --------------------------------------------------------------------------- timing
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Samples in milliseconds."""
+
+    samples_ms: tuple[float, ...]
+
+    @property
+    def p50(self) -> float:
+        return pct(self.samples_ms, 50)
+
+    @property
+    def p95(self) -> float:
+        return pct(self.samples_ms, 95)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.samples_ms)) if self.samples_ms else 0.0
+
+    @property
+    def n(self) -> int:
+        return len(self.samples_ms)
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (linear interpolation); 0.0 for no values."""
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else 0.0
+
+
+def time_calls(fn: Callable[[T], Any], items: Sequence[T], warmup: int = 5) -> Timing:
+    """Call ``fn`` on the first ``warmup`` items untimed, then time one call per item."""
+    for item in items[:warmup]:
+        fn(item)
+    out: list[float] = []
+    for item in items:
+        t0 = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - t0) * 1000.0)
+    return Timing(tuple(out))
+
+
+def stopwatch(fn: Callable[[], T]) -> tuple[T, float]:
+    """``(result, seconds)`` of one call."""
+    t0 = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - t0
+
+
+def cycle(items: Sequence[T], n: int) -> list[T]:
+    """``n`` items, repeating ``items`` in order."""
+    if not items:
+        raise ValueError("cannot cycle an empty sequence")
+    return [items[i % len(items)] for i in range(n)]
+
+
+# --------------------------------------------------------------------------- memory, disk
+
+
+def _status_kb(field: str, pid: int | str = "self") -> float | None:
+    try:
+        with Path(f"/proc/{pid}/status").open(encoding="ascii") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return float(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Current resident set size in MiB."""
+    kb = _status_kb("VmRSS", pid)
+    if kb is None:
+        return peak_rss_mb()
+    return kb / 1024.0
+
+
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """Peak resident set size in MiB."""
+    kb = _status_kb("VmHWM", pid)
+    if kb is None:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return kb / 1024.0
+
+
+def dir_size_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / (1024.0 * 1024.0)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def emit(text: str = "") -> None:
+    """Print a table (or line) now, so a long run shows results as it goes."""
+    print(text, flush=True)
+
+
+def log(text: str) -> None:
+    """Progress to stderr (tables go to stdout)."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return f"{v:.3g}" if abs(v) < 10 else f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.1f}"
+        return str(v)
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def ms(v: float) -> str:
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _mem_total_gb() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
+            if line.startswith("MemTotal:"):
+                return float(line.split()[1]) / (1024.0 * 1024.0)
+    except OSError:
+        pass
+    return 0.0
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+PACKAGES = (
+    "torch",
+    "faiss-cpu",
+    "sentence-transformers",
+    "onnxruntime",
+    "bm25s",
+    "numpy",
+    "llama-index-core",
+    "llama-index-embeddings-huggingface",
+    "llama-index-retrievers-bm25",
+)
+
+
+def machine_rows() -> list[tuple[str, str]]:
+    """What the numbers were measured on (read without importing torch or faiss)."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    rows = [
+        ("nproc", f"{len(os.sched_getaffinity(0))} (os.cpu_count {os.cpu_count()})"),
+        ("CPU", _cpu_model()),
+        ("RAM", f"{_mem_total_gb():.1f} GiB"),
+        ("load average at start (1, 5, 15 min)", load),
+        ("OS", platform.platform()),
+        ("python", platform.python_version()),
+    ]
+    rows += [(name, _version(name)) for name in PACKAGES]
+    return rows
+
+
+def machine_table() -> str:
+    return md_table(["machine / software", "value"], machine_rows())
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())

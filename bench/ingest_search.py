@@ -1,0 +1,223 @@
+"""Sections 1 and 2: ingest throughput, and search / ask latency on the five articles.
+
+    .venv/bin/python -m bench.ingest_search [--section ingest|search|all]
+        [--lee-articles 120] [--queries 200]
+
+1. Ingest: ``Engine.ingest`` (chunk, embed passages *and* sentences, write the versioned index
+   with BM25, load it back) on the five articles plus the first ``--lee-articles`` Lee news
+   articles, against plain ``SentenceTransformer.encode`` (same model object, batch 32) on the
+   same passage texts, in the same run. The int8 ONNX backend is measured too when installed.
+2. Search: ``--queries`` queries (the question set cycled) against an index of the five
+   articles: ``Engine.search`` (defaults), ``Engine.search`` without the second stage,
+   ``Engine.ask`` (extractive), and the floor, i.e. embedding the query plus a raw faiss search
+   of the same vectors for the same candidate pool.
+
+Everything runs with one thread for torch, faiss and onnxruntime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import (
+    Timing,
+    cycle,
+    emit,
+    log,
+    md_table,
+    ms,
+    pin_threads,
+    stopwatch,
+    time_calls,
+)
+from bench.data import five_documents, lee_documents, questions
+from rag.embedding import Embedder, Progress, Vectors, get_embedder
+from rag.engine import Engine
+from rag.settings import Settings
+from rag.types import Document
+
+
+class TimedEmbedder:
+    """Wraps an embedder and adds up the seconds spent in ``embed``."""
+
+    def __init__(self, base: Embedder) -> None:
+        self.base = base
+        self.model_id = base.model_id
+        self.dim = base.dim
+        self.seconds = 0.0
+        self.texts = 0
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+    ) -> Vectors:
+        t0 = time.perf_counter()
+        out = self.base.embed(texts, batch_size, progress)
+        self.seconds += time.perf_counter() - t0
+        self.texts += len(texts)
+        return out
+
+    def embed_query(self, text: str) -> Vectors:
+        return self.base.embed_query(text)
+
+
+def _settings(root: Path) -> Settings:
+    return Settings().with_paths(corpus=root / "corpus", index=root / "index")
+
+
+def _ingest_row(name: str, embedder: Embedder, docs: list[Document], root: Path) -> list[str]:
+    timed = TimedEmbedder(embedder)
+    engine = Engine(_settings(root), timed)  # type: ignore[arg-type]
+    report, secs = stopwatch(lambda: engine.ingest(documents=docs))
+    n_p, n_s = len(engine.index.passages), len(engine.index.sentences)
+    return [
+        name,
+        f"{secs:.1f}",
+        f"{timed.seconds:.1f}",
+        f"{n_p:,}",
+        f"{n_s:,}",
+        f"{(n_p + n_s) / secs:.1f}",
+        f"{n_p / secs:.1f}",
+    ]
+
+
+def section_ingest(lee_articles: int, workdir: Path) -> str:
+    docs = five_documents() + lee_documents(lee_articles)
+    st = get_embedder("sentence-transformers", "all-MiniLM-L6-v2", 1)
+    pin_threads(1)
+    st.embed(["warm up the model"] * 32)
+    log(f"ingest: {len(docs)} documents with sentence-transformers")
+    rows = [_ingest_row("Engine.ingest (sentence-transformers fp32)", st, docs, workdir / "st")]
+    engine = Engine(_settings(workdir / "st"), st)
+    texts = [p.text for p in engine.index.passages]
+    model: Any = st.model  # type: ignore[attr-defined]
+    log(f"ingest: plain model.encode on {len(texts)} passages")
+    _, plain = stopwatch(
+        lambda: model.encode(
+            texts,
+            batch_size=32,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+    )
+    rows.append(
+        [
+            "plain model.encode(passages, batch_size=32)",
+            f"{plain:.1f}",
+            f"{plain:.1f}",
+            f"{len(texts):,}",
+            "0",
+            f"{len(texts) / plain:.1f}",
+            f"{len(texts) / plain:.1f}",
+        ]
+    )
+    try:
+        int8 = get_embedder("onnx-int8", "all-MiniLM-L6-v2", 1)
+    except Exception as exc:  # the `fast` extra is optional
+        log(f"ingest: onnx-int8 skipped ({exc})")
+    else:
+        int8.embed(["warm up the model"] * 32)
+        log("ingest: Engine.ingest with onnx-int8")
+        rows.append(_ingest_row("Engine.ingest (onnx-int8)", int8, docs, workdir / "int8"))
+    engine_pps = float(rows[0][6])
+    ratio = engine_pps / (len(texts) / plain)
+    units = float(rows[0][5]) / (len(texts) / plain)
+    table = md_table(
+        [
+            "pipeline",
+            "wall s",
+            "embedding s",
+            "passages",
+            "sentences",
+            "texts embedded/s",
+            "passages/s",
+        ],
+        rows,
+    )
+    return (
+        f"## 1. Ingest throughput ({len(docs)} documents: 5 articles + {lee_articles} Lee)\n\n"
+        f"{table}\n\n"
+        f"Engine passages/s ÷ plain encode passages/s = **{ratio:.2f}** (the engine also embeds "
+        f"every sentence for the second stage and the verifier); texts embedded/s ÷ plain "
+        f"= **{units:.2f}**."
+    )
+
+
+def _row(name: str, t: Timing, floor: float) -> list[str]:
+    return [name, str(t.n), ms(t.p50), ms(t.p95), ms(t.mean), f"{t.p50 / floor:.1f}x"]
+
+
+def section_search(n_queries: int, workdir: Path) -> str:
+    settings = _settings(workdir / "five")
+    embedder = get_embedder("sentence-transformers", settings.embedding.model_id, 1)
+    engine = Engine(settings, embedder)
+    engine.ingest(documents=five_documents())
+    pin_threads(1)
+    qs = cycle([q.question for q in questions()], n_queries)
+    faiss_index: Any = engine.index.dense.index
+    pool = settings.retrieval.candidates
+
+    def floor(q: str) -> None:
+        faiss_index.search(embedder.embed_query(q).reshape(1, -1), pool)
+
+    qvecs = {q: embedder.embed_query(q).reshape(1, -1) for q in set(qs)}
+    none = settings.retrieval.model_copy(update={"second_stage": "none"})
+    runs: list[tuple[str, Callable[[str], Any]]] = [
+        ("floor: embed query + raw faiss search (k=30)", floor),
+        ("Engine.search (defaults: hybrid + sentence stage, top_k=5)", engine.search),
+        ("Engine.search, second_stage=none", lambda q: engine.search(q, retrieval=none)),
+        ("Engine.ask (extractive, verified)", engine.ask),
+        ("  part: embed query", embedder.embed_query),
+        ("  part: raw faiss search (k=30)", lambda q: faiss_index.search(qvecs[q], pool)),
+        ("  part: BM25 scores", engine.index.bm25.scores),
+    ]
+    try:
+        int8 = get_embedder("onnx-int8", settings.embedding.model_id, 1)
+    except Exception as exc:
+        log(f"search: onnx-int8 skipped ({exc})")
+    else:
+        fast = Engine(settings, int8)
+        fast.load()
+        runs.append(("Engine.search, onnx-int8 query embedder", fast.search))
+    timings: list[tuple[str, Timing]] = []
+    for name, fn in runs:
+        log(f"search: {name}")
+        timings.append((name, time_calls(fn, qs)))
+    base = timings[0][1].p50
+    rows = [_row(name, t, base) for name, t in timings]
+    table = md_table(["operation", "queries", "p50 ms", "p95 ms", "mean ms", "p50 ÷ floor"], rows)
+    n = len(engine.index.passages)
+    return (
+        f"## 2. Search and ask latency (five articles: {n} passages, "
+        f"{len(engine.index.sentences)} sentences; {n_queries} queries, question set cycled)\n\n"
+        f"{table}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--section", choices=["ingest", "search", "all"], default="all")
+    p.add_argument("--lee-articles", type=int, default=120)
+    p.add_argument("--queries", type=int, default=200)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    np.random.seed(0)
+    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
+        if args.section in ("ingest", "all"):
+            emit(section_ingest(args.lee_articles, Path(tmp) / "ingest"))
+            emit()
+        if args.section in ("search", "all"):
+            emit(section_search(args.queries, Path(tmp) / "search"))
+            emit()
+
+
+if __name__ == "__main__":
+    main()
