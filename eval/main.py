@@ -86,11 +86,11 @@ def _spread(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     return out
 
 
-def main(args: Any, settings: Settings) -> int:
+def main(args: Any, settings: Settings | None) -> int:
     """Entry point called (lazily) by rag.cli."""
     if args.compare:
         return compare_runs(args)
-    engine = Engine(settings)
+    engine = Engine(settings or Settings())
     engine.load()
     if args.retrieval:
         return retrieval_only(engine, args)

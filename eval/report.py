@@ -82,8 +82,8 @@ def markdown(
         *[f"| {s} | {v['p50']} | {v['p95']} |" for s, v in agg["latency_ms"].items()],
     ]
     if run.get("briefings"):
-        out += ["", "## Briefing checks", "", "| topic | sentences | verified | uncited | refs ok |",
-                "|---|---|---|---|---|"]  # fmt: skip
+        out += ["", "## Briefing checks", ""]
+        out += ["| topic | sentences | verified | uncited | refs ok |", "|---|---|---|---|---|"]
         for b in run["briefings"]:
             out.append(
                 f"| {b['topic']} | {b['sentences']} | {_fmt(b['verified_share'])} | "

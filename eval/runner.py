@@ -65,7 +65,7 @@ def fingerprints(engine: Engine, questions_path: Path, llm: str | None) -> dict[
     """Everything that can change a score; two runs are comparable when these match."""
     manifest = engine.index.manifest
     settings_json = engine.settings.model_dump_json(exclude={"api", "index"})
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in PACKAGES:
         try:
             versions[pkg] = metadata.version(pkg)
@@ -134,7 +134,8 @@ def aggregate(per_q: list[dict[str, Any]]) -> dict[str, Any]:
                                  and x["key_fact_coverage"] is not None],
         "evidence_mrr_at_10": [x["evidence_mrr_at_10"] for x in m if "evidence_mrr_at_10" in x
                                and x["key_fact_coverage"] is not None],
-        "key_fact_coverage": [x["key_fact_coverage"] for x in m if x["key_fact_coverage"] is not None],
+        "key_fact_coverage": [x["key_fact_coverage"] for x in m
+                              if x["key_fact_coverage"] is not None],
         "citation_validity": [x["citation_validity"] for x in m],
         "gold_evidence_overlap": _rate([x["gold_overlap"] for x in m]),
         "status_accuracy": _rate([x["status_ok"] for x in m]),

@@ -363,7 +363,7 @@ def _plan(engine: Engine, pool: Pool, subject: str, max_n: int) -> Plan:
     index = engine.index
     pieces = [p for c in pool.relevant if (p := tidy(c))]
     wide = [p for c in pool.wide if (p := tidy(c))]
-    dedupe = Deduper(index)
+    dedupe = Deduper(index, subject)
     n_summary = min(3 if max_n >= 8 else 2, max_n)
     summary = pick_summary([p for p in pieces if not find_dates(p.text)], subject, n_summary,
                            dedupe)  # fmt: skip

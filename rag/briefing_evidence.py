@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from rag.engine import Engine
 
 REDUNDANT = 0.85  # cosine above which two sentences state the same thing
+SAME_FACT = 1.0  # cosine + shared rare-term share at which they do too (see Deduper)
 POOL_FLOOR = 0.6  # a sentence is relevant if it scores within 60% of the best one
 MIN_WORDS, MAX_WORDS = 6, 60
 
@@ -195,18 +196,39 @@ def shown(piece: Piece) -> str:
 
 
 class Deduper:
-    """Keeps one sentence per fact: by sentence row and by embedding similarity."""
+    """Keeps one sentence per fact. Two sentences state the same fact if their embeddings
+    are near (cosine > 0.85), or fairly near and sharing much of their rarer vocabulary
+    (cosine plus idf-weighted shared-term share >= 1.0; the subject's own words, which
+    every sentence shares, do not count)."""
 
-    def __init__(self, index: LoadedIndex) -> None:
+    def __init__(self, index: LoadedIndex, subject: str) -> None:
         self.vectors = index.sentence_vectors
-        self.rows: list[int] = []
+        self.stats = term_stats(index)
+        self.ignore = set(tokenize(subject))
+        self.kept: list[tuple[int, set[str]]] = []
+
+    def _terms(self, text: str) -> set[str]:
+        return set(tokenize(text)) - self.ignore
+
+    def _weight(self, terms: set[str]) -> float:
+        return sum(self.stats.idf(t) for t in terms)
 
     def seen(self, cand: Candidate) -> bool:
         v = self.vectors[cand.row]
-        return any(r == cand.row or float(self.vectors[r] @ v) > REDUNDANT for r in self.rows)
+        terms = self._terms(cand.text)
+        for row, other in self.kept:
+            cosine = float(self.vectors[row] @ v)
+            if row == cand.row or cosine > REDUNDANT:
+                return True
+            shared = self._weight(terms & other) / max(
+                1e-9, min(self._weight(terms), self._weight(other))
+            )
+            if cosine + shared >= SAME_FACT:
+                return True
+        return False
 
     def add(self, cand: Candidate) -> None:
-        self.rows.append(cand.row)
+        self.kept.append((cand.row, self._terms(cand.text)))
 
 
 def pick_summary(pieces: list[Piece], subject: str, n: int, dedupe: Deduper) -> list[Piece]:
