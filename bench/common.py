@@ -95,6 +95,28 @@ def time_calls(fn: Callable[[T], Any], items: Sequence[T], warmup: int = 5) -> T
     return Timing(tuple(out))
 
 
+def time_interleaved(
+    fns: Sequence[tuple[str, Callable[[T], Any]]], items: Sequence[T], warmup: int = 5
+) -> dict[str, Timing]:
+    """Time several operations on the same items, interleaved.
+
+    For each item every operation runs once, in an order that rotates from item to item, so
+    a burst of load from another process hits all operations alike (these machines are
+    shared). ``warmup`` items run untimed first.
+    """
+    for item in items[:warmup]:
+        for _, fn in fns:
+            fn(item)
+    samples: dict[str, list[float]] = {name: [] for name, _ in fns}
+    for i, item in enumerate(items):
+        shift = i % len(fns)
+        for name, fn in [*fns[shift:], *fns[:shift]]:
+            t0 = time.perf_counter()
+            fn(item)
+            samples[name].append((time.perf_counter() - t0) * 1000.0)
+    return {name: Timing(tuple(v)) for name, v in samples.items()}
+
+
 def stopwatch(fn: Callable[[], T]) -> tuple[T, float]:
     """``(result, seconds)`` of one call."""
     t0 = time.perf_counter()

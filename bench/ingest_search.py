@@ -36,7 +36,7 @@ from bench.common import (
     ms,
     pin_threads,
     stopwatch,
-    time_calls,
+    time_interleaved,
 )
 from bench.data import five_documents, lee_documents, questions
 from rag.embedding import Embedder, Progress, Vectors, get_embedder
@@ -75,7 +75,7 @@ def _settings(root: Path) -> Settings:
 def _ingest_row(name: str, embedder: Embedder, docs: list[Document], root: Path) -> list[str]:
     timed = TimedEmbedder(embedder)
     engine = Engine(_settings(root), timed)  # type: ignore[arg-type]
-    report, secs = stopwatch(lambda: engine.ingest(documents=docs))
+    _, secs = stopwatch(lambda: engine.ingest(documents=docs))
     n_p, n_s = len(engine.index.passages), len(engine.index.sentences)
     return [
         name,
@@ -187,12 +187,10 @@ def section_search(n_queries: int, workdir: Path) -> str:
         fast = Engine(settings, int8)
         fast.load()
         runs.append(("Engine.search, onnx-int8 query embedder", fast.search))
-    timings: list[tuple[str, Timing]] = []
-    for name, fn in runs:
-        log(f"search: {name}")
-        timings.append((name, time_calls(fn, qs)))
-    base = timings[0][1].p50
-    rows = [_row(name, t, base) for name, t in timings]
+    log(f"search: {len(runs)} operations x {len(qs)} queries, interleaved")
+    timings = time_interleaved(runs, qs)
+    base = timings[runs[0][0]].p50
+    rows = [_row(name, t, base) for name, t in timings.items()]
     table = md_table(["operation", "queries", "p50 ms", "p95 ms", "mean ms", "p50 ÷ floor"], rows)
     n = len(engine.index.passages)
     return (
@@ -205,7 +203,7 @@ def section_search(n_queries: int, workdir: Path) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--section", choices=["ingest", "search", "all"], default="all")
-    p.add_argument("--lee-articles", type=int, default=120)
+    p.add_argument("--lee-articles", type=int, default=60)
     p.add_argument("--queries", type=int, default=200)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)

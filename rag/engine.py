@@ -172,6 +172,12 @@ class Engine:
         answer: Answer = answer_question(self, question, top_k, filters, llm)
         return answer
 
+    def brief(self, topic: str, **kwargs: Any) -> Any:
+        """A citation-backed briefing on a topic (see rag.briefing.build_briefing)."""
+        from rag.briefing import build_briefing
+
+        return build_briefing(self, topic, **kwargs)
+
     def document(self, doc_id: str) -> Document:
         doc = self.index.documents.get(doc_id)
         if doc is None:

@@ -1,0 +1,171 @@
+"""A briefing as Markdown (with [n] markers and references) or as one self-contained HTML page.
+
+The HTML has its styles inline and makes no request of its own; each [n] links to the cited
+span in the web page's document view (`/#doc=<doc_id>&start=<start>&end=<end>`), which works
+when the page is served by the API and is harmless when the file is opened on its own.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from rag.briefing import NOT_COVERED, Briefing, KeyFigure, link, with_markers
+from rag.types import AnswerSentence, Citation
+
+
+def _published(p: str | None) -> str:
+    return f"published {p}" if p else "undated"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _figure_label(k: KeyFigure) -> str:
+    return f"{k.quantity} (sources differ)" if k.disputed else k.quantity
+
+
+def to_markdown(b: Briefing) -> str:
+    """Markdown: headings, [n] markers after each sentence, references with the quoted spans."""
+    out = [f"# {b.title}", ""]
+    if b.status != "briefed":
+        out.append(NOT_COVERED)
+        if b.missing:
+            out += ["", f"(Not found in the corpus: {', '.join(b.missing)}.)"]
+        return "\n".join(out) + "\n"
+    out += ["## Summary", "", _md_par(b.summary), ""]
+    for sec in b.sections:
+        out += [f"## {sec.heading}", "", _md_par(sec.sentences), ""]
+    if b.timeline:
+        out += ["## Timeline", ""]
+        for e in b.timeline:
+            out.append(f"- **{e.date.display}** — {_md(e.sentence)}")
+        out.append("")
+    if b.key_figures:
+        out += ["## Key figures", "", "| Figure | Value | As stated | Source |", "|---|---|---|---|"]
+        for k in b.key_figures:
+            for i, v in enumerate(k.values):
+                label = _figure_label(k) if i == 0 else ""
+                quote = _one_line(v.context.text).replace("|", "\\|")
+                marks = "".join(f"[{n}]" for n in v.context.citations)
+                out.append(f"| {label} | {v.value} | “{quote}” | {marks} `{v.doc_id}` |")
+        notes = [k.note for k in b.key_figures if k.note]
+        out += ["", *(_md(n) for n in notes)] if notes else []
+        out.append("")
+    out += ["## References", ""]
+    for r in b.references:
+        out.append(f"- **{_one_line(r.title)}** ({_published(r.published)}) — `{r.doc_id}`")
+        for c in r.citations:
+            out.append(f"  - [{c.marker}] “{_one_line(c.quote)}” (characters {c.start}–{c.end})")
+    if b.fallback_reason:
+        out += ["", f"_LLM phrasing fell back to extraction: {b.fallback_reason}_"]
+    return "\n".join(out) + "\n"
+
+
+def _md(s: AnswerSentence) -> str:
+    return with_markers(AnswerSentence(_one_line(s.text), s.citations, s.support))
+
+
+def _md_par(sentences: Iterable[AnswerSentence]) -> str:
+    return " ".join(_md(s) for s in sentences)
+
+
+CSS = """
+body{margin:0;background:#f6f7f9;color:#1d2330;font:16px/1.55 system-ui,-apple-system,
+"Segoe UI",Roboto,sans-serif}
+main{max-width:46rem;margin:2rem auto;padding:2rem 2.2rem;background:#fff;border-radius:10px;
+box-shadow:0 1px 4px rgba(0,0,0,.08)}
+h1{font-size:1.6rem;margin:0 0 1rem}h2{font-size:1.15rem;margin:1.6rem 0 .5rem;
+border-bottom:1px solid #e3e6eb;padding-bottom:.2rem}
+p{margin:.4rem 0}.summary{font-size:1.05rem;background:#f1f5fb;padding:.8rem 1rem;
+border-left:4px solid #3b6fd8;border-radius:4px}
+a.cite{color:#3b6fd8;text-decoration:none;font-size:.8em;vertical-align:super;margin-left:1px}
+a.cite:hover{text-decoration:underline}
+ul.timeline{list-style:none;padding:0}ul.timeline li{margin:.5rem 0;padding-left:.8rem;
+border-left:3px solid #c9d3e3}.date{font-weight:600;display:block;font-size:.9rem;color:#3d4a5c}
+.approx{color:#8a5a00}table{border-collapse:collapse;width:100%;font-size:.92rem}
+th,td{border:1px solid #e3e6eb;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f7f9}tr.disputed td{background:#fff8e6}
+ol.refs{padding-left:1.2rem;font-size:.9rem}ol.refs li{margin:.6rem 0}
+.quote{color:#3d4a5c}.muted{color:#5f6b7a;font-size:.85rem}code{font-size:.85em}
+"""
+
+
+def _cite(c: Citation) -> str:
+    return (
+        f'<a class="cite" href="{html.escape(link(c))}" '
+        f'title="{html.escape(_one_line(c.quote))}">[{c.marker}]</a>'
+    )
+
+
+def _sentence_html(s: AnswerSentence, by_marker: dict[int, Citation]) -> str:
+    marks = "".join(_cite(by_marker[n]) for n in s.citations if n in by_marker)
+    return f"{html.escape(_one_line(s.text))}{marks}"
+
+
+def to_html(b: Briefing) -> str:
+    """One self-contained page: inline CSS, no scripts, no external requests."""
+    by_marker = {c.marker: c for c in b.citations}
+    title = html.escape(b.title)
+    body = [f"<h1>{title}</h1>"]
+    if b.status != "briefed":
+        body.append(f"<p>{html.escape(NOT_COVERED)}</p>")
+        if b.missing:
+            body.append(f'<p class="muted">Not found in the corpus: '
+                        f"{html.escape(', '.join(b.missing))}.</p>")  # fmt: skip
+        return _page(title, body)
+    sentences = " ".join(_sentence_html(s, by_marker) for s in b.summary)
+    body.append(f'<p class="summary">{sentences}</p>')
+    for sec in b.sections:
+        body.append(f"<h2>{html.escape(sec.heading)}</h2>")
+        body.append("<p>" + " ".join(_sentence_html(s, by_marker) for s in sec.sentences) + "</p>")
+    if b.timeline:
+        body.append('<h2>Timeline</h2><ul class="timeline">')
+        for e in b.timeline:
+            cls = "date approx" if e.date.approximate or not e.date.resolved else "date"
+            iso = f' data-date="{html.escape(e.date.iso)}"' if e.date.iso else ""
+            body.append(f'<li><span class="{cls}"{iso}>{html.escape(e.date.display)}</span>'
+                        f"{_sentence_html(e.sentence, by_marker)}</li>")  # fmt: skip
+        body.append("</ul>")
+    if b.key_figures:
+        body.append("<h2>Key figures</h2><table><tr><th>Figure</th><th>Value</th>"
+                    "<th>As stated</th><th>Source</th></tr>")  # fmt: skip
+        for k in b.key_figures:
+            row_cls = ' class="disputed"' if k.disputed else ""
+            for i, v in enumerate(k.values):
+                label = html.escape(_figure_label(k)) if i == 0 else ""
+                body.append(f"<tr{row_cls}><td>{label}</td><td>{html.escape(v.value)}</td>"
+                            f"<td>{_sentence_html(v.context, by_marker)}</td>"
+                            f"<td><code>{html.escape(v.doc_id)}</code></td></tr>")  # fmt: skip
+        body.append("</table>")
+        for k in b.key_figures:
+            if k.note:
+                body.append(f"<p>{_sentence_html(k.note, by_marker)}</p>")
+    body.append('<h2>References</h2><ol class="refs">')
+    for r in b.references:
+        spans = "".join(
+            f'<li value="{c.marker}"><span class="quote">“{html.escape(_one_line(c.quote))}”'
+            f"</span> {_cite(c)}</li>"
+            for c in r.citations
+        )
+        body.append(f"<li><strong>{html.escape(_one_line(r.title))}</strong> "
+                    f'<span class="muted">({html.escape(_published(r.published))}, '
+                    f"<code>{html.escape(r.doc_id)}</code>)</span><ol>{spans}</ol></li>")  # fmt: skip
+    body.append("</ol>")
+    if b.fallback_reason:
+        body.append(f'<p class="muted">LLM phrasing fell back to extraction: '
+                    f"{html.escape(b.fallback_reason)}</p>")  # fmt: skip
+    return _page(title, body)
+
+
+def _page(title: str, body: list[str]) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>{CSS}</style></head>"
+        f"<body><main>{''.join(body)}</main></body></html>\n"
+    )
+
+
+RENDERERS = {"md": to_markdown, "html": to_html}

@@ -1,0 +1,117 @@
+"""The web page in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+QUESTION = "Why was the Ant IPO suspended?"
+SCREENSHOT = Path("/tmp/web.png")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh page that records every URL it requests and every script error."""
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    pg = context.new_page()
+    pg.requested = []
+    pg.errors = []
+    pg.on("request", lambda r: pg.requested.append(r.url))
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    context.close()
+    own = urlsplit(live_server.url).netloc
+    assert all(urlsplit(u).netloc == own for u in pg.requested if not u.startswith("data:"))
+    assert pg.errors == []
+
+
+@pytest.mark.timeout(180)
+def test_ask_stream_click_a_chip_and_see_the_quote(page: Any, live_server: Any) -> None:
+    from playwright.sync_api import expect
+
+    with httpx.Client(base_url=live_server.url, timeout=60) as http:
+        api_answer = http.post("/v1/ask", json={"question": QUESTION}).json()
+    by_marker = {c["marker"]: c for c in api_answer["citations"]}
+
+    page.goto(live_server.url + "/")
+    page.fill("#question", QUESTION)
+    page.press("#question", "Enter")
+    chip = page.locator("#answer-text .chip").first
+    chip.wait_for()
+    expect(page.locator("#status")).to_have_text("answered")
+    chip.click()
+
+    mark = page.locator("#doc-text mark")
+    expect(mark).to_have_count(1)
+    marker = int(chip.get_attribute("data-marker"))
+    page_citations = page.evaluate("window.citedRag.state.answer.citations")
+    quote = next(c["quote"] for c in page_citations if c["marker"] == marker)
+    assert quote == by_marker[marker]["quote"]
+    assert mark.text_content() == quote
+    expect(mark).to_be_in_viewport()
+    assert page.evaluate("location.hash").startswith(f"#doc={by_marker[marker]['doc_id']}&")
+    expect(page.locator("#sources .source")).to_have_count(len(by_marker))
+    page.wait_for_timeout(300)  # let the fade-in finish before the picture
+    page.screenshot(path=str(SCREENSHOT))
+    assert any(u.endswith("/v1/ask") for u in page.requested)
+
+
+@pytest.mark.timeout(120)
+def test_a_deep_link_opens_the_span(page: Any, live_server: Any) -> None:
+    from playwright.sync_api import expect
+
+    engine = live_server.default.engine
+    doc = engine.document("000_341026f71ce0a6ab")
+    start = doc.text.index("Ant announced")  # the sentence has curly quotes in it
+    end = doc.text.index(".", start) + 1
+    page.goto(f"{live_server.url}/#doc={doc.doc_id}&start={start}&end={end}")
+    mark = page.locator("#doc-text mark")
+    expect(mark).to_have_text(doc.text[start:end])
+    assert page.locator("#doc-text").text_content() == doc.text
+    expect(mark).to_be_in_viewport()
+    page.locator("#doc-close").click()
+    expect(page.locator("#doc-panel")).to_be_hidden()
+
+
+def test_spans_are_cut_at_code_points_not_utf16_units(page: Any, live_server: Any) -> None:
+    page.goto(live_server.url + "/")
+    text = "Ant 🐜 said “no” 💸 to $34.5 billion 🇨🇳 today."
+    for start, end in [(4, 5), (6, 16), (17, 18), (19, 34), (0, len(text))]:
+        parts = page.evaluate(
+            "([t, s, e]) => window.citedRag.splitSpan(t, s, e)", [text, start, end]
+        )
+        assert parts == [text[:start], text[start:end], text[end:]]
