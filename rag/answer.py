@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from rag.conflicts import Figure, find_money_conflict
 from rag.evidence import Candidate, candidates, term_stats
 from rag.lexical import tokenize
-from rag.qtype import question_types, split_parts
+from rag.qtype import question_types, split_parts, unmatched_names
 from rag.retrieval import Filters
 from rag.types import Answer, AnswerSentence, Citation, Conflict, SearchHit
 from rag.verify import Verifier
@@ -30,6 +30,8 @@ CONNECTIVE = re.compile(
 RELATIVE_FLOOR = 0.75  # a sentence joins the answer if it scores within 75% of the best
 REDUNDANT = 0.85  # cosine above which two sentences say the same thing
 OOV_PENALTY = 0.35  # weight of question terms the corpus never uses
+UNKNOWN_NAME_PENALTY = 0.2  # per name or year of the question the evidence never mentions
+EVIDENCE_SENTENCES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,11 @@ def evidence_strength(cands: list[Candidate], question: str, engine: Engine) -> 
         return 0.0
     typed = [c for c in cands if c.type_ok] or cands
     best = max(c.score for c in typed)
+    docs = engine.index.documents
+    evidence = " ".join(c.text for c in cands[:EVIDENCE_SENTENCES])
+    years = {docs[c.doc_id].published[:4] for c in cands if docs[c.doc_id].published}
+    unknown = unmatched_names(question, evidence, {y for y in years if y})
+    best -= UNKNOWN_NAME_PENALTY * min(len(unknown), 2)
     stats = term_stats(engine.index)
     terms = list(dict.fromkeys(tokenize(question)))
     if not terms:
@@ -251,7 +258,10 @@ def answer_question(
     timings = {"retrieve": round((t1 - t0) * 1000, 2)}
     cands = candidates(engine.index, result.results, q, qvec, question_types(q))
     missing, n_parts = _missing_parts(engine, q, result.results)
-    strength = evidence_strength(cands, q, engine) if len(missing) < n_parts else 0.0
+    if n_parts > 1:  # a multi-part question is answerable when one of its parts is
+        strength = 1.0 if len(missing) < n_parts else 0.0
+    else:
+        strength = evidence_strength(cands, q, engine)
 
     def finish(**fields: Any) -> Answer:
         t2 = time.perf_counter()

@@ -82,3 +82,29 @@ def split_parts(question: str) -> list[str]:
     """'When was X, and what was Y?' -> ['When was X', 'what was Y?']; else [question]."""
     parts = [p.strip(" ,;") for p in SPLIT.split(question) if p and p.strip(" ,;?")]
     return parts if len(parts) > 1 else [question]
+
+
+DIRECTION_WORDS = frozenset({"western", "eastern", "northern", "southern", "apart", "exactly"})
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def named_things(question: str) -> set[str]:
+    """Names, acronyms and years a question mentions (not its opening word)."""
+    first = re.match(r"\s*([\w’'&.-]+)", question)
+    opener = first.group(1).lower() if first else ""
+    names = {e for e in entities(question) if e != opener and e not in DIRECTION_WORDS}
+    return names | set(YEAR.findall(question))
+
+
+def unmatched_names(question: str, evidence: str, years: set[str]) -> list[str]:
+    """Names and years of the question that the evidence (or its publication years) lacks."""
+    words = {w.lower().strip(".-") for w in re.findall(r"[\w&.-]+", evidence)}
+    words |= {re.sub(r"['’]s$", "", w) for w in words}
+    out = []
+    for name in sorted(named_things(question)):
+        if name.isdigit():
+            if name not in words and name not in years:
+                out.append(name)
+        elif name not in words and name.rstrip("s") not in words:
+            out.append(name)
+    return out
