@@ -77,8 +77,11 @@ def install(app: FastAPI) -> None:
 
         def make(status: int = status, kind: str = kind, title: str = title) -> Any:
             async def handler(request: Request, exc: Exception) -> JSONResponse:
-                detail = str(exc) if not isinstance(exc, KeyError) else f"no document {exc}"
-                return problem(status, kind, title, detail.strip("'\""), request.url.path)
+                if isinstance(exc, KeyError) and exc.args:
+                    detail = f"no document {exc.args[0]!r}"
+                else:
+                    detail = str(exc)
+                return problem(status, kind, title, detail, request.url.path)
 
             return handler
 

@@ -92,7 +92,7 @@ def evidence_strength(cands: list[Candidate], question: str, engine: Engine) -> 
     best = max(c.score for c in typed)
     docs = engine.index.documents
     evidence = " ".join(c.text for c in cands[:EVIDENCE_SENTENCES])
-    years = {docs[c.doc_id].published[:4] for c in cands if docs[c.doc_id].published}
+    years = {(docs[c.doc_id].published or "")[:4] for c in cands}
     unknown = unmatched_names(question, evidence, {y for y in years if y})
     best -= UNKNOWN_NAME_PENALTY * min(len(unknown), 2)
     stats = term_stats(engine.index)
@@ -219,21 +219,21 @@ def _missing_parts(engine: Engine, question: str, hits: list[SearchHit]) -> tupl
 
 
 def _claims(
-    engine: Engine, q: str, cands: list[Candidate], backend: str
+    engine: Engine, q: str, cands: list[Candidate], backend: str, max_n: int
 ) -> tuple[list[Claim], str, str | None]:
     """Claims from the LLM when asked for (falling back on failure), else extractive ones."""
     if backend and backend != "none":
         from rag.llm import LLMUnavailable, llm_claims
 
         try:
-            return llm_claims(engine, q, cands, backend), f"llm:{backend}", None
+            return llm_claims(engine, q, cands, backend)[:max_n], f"llm:{backend}", None
         except LLMUnavailable as exc:
             log.warning("LLM %s failed, answering extractively: %s", backend, exc)
             fallback: str | None = str(exc)
     else:
         fallback = None
     claims = []
-    for c in _select(engine, cands, engine.settings.answer.max_sentences):
+    for c in _select(engine, cands, max_n):
         text, s, e = trim(c.text, c.start, c.end)
         claims.append(Claim(capitalise(text), ((c.doc_id, s, e),), c.score))
     return claims, "extractive", fallback
@@ -279,8 +279,10 @@ def answer_question(
     if strength < settings.answer.abstain_threshold:
         return finish(**unanswerable)
     verifier = Verifier(engine.embedder, settings.answer.support_threshold)
-    claims, mode, fallback = _claims(engine, q, cands, llm or settings.llm.backend)
     figures = find_money_conflict(cands, RELATIVE_FLOOR * cands[0].score) if cands else []
+    # The sentence saying the sources differ counts towards the answer's length.
+    room = settings.answer.max_sentences - (1 if figures else 0)
+    claims, mode, fallback = _claims(engine, q, cands, llm or settings.llm.backend, max(1, room))
     if figures:
         claims.append(_conflict_claim(figures))
     sentences, citations, texts = _number(claims, verifier, engine, cands)
