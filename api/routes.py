@@ -15,6 +15,7 @@ from api.schemas import (
     SearchRequest,
     SearchResponse,
 )
+from api.security import problem_doc
 from api.streaming import ASK_RESPONSES, ask_response, wants_stream
 from rag.types import Answer
 
@@ -49,7 +50,12 @@ def list_documents(engine: EngineDep) -> dict[str, object]:
     return {"documents": [d.meta() for d in engine.documents()]}
 
 
-@router.get("/documents/{doc_id}", response_model=DocumentOut, tags=["documents"])
+@router.get(
+    "/documents/{doc_id}",
+    response_model=DocumentOut,
+    tags=["documents"],
+    responses={404: problem_doc("No such document")},
+)
 def get_document(doc_id: str, engine: EngineDep) -> dict[str, object]:
     """One document with its full text (citation offsets index into `text`)."""
     d = engine.document(doc_id)
