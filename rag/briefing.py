@@ -15,11 +15,10 @@ without sentences is left out, and a topic the corpus does not cover gets a one-
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,13 +27,11 @@ from rag.briefing_evidence import (
     FACETS,
     Deduper,
     Event,
-    FigureRef,
     Piece,
     Pool,
     assign_sections,
     dated_events,
     gather,
-    key_figures,
     pick_summary,
     relevant_terms,
     shown,
@@ -42,20 +39,35 @@ from rag.briefing_evidence import (
     tidy,
     timeline_order,
 )
-from rag.briefing_timeline import ResolvedDate, find_dates
+from rag.briefing_figures import FigureRef, key_figures
+from rag.briefing_timeline import find_dates
+from rag.briefing_types import (
+    NOT_COVERED,
+    Briefing,
+    FigureValue,
+    KeyFigure,
+    Reference,
+    Section,
+    TimelineEntry,
+    join,
+    link,
+    with_markers,
+)
 from rag.evidence import Candidate
 from rag.facts import missing_facts
-from rag.retrieval import Filters
+from rag.retrieval import Filters, QueryError
 from rag.types import AnswerSentence, Citation, Conflict
 from rag.verify import Verifier
 
 if TYPE_CHECKING:
     from rag.engine import Engine
 
+__all__ = ["NOT_COVERED", "Briefing", "Phraser", "build_briefing", "join", "link", "with_markers"]
+
 log = logging.getLogger(__name__)
 
-NOT_COVERED = "The corpus does not cover this topic."
 DEFAULT_MAX_SENTENCES = 12
+MAX_SENTENCES_LIMIT = 40
 PER_SECTION = 3
 TIMELINE_MAX = 8
 FIGURES_MAX = 5
@@ -63,141 +75,6 @@ RETRIEVE_K = 10
 
 Phraser = Callable[[str, str, list[Candidate]], list[Claim]]
 """An LLM hook: (topic, section heading, evidence sentences) -> claims citing spans."""
-
-BriefStatus = Literal["briefed", "not_covered"]
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    key: str
-    heading: str
-    sentences: list[AnswerSentence]
-    mode: str = "extractive"
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    date: ResolvedDate
-    sentence: AnswerSentence
-    doc_ids: list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class FigureValue:
-    value: str  # as written
-    fact: str  # normalised
-    doc_id: str
-    context: AnswerSentence  # the clause that states it, cited
-
-
-@dataclass(frozen=True, slots=True)
-class KeyFigure:
-    quantity: str  # amount / share / count
-    values: list[FigureValue]
-    disputed: bool
-    note: AnswerSentence | None = None  # "The sources differ on this figure, ..."
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    doc_id: str
-    title: str
-    published: str | None
-    citations: list[Citation]
-
-
-@dataclass(frozen=True, slots=True)
-class Briefing:
-    topic: str
-    title: str
-    status: BriefStatus
-    summary: list[AnswerSentence]
-    sections: list[Section]
-    timeline: list[TimelineEntry]
-    key_figures: list[KeyFigure]
-    conflicts: list[Conflict]
-    citations: list[Citation]
-    references: list[Reference]
-    timings_ms: dict[str, float]
-    max_sentences: int
-    filters: dict[str, Any] = field(default_factory=dict)
-    mode: str = "extractive"
-    fallback_reason: str | None = None
-    missing: list[str] = field(default_factory=list)
-
-    def sentences(self) -> list[tuple[str, AnswerSentence]]:
-        """Every sentence of the briefing with the part it belongs to, in reading order."""
-        out = [("summary", s) for s in self.summary]
-        out += [(f"section:{sec.key}", s) for sec in self.sections for s in sec.sentences]
-        out += [("timeline", e.sentence) for e in self.timeline]
-        for k in self.key_figures:
-            out += [("key_figures", v.context) for v in k.values]
-            out += [("key_figures", k.note)] if k.note else []
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "topic": self.topic,
-            "title": self.title,
-            "status": self.status,
-            "summary": {"text": join(self.summary) or NOT_COVERED,
-                        "sentences": [asdict(s) for s in self.summary]},
-            "sections": [
-                {"key": s.key, "heading": s.heading, "text": join(s.sentences), "mode": s.mode,
-                 "sentences": [asdict(x) for x in s.sentences]}
-                for s in self.sections
-            ],
-            "timeline": [_entry_dict(e) for e in self.timeline],
-            "key_figures": [_figure_dict(k) for k in self.key_figures],
-            "conflicts": [asdict(c) for c in self.conflicts],
-            "sentences": [{**asdict(s), "part": part} for part, s in self.sentences()],
-            "citations": [asdict(c) for c in self.citations],
-            "references": [_reference_dict(r) for r in self.references],
-            "max_sentences": self.max_sentences,
-            "filters": self.filters,
-            "mode": self.mode,
-            "fallback_reason": self.fallback_reason,
-            "missing": self.missing,
-            "timings_ms": self.timings_ms,
-        }  # fmt: skip
-
-
-def link(c: Citation) -> str:
-    """Where the web page shows a cited span in its document view."""
-    return f"/#doc={c.doc_id}&start={c.start}&end={c.end}"
-
-
-def _entry_dict(e: TimelineEntry) -> dict[str, Any]:
-    d = e.date
-    return {"date": d.iso, "display": d.display, "precision": d.precision,
-            "approximate": d.approximate, "resolved": d.resolved, "basis": d.basis,
-            "as_written": d.as_written, "doc_ids": e.doc_ids, **asdict(e.sentence)}  # fmt: skip
-
-
-def _figure_dict(k: KeyFigure) -> dict[str, Any]:
-    values = [{"value": v.value, "fact": v.fact, "doc_id": v.doc_id, **asdict(v.context)}
-              for v in k.values]  # fmt: skip
-    return {"quantity": k.quantity, "disputed": k.disputed, "values": values,
-            "note": asdict(k.note) if k.note else None}  # fmt: skip
-
-
-def _reference_dict(r: Reference) -> dict[str, Any]:
-    spans = [{"marker": c.marker, "start": c.start, "end": c.end, "quote": c.quote,
-              "link": link(c)} for c in r.citations]  # fmt: skip
-    return {"doc_id": r.doc_id, "title": r.title, "published": r.published,
-            "markers": [c.marker for c in r.citations], "spans": spans}  # fmt: skip
-
-
-def with_markers(s: AnswerSentence) -> str:
-    marks = "".join(f"[{n}]" for n in s.citations)
-    m = re.search(r"[.!?…]+[\"'”’)]*$", s.text)
-    if m:
-        return f"{s.text[: m.start()]} {marks}{s.text[m.start() :]}"
-    return f"{s.text} {marks}"
-
-
-def join(sentences: list[AnswerSentence]) -> str:
-    return " ".join(with_markers(s) for s in sentences)
 
 
 class Citer:
@@ -251,10 +128,25 @@ def _title(topic: str) -> str:
     return "Briefing: " + (t[:1].upper() + t[1:])
 
 
-def _not_covered(topic: str, max_n: int, filters: dict[str, Any], missing: list[str],
-                 timings: dict[str, float]) -> Briefing:  # fmt: skip
-    return Briefing(topic, _title(topic), "not_covered", [], [], [], [], [], [], [], timings,
-                    max_n, filters, missing=missing)  # fmt: skip
+def _not_covered(
+    topic: str, max_n: int, filters: dict[str, Any], missing: list[str], timings: dict[str, float]
+) -> Briefing:
+    return Briefing(
+        topic,
+        _title(topic),
+        "not_covered",
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        timings,
+        max_n,
+        filters,
+        missing=missing,
+    )
 
 
 def build_briefing(
@@ -271,8 +163,8 @@ def build_briefing(
     t0 = time.perf_counter()
     topic, _ = engine.retriever.clean_query(topic)
     max_n = DEFAULT_MAX_SENTENCES if max_sentences is None else int(max_sentences)
-    if not 1 <= max_n <= 50:
-        raise ValueError(f"max_sentences must be in [1, 50], got {max_sentences}")
+    if not 1 <= max_n <= MAX_SENTENCES_LIMIT:
+        raise QueryError(f"max_sentences must be in [1, {MAX_SENTENCES_LIMIT}], got {max_n}")
     f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
     raw_filters = _filters_dict(f)
     subject = subject_of(topic)
@@ -365,8 +257,8 @@ def _plan(engine: Engine, pool: Pool, subject: str, max_n: int) -> Plan:
     wide = [p for c in pool.wide if (p := tidy(c))]
     dedupe = Deduper(index, subject)
     n_summary = min(3 if max_n >= 8 else 2, max_n)
-    summary = pick_summary([p for p in pieces if not find_dates(p.text)], subject, n_summary,
-                           dedupe)  # fmt: skip
+    undated = [p for p in pieces if not _dated(p, index.documents[p.cand.doc_id].published)]
+    summary = pick_summary(undated, subject, n_summary, dedupe)
     used = {p.cand.row for p in summary}
     events = dated_events(index, [p for p in wide if p.cand.row not in used])
     cap = min(TIMELINE_MAX, max(2, max_n))
@@ -386,6 +278,11 @@ def _plan(engine: Engine, pool: Pool, subject: str, max_n: int) -> Plan:
     return Plan(summary, sections, timeline, disputed, figures)
 
 
+def _dated(p: Piece, published: str | None) -> bool:
+    """Whether the piece says when, in a way the timeline can place (a month at least)."""
+    return any(m.month is not None or published for m in find_dates(p.text))
+
+
 def _timeline(citer: Citer, events: list[Event]) -> list[TimelineEntry]:
     out = []
     for e in events:
@@ -395,8 +292,9 @@ def _timeline(citer: Citer, events: list[Event]) -> list[TimelineEntry]:
         if s is None:  # the corroborating spans together did not hold: cite the shown one
             s = citer.piece(first)
         if s is not None:
-            out.append(TimelineEntry(e.date, s, list(dict.fromkeys(p.cand.doc_id
-                                                                    for p in e.pieces))))  # fmt: skip
+            out.append(
+                TimelineEntry(e.date, s, list(dict.fromkeys(p.cand.doc_id for p in e.pieces)))
+            )
     return out
 
 
@@ -423,8 +321,12 @@ def _figures(
         shown_values = [v.value for v in values]
         listing = ", ".join(shown_values[:-1]) + f" and {shown_values[-1]}"
         spans = [(r.cand.doc_id, r.cand.start, r.cand.end) for r in disputed]
-        note = citer.cite(f"The sources differ on this figure, giving {listing}.", spans,
-                          max(r.cand.score for r in disputed), facts_only=True)  # fmt: skip
+        note = citer.cite(
+            f"The sources differ on this figure, giving {listing}.",
+            spans,
+            max(r.cand.score for r in disputed),
+            facts_only=True,
+        )
         figures.append(KeyFigure(_quantity(values[0].fact), values, True, note))
         conflicts.append(
             Conflict(
@@ -432,7 +334,7 @@ def _figures(
                 values=[
                     {"value": v.value, "doc_id": v.doc_id, "citations": v.context.citations}
                     for v in values
-                ],  # fmt: skip
+                ],
             )
         )
     for group in groups:
@@ -460,7 +362,7 @@ def _hook(
     if not backend or backend == "none":
         return None, "extractive", None
     try:
-        from rag.llm import llm_claims  # type: ignore[attr-defined, unused-ignore]
+        from rag.llm import llm_claims
     except ImportError as exc:
         return None, "extractive", f"LLM module rag.llm is not available ({exc})"
 

@@ -29,8 +29,7 @@ from rag.briefing_timeline import (
     resolve,
 )
 from rag.evidence import Candidate, candidates, term_stats
-from rag.conflicts import find_money_conflict
-from rag.facts import NUMBER, entities, number_facts
+from rag.facts import entities
 from rag.lexical import tokenize
 from rag.qtype import CAUSAL_CUES
 from rag.retrieval import Filters
@@ -68,28 +67,58 @@ class Facet:
 
 
 FACETS = [
-    Facet("what_happened", "What happened", "what happened: decisions, actions and events",
-          "The authorities suspended the listing, announced measures and met the company.",
-          re.compile(r"\b(?:suspend|halt|stop|announc|order|fine|ban|launch|withdr[ae]w|"
-                     r"interview|meeting|met|asked|called on|warned|investigat|decid)\w*", re.I)),
-    Facet("why", "Why", "why: the reasons, causes and concerns behind it",
-          "This happened because of concerns about risks and a failure to comply with the rules.",
-          CAUSAL_CUES),
-    Facet("who", "Who acted", "who acted: regulators, officials, authorities and leaders",
-          "Officials of the central bank, the regulator and the government leaders acted and "
-          "spoke.",
-          re.compile(r"\b(?:regulators?|authorit\w+|officials?|commission|central bank|exchange|"
-                     r"president|governor|ministr\w+|party|head of)\b", re.I)),
-    Facet("consequences", "What changes for {subject}",
-          "what changes for {subject}: consequences for its business and services",
-          "The company must change its business, withdraw products and lose revenue.",
-          re.compile(r"\b(?:rectif\w+|withdr[ae]w\w*|overhaul|business|revenue|lending|"
-                     r"services?|products?|users|customers|dismantl\w+|blow|setback)\b", re.I)),
-    Facet("next", "What comes next", "what comes next: future steps, plans and risks",
-          "More inspections, new rules and further trouble are expected in the future.",
-          re.compile(r"\b(?:will|could|may|might|likely|later|next|future|transition|expect\w*|"
-                     r"plans?|signs?|more trouble)\b", re.I)),
-]  # fmt: skip
+    Facet(
+        "what_happened",
+        "What happened",
+        "what happened: decisions, actions and events",
+        "The authorities suspended the listing, announced measures and met the company.",
+        re.compile(
+            r"\b(?:suspend|halt|stop|announc|order|fine|ban|launch|withdr[ae]w|"
+            r"interview|meeting|met|asked|called on|warned|investigat|decid)\w*",
+            re.I,
+        ),
+    ),
+    Facet(
+        "why",
+        "Why",
+        "why: the reasons, causes and concerns behind it",
+        "This happened because of concerns about risks and a failure to comply with the rules.",
+        CAUSAL_CUES,
+    ),
+    Facet(
+        "who",
+        "Who acted",
+        "who acted: regulators, officials, authorities and leaders",
+        "Officials of the central bank, the regulator and the government leaders acted and spoke.",
+        re.compile(
+            r"\b(?:regulators?|authorit\w+|officials?|commission|central bank|exchange|"
+            r"president|governor|ministr\w+|party|head of)\b",
+            re.I,
+        ),
+    ),
+    Facet(
+        "consequences",
+        "What changes for {subject}",
+        "what changes for {subject}: consequences for its business and services",
+        "The company must change its business, withdraw products and lose revenue.",
+        re.compile(
+            r"\b(?:rectif\w+|withdr[ae]w\w*|overhaul|business|revenue|lending|"
+            r"services?|products?|users|customers|dismantl\w+|blow|setback)\b",
+            re.I,
+        ),
+    ),
+    Facet(
+        "next",
+        "What comes next",
+        "what comes next: future steps, plans and risks",
+        "More inspections, new rules and further trouble are expected in the future.",
+        re.compile(
+            r"\b(?:will|could|may|might|likely|later|next|future|transition|expect\w*|"
+            r"plans?|signs?|more trouble)\b",
+            re.I,
+        ),
+    ),
+]
 AMOUNT_QUERY = "how much: amounts of money, shares and numbers"
 CUE_BONUS = 0.12
 FACET_FLOOR = 0.3  # least affinity for a sentence to serve a facet at all
@@ -123,6 +152,7 @@ class Pool:
 def subject_of(topic: str) -> str:
     """The topic's main name ("Ant Group" in "the regulatory crackdown on Ant Group")."""
     names = re.findall(r"[A-Z][\w&.'’-]*(?:\s+(?:of\s+)?[A-Z][\w&.'’-]*)*", topic)
+    names = [re.sub(r"['’]s$", "", n) for n in names]
     names = [n for n in names if entities(n)] or names
     return max(names, key=len) if names else "the subject"
 
@@ -232,22 +262,24 @@ class Deduper:
 
 
 def pick_summary(pieces: list[Piece], subject: str, n: int, dedupe: Deduper) -> list[Piece]:
-    """The best stand-alone sentences, from different documents, that name the subject."""
+    """The best stand-alone sentences that name the subject, from different documents while
+    there are any (a second pass fills up from documents already used)."""
     subject_terms = set(tokenize(subject))
     ranked = sorted(
         pieces,
         key=lambda p: -(p.cand.score + (0.05 if subject_terms & set(tokenize(p.text)) else 0.0)),
     )
     chosen: list[Piece] = []
-    docs: set[str] = set()
-    for p in ranked:
-        if len(chosen) >= n:
-            break
-        if p.cand.doc_id in docs or dedupe.seen(p.cand):
-            continue
-        chosen.append(p)
-        docs.add(p.cand.doc_id)
-        dedupe.add(p.cand)
+    for distinct in (True, False):
+        docs = {p.cand.doc_id for p in chosen}
+        for p in ranked:
+            if len(chosen) >= n:
+                return chosen
+            if (distinct and p.cand.doc_id in docs) or p in chosen or dedupe.seen(p.cand):
+                continue
+            chosen.append(p)
+            docs.add(p.cand.doc_id)
+            dedupe.add(p.cand)
     return chosen
 
 
@@ -300,34 +332,11 @@ def assign_sections(
     return {k: v for k, v in out.items() if v}
 
 
-MONEY_OR_SCALE = re.compile(r"^(?:money:|pct:)|^num:.*e\+(?:0[6-9]|1\d)$")
-
-
-def figure_facts(text: str) -> list[str]:
-    """Amounts, percentages and large counts (not years, days or small numbers)."""
-    return sorted(f for f in number_facts(text) if MONEY_OR_SCALE.search(f))
-
-
-def window(text: str, fact: str, display: str, words: int = 7) -> tuple[int, int]:
-    """Offsets (in text) of the clause around a figure, at most `words` words each side."""
-    at = text.find(display)
-    if at < 0:
-        return 0, len(text)
-    clause_start = max((m.end() for m in re.finditer(r"[,;:—–(]\s*", text[:at])), default=0)
-    clause_end_m = re.search(r"[,;:—–)]|\.(?:\s|$)", text[at + len(display) :])
-    clause_end = at + len(display) + clause_end_m.start() if clause_end_m else len(text)
-    left = [m.start() for m in re.finditer(r"\S+", text[clause_start:at])]
-    start = clause_start + left[-words] if len(left) > words else clause_start
-    right = [m.end() for m in re.finditer(r"\S+", text[at + len(display) : clause_end])]
-    end = at + len(display) + (right[words - 1] if len(right) > words else clause_end - at
-                               - len(display))  # fmt: skip
-    return start, end
-
-
 def relevant_terms(index: LoadedIndex, topic: str) -> tuple[list[str], list[str]]:
     """The topic's name words, split into those the corpus uses and those it never does."""
     stats = term_stats(index)
-    known, unknown = [], []
+    known: list[str] = []
+    unknown: list[str] = []
     for ent in sorted(entities(topic)):
         for t in tokenize(ent):
             (known if stats.known(t) else unknown).append(t)
@@ -372,8 +381,9 @@ def dated_events(index: LoadedIndex, pieces: list[Piece]) -> list[Event]:
         mention = mentions[0]
         date = resolve(mention, dt.date.fromisoformat(published) if published else None)
         for i, ev in enumerate(events):
-            if compatible(ev.date, date, ev.mention, mention) and _same_event(ev.pieces[0], p,
-                                                                              index):  # fmt: skip
+            if compatible(ev.date, date, ev.mention, mention) and _same_event(
+                ev.pieces[0], p, index
+            ):
                 best_date, best_m = (
                     (date, mention) if rank(date) < rank(ev.date) else (ev.date, ev.mention)
                 )
@@ -395,48 +405,3 @@ def timeline_order(events: list[Event]) -> list[Event]:
         return (2, 0, 0, 0)
 
     return sorted(events, key=key)
-
-
-@dataclass(frozen=True, slots=True)
-class FigureRef:
-    """A figure as one document states it, with the clause around it (exact offsets)."""
-
-    cand: Candidate
-    fact: str  # normalised, e.g. "money:usd:3.7e+10"
-    display: str  # as written, e.g. "$ 37 billion"
-    start: int  # of the clause in the document
-    end: int
-
-
-def as_written(text: str, fact: str) -> str:
-    """The figure as the text writes it ("$ 37 billion" for money:usd:3.7e+10)."""
-    for m in NUMBER.finditer(text):
-        if fact in number_facts(m.group(0)):
-            return m.group(0).strip()
-    return fact.rsplit(":", 1)[-1]
-
-
-def _figure_ref(cand: Candidate, fact: str, display: str) -> FigureRef:
-    s, e = window(cand.text, fact, display)
-    return FigureRef(cand, fact, display, cand.start + s, cand.start + e)
-
-
-def key_figures(
-    relevant: list[Candidate], limit: int
-) -> tuple[list[FigureRef], list[list[FigureRef]]]:
-    """The disputed amount (one value per document, side by side) and the other figures,
-    grouped where documents agree on a value; best supported first."""
-    floor = relevant[-1].score if relevant else 0.0
-    disputed = [
-        _figure_ref(f.candidate, f.fact, f.display) for f in find_money_conflict(relevant, floor)
-    ]
-    taken = {(f.cand.row, f.fact) for f in disputed}
-    groups: dict[str, list[FigureRef]] = {}
-    for c in relevant:
-        for fact in figure_facts(c.text):
-            same_doc = any(r.cand.doc_id == c.doc_id for r in groups.get(fact, []))
-            if (c.row, fact) in taken or same_doc:
-                continue
-            groups.setdefault(fact, []).append(_figure_ref(c, fact, as_written(c.text, fact)))
-    ordered = sorted(groups.values(), key=lambda g: -max(r.cand.score for r in g))
-    return disputed, ordered[: max(0, limit - (1 if disputed else 0))]

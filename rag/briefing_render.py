@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from rag.briefing import NOT_COVERED, Briefing, KeyFigure, link, with_markers
+from rag.briefing_types import NOT_COVERED, Briefing, KeyFigure, link, with_markers
 from rag.types import AnswerSentence, Citation
 
 
@@ -39,20 +39,9 @@ def to_markdown(b: Briefing) -> str:
         out += [f"## {sec.heading}", "", _md_par(sec.sentences), ""]
     if b.timeline:
         out += ["## Timeline", ""]
-        for e in b.timeline:
-            out.append(f"- **{e.date.display}** — {_md(e.sentence)}")
+        out += [f"- **{e.date.display}** — {_md(e.sentence)}" for e in b.timeline]
         out.append("")
-    if b.key_figures:
-        out += ["## Key figures", "", "| Figure | Value | As stated | Source |", "|---|---|---|---|"]
-        for k in b.key_figures:
-            for i, v in enumerate(k.values):
-                label = _figure_label(k) if i == 0 else ""
-                quote = _one_line(v.context.text).replace("|", "\\|")
-                marks = "".join(f"[{n}]" for n in v.context.citations)
-                out.append(f"| {label} | {v.value} | “{quote}” | {marks} `{v.doc_id}` |")
-        notes = [k.note for k in b.key_figures if k.note]
-        out += ["", *(_md(n) for n in notes)] if notes else []
-        out.append("")
+    out += _md_figures(b)
     out += ["## References", ""]
     for r in b.references:
         out.append(f"- **{_one_line(r.title)}** ({_published(r.published)}) — `{r.doc_id}`")
@@ -61,6 +50,20 @@ def to_markdown(b: Briefing) -> str:
     if b.fallback_reason:
         out += ["", f"_LLM phrasing fell back to extraction: {b.fallback_reason}_"]
     return "\n".join(out) + "\n"
+
+
+def _md_figures(b: Briefing) -> list[str]:
+    if not b.key_figures:
+        return []
+    out = ["## Key figures", "", "| Figure | Value | As stated | Source |", "|---|---|---|---|"]
+    for k in b.key_figures:
+        for i, v in enumerate(k.values):
+            label = _figure_label(k) if i == 0 else ""
+            quote = _one_line(v.context.text).replace("|", "\\|")
+            marks = "".join(f"[{n}]" for n in v.context.citations)
+            out.append(f"| {label} | {v.value} | “{quote}” | {marks} `{v.doc_id}` |")
+    notes = [_md(k.note) for k in b.key_figures if k.note]
+    return [*out, *(["", *notes] if notes else []), ""]
 
 
 def _md(s: AnswerSentence) -> str:
@@ -87,7 +90,7 @@ border-left:3px solid #c9d3e3}.date{font-weight:600;display:block;font-size:.9re
 .approx{color:#8a5a00}table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{border:1px solid #e3e6eb;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f7f9}tr.disputed td{background:#fff8e6}
-ol.refs{padding-left:1.2rem;font-size:.9rem}ol.refs li{margin:.6rem 0}
+ul.refs{padding-left:1.2rem;font-size:.9rem}ul.refs>li{margin:.8rem 0}ul.refs ol li{margin:.3rem 0}
 .quote{color:#3d4a5c}.muted{color:#5f6b7a;font-size:.85rem}code{font-size:.85em}
 """
 
@@ -106,57 +109,77 @@ def _sentence_html(s: AnswerSentence, by_marker: dict[int, Citation]) -> str:
 
 def to_html(b: Briefing) -> str:
     """One self-contained page: inline CSS, no scripts, no external requests."""
-    by_marker = {c.marker: c for c in b.citations}
+    cites = {c.marker: c for c in b.citations}
     title = html.escape(b.title)
     body = [f"<h1>{title}</h1>"]
     if b.status != "briefed":
         body.append(f"<p>{html.escape(NOT_COVERED)}</p>")
         if b.missing:
-            body.append(f'<p class="muted">Not found in the corpus: '
-                        f"{html.escape(', '.join(b.missing))}.</p>")  # fmt: skip
+            missing = html.escape(", ".join(b.missing))
+            body.append(f'<p class="muted">Not found in the corpus: {missing}.</p>')
         return _page(title, body)
-    sentences = " ".join(_sentence_html(s, by_marker) for s in b.summary)
-    body.append(f'<p class="summary">{sentences}</p>')
+    body.append(f'<p class="summary">{_par(b.summary, cites)}</p>')
     for sec in b.sections:
-        body.append(f"<h2>{html.escape(sec.heading)}</h2>")
-        body.append("<p>" + " ".join(_sentence_html(s, by_marker) for s in sec.sentences) + "</p>")
-    if b.timeline:
-        body.append('<h2>Timeline</h2><ul class="timeline">')
-        for e in b.timeline:
-            cls = "date approx" if e.date.approximate or not e.date.resolved else "date"
-            iso = f' data-date="{html.escape(e.date.iso)}"' if e.date.iso else ""
-            body.append(f'<li><span class="{cls}"{iso}>{html.escape(e.date.display)}</span>'
-                        f"{_sentence_html(e.sentence, by_marker)}</li>")  # fmt: skip
-        body.append("</ul>")
-    if b.key_figures:
-        body.append("<h2>Key figures</h2><table><tr><th>Figure</th><th>Value</th>"
-                    "<th>As stated</th><th>Source</th></tr>")  # fmt: skip
-        for k in b.key_figures:
-            row_cls = ' class="disputed"' if k.disputed else ""
-            for i, v in enumerate(k.values):
-                label = html.escape(_figure_label(k)) if i == 0 else ""
-                body.append(f"<tr{row_cls}><td>{label}</td><td>{html.escape(v.value)}</td>"
-                            f"<td>{_sentence_html(v.context, by_marker)}</td>"
-                            f"<td><code>{html.escape(v.doc_id)}</code></td></tr>")  # fmt: skip
-        body.append("</table>")
-        for k in b.key_figures:
-            if k.note:
-                body.append(f"<p>{_sentence_html(k.note, by_marker)}</p>")
-    body.append('<h2>References</h2><ol class="refs">')
+        body.append(f"<h2>{html.escape(sec.heading)}</h2><p>{_par(sec.sentences, cites)}</p>")
+    body += _html_timeline(b, cites) + _html_figures(b, cites) + _html_references(b)
+    if b.fallback_reason:
+        reason = html.escape(b.fallback_reason)
+        body.append(f'<p class="muted">LLM phrasing fell back to extraction: {reason}</p>')
+    return _page(title, body)
+
+
+def _par(sentences: Iterable[AnswerSentence], cites: dict[int, Citation]) -> str:
+    return " ".join(_sentence_html(s, cites) for s in sentences)
+
+
+def _html_timeline(b: Briefing, cites: dict[int, Citation]) -> list[str]:
+    if not b.timeline:
+        return []
+    out = ['<h2>Timeline</h2><ul class="timeline">']
+    for e in b.timeline:
+        cls = "date approx" if e.date.approximate or not e.date.resolved else "date"
+        iso = f' data-date="{html.escape(e.date.iso)}"' if e.date.iso else ""
+        out.append(
+            f'<li><span class="{cls}"{iso}>{html.escape(e.date.display)}</span>'
+            f"{_sentence_html(e.sentence, cites)}</li>"
+        )
+    return [*out, "</ul>"]
+
+
+def _html_figures(b: Briefing, cites: dict[int, Citation]) -> list[str]:
+    if not b.key_figures:
+        return []
+    out = [
+        "<h2>Key figures</h2><table><tr><th>Figure</th><th>Value</th>"
+        "<th>As stated</th><th>Source</th></tr>"
+    ]
+    for k in b.key_figures:
+        row = ' class="disputed"' if k.disputed else ""
+        for i, v in enumerate(k.values):
+            label = html.escape(_figure_label(k)) if i == 0 else ""
+            out.append(
+                f"<tr{row}><td>{label}</td><td>{html.escape(v.value)}</td>"
+                f"<td>{_sentence_html(v.context, cites)}</td>"
+                f"<td><code>{html.escape(v.doc_id)}</code></td></tr>"
+            )
+    out.append("</table>")
+    return out + [f"<p>{_sentence_html(k.note, cites)}</p>" for k in b.key_figures if k.note]
+
+
+def _html_references(b: Briefing) -> list[str]:
+    out = ['<h2>References</h2><ul class="refs">']
     for r in b.references:
         spans = "".join(
-            f'<li value="{c.marker}"><span class="quote">“{html.escape(_one_line(c.quote))}”'
-            f"</span> {_cite(c)}</li>"
+            f'<li id="ref-{c.marker}" value="{c.marker}"><span class="quote">'
+            f"“{html.escape(_one_line(c.quote))}”</span> {_cite(c)}</li>"
             for c in r.citations
         )
-        body.append(f"<li><strong>{html.escape(_one_line(r.title))}</strong> "
-                    f'<span class="muted">({html.escape(_published(r.published))}, '
-                    f"<code>{html.escape(r.doc_id)}</code>)</span><ol>{spans}</ol></li>")  # fmt: skip
-    body.append("</ol>")
-    if b.fallback_reason:
-        body.append(f'<p class="muted">LLM phrasing fell back to extraction: '
-                    f"{html.escape(b.fallback_reason)}</p>")  # fmt: skip
-    return _page(title, body)
+        meta = f"{html.escape(_published(r.published))}, <code>{html.escape(r.doc_id)}</code>"
+        out.append(
+            f"<li><strong>{html.escape(_one_line(r.title))}</strong> "
+            f'<span class="muted">({meta})</span><ol>{spans}</ol></li>'
+        )
+    return [*out, "</ul>"]
 
 
 def _page(title: str, body: list[str]) -> str:

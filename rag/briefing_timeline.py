@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-MONTH_NAMES = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-]  # fmt: skip
+# fmt: off
+MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December"]
+# fmt: on
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _ABBR = {m[:3]: i for i, m in enumerate(MONTH_NAMES, start=1)} | {"Sept": 9}
 _MONTH_INDEX = {m: i for i, m in enumerate(MONTH_NAMES, start=1)} | _ABBR
@@ -29,10 +29,10 @@ _MON = "(?:" + "|".join(MONTH_NAMES) + "|" + "|".join(rf"{a}\." for a in _ABBR) 
 _WD = "(?:" + "|".join(WEEKDAY_NAMES) + ")"
 _YEAR = r"(?:19|20)\d\d"
 _ORD = r"(?:st|nd|rd|th)?"
-_PARTS = {
-    "early": "early", "beginning of": "early", "start of": "early", "mid": "mid",
-    "middle of": "mid", "late": "late", "end of": "late",
-}  # fmt: skip
+# fmt: off
+_PARTS = {"early": "early", "beginning of": "early", "start of": "early", "mid": "mid",
+          "middle of": "mid", "late": "late", "end of": "late"}
+# fmt: on
 _PART_RE = "(?:the\\s+)?(?:" + "|".join(sorted(_PARTS, key=len, reverse=True)) + ")"
 
 # Ordered: the first pattern that matches a stretch of text wins it.
@@ -130,8 +130,19 @@ def _mention(kind: str, m: re.Match[str], text: str) -> DateMention | None:
     if qualifier is None and before:
         qualifier = before.group(1).lower()
     kind_lit: Literal["day", "part", "month", "weekday", "relative"] = kind  # type: ignore[assignment]
-    return DateMention(m.start(), m.end(), m.group(0), kind_lit, month, day, year, weekday, part,
-                       relation, qualifier)  # fmt: skip
+    return DateMention(
+        m.start(),
+        m.end(),
+        m.group(0),
+        kind_lit,
+        month,
+        day,
+        year,
+        weekday,
+        part,
+        relation,
+        qualifier,
+    )
 
 
 def find_dates(text: str) -> list[DateMention]:
@@ -196,15 +207,30 @@ def _resolve_day(m: DateMention, published: dt.date | None) -> ResolvedDate:
         year, basis = _nearest_year(m.month, m.day, published), "article date"
     if year is None:
         name = f"{m.day} {MONTH_NAMES[m.month - 1]}"
-        return ResolvedDate(f"--{m.month:02d}-{m.day:02d}",
-                            _with_qualifier(m, f"{name} (year not stated)"), "day", False, False,
-                            "article undated", None, m.text)  # fmt: skip
+        return ResolvedDate(
+            f"--{m.month:02d}-{m.day:02d}",
+            _with_qualifier(m, f"{name} (year not stated)"),
+            "day",
+            False,
+            False,
+            "article undated",
+            None,
+            m.text,
+        )
     try:
         day = dt.date(year, m.month, m.day)
     except ValueError:
         return ResolvedDate(None, m.text, "day", True, False, basis, None, m.text)
-    return ResolvedDate(day.isoformat(), _with_qualifier(m, _fmt_day(day)), "day", False, True,
-                        basis, (day.year, day.month, day.day), m.text)  # fmt: skip
+    return ResolvedDate(
+        day.isoformat(),
+        _with_qualifier(m, _fmt_day(day)),
+        "day",
+        False,
+        True,
+        basis,
+        (day.year, day.month, day.day),
+        m.text,
+    )
 
 
 def _resolve_month(m: DateMention, published: dt.date | None) -> ResolvedDate:
@@ -219,19 +245,42 @@ def _resolve_month(m: DateMention, published: dt.date | None) -> ResolvedDate:
         shown = f"{label} (year not stated)"
         if m.relation:
             shown = f"{m.relation} {name} (year not stated)"
-        return ResolvedDate(f"--{m.month:02d}", _with_qualifier(m, shown), precision, True, False,
-                            "article undated", None, m.text)  # fmt: skip
-    return ResolvedDate(f"{year:04d}-{m.month:02d}",
-                        _with_qualifier(m, f"{label} {year} (approx.)"), precision, True, True,
-                        basis, (year, m.month, PART_DAY[m.part]), m.text)  # fmt: skip
+        return ResolvedDate(
+            f"--{m.month:02d}",
+            _with_qualifier(m, shown),
+            precision,
+            True,
+            False,
+            "article undated",
+            None,
+            m.text,
+        )
+    return ResolvedDate(
+        f"{year:04d}-{m.month:02d}",
+        _with_qualifier(m, f"{label} {year} (approx.)"),
+        precision,
+        True,
+        True,
+        basis,
+        (year, m.month, PART_DAY[m.part]),
+        m.text,
+    )
 
 
 def _resolve_relative(m: DateMention, published: dt.date | None) -> ResolvedDate:
     precision: Precision = "weekday" if m.kind == "weekday" else "week"
     if published is None:
         what = m.text if m.kind == "relative" else WEEKDAY_NAMES[m.weekday or 0]
-        return ResolvedDate(None, f"{what} (unresolved: article undated)", precision, True, False,
-                            "article undated", None, m.text)  # fmt: skip
+        return ResolvedDate(
+            None,
+            f"{what} (unresolved: article undated)",
+            precision,
+            True,
+            False,
+            "article undated",
+            None,
+            m.text,
+        )
     if m.kind == "weekday":
         assert m.weekday is not None
         back = (published.weekday() - m.weekday) % 7
@@ -243,8 +292,16 @@ def _resolve_relative(m: DateMention, published: dt.date | None) -> ResolvedDate
             back = published.weekday() - m.weekday
         day = published - dt.timedelta(days=back)
         shown = f"{_fmt_day(day)} ({WEEKDAY_NAMES[m.weekday]})"
-        return ResolvedDate(day.isoformat(), _with_qualifier(m, shown), "day", False, True,
-                            "article date", (day.year, day.month, day.day), m.text)  # fmt: skip
+        return ResolvedDate(
+            day.isoformat(),
+            _with_qualifier(m, shown),
+            "day",
+            False,
+            True,
+            "article date",
+            (day.year, day.month, day.day),
+            m.text,
+        )
     return _resolve_phrase(m, published)
 
 
@@ -252,21 +309,44 @@ def _resolve_phrase(m: DateMention, published: dt.date) -> ResolvedDate:
     rel = (m.relation or "").replace("earlier ", "").replace("later ", "")
     if rel in ("yesterday", "today"):
         day = published - dt.timedelta(days=1 if rel == "yesterday" else 0)
-        return ResolvedDate(day.isoformat(), _fmt_day(day), "day", False, True, "article date",
-                            (day.year, day.month, day.day), m.text)  # fmt: skip
+        return ResolvedDate(
+            day.isoformat(),
+            _fmt_day(day),
+            "day",
+            False,
+            True,
+            "article date",
+            (day.year, day.month, day.day),
+            m.text,
+        )
     if rel.endswith("month"):
         first = published.replace(day=1)
         if rel.startswith("last"):
             first = (first - dt.timedelta(days=1)).replace(day=1)
         shown = f"{MONTH_NAMES[first.month - 1]} {first.year} (approx.)"
-        return ResolvedDate(f"{first.year:04d}-{first.month:02d}", shown, "month", True, True,
-                            "article date", (first.year, first.month, 15), m.text)  # fmt: skip
+        return ResolvedDate(
+            f"{first.year:04d}-{first.month:02d}",
+            shown,
+            "month",
+            True,
+            True,
+            "article date",
+            (first.year, first.month, 15),
+            m.text,
+        )
     shift = {"last week": -7, "next week": 7}.get(rel, 0)
     monday = published - dt.timedelta(days=published.weekday() - shift)
     iso_year, week, _ = monday.isocalendar()
-    return ResolvedDate(f"{iso_year}-W{week:02d}", f"week of {_fmt_day(monday)} (approx.)",
-                        "week", True, True, "article date",
-                        (monday.year, monday.month, monday.day), m.text)  # fmt: skip
+    return ResolvedDate(
+        f"{iso_year}-W{week:02d}",
+        f"week of {_fmt_day(monday)} (approx.)",
+        "week",
+        True,
+        True,
+        "article date",
+        (monday.year, monday.month, monday.day),
+        m.text,
+    )
 
 
 def compatible(a: ResolvedDate, b: ResolvedDate, ma: DateMention, mb: DateMention) -> bool:

