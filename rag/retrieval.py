@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from rag.chunking import TOKEN
 from rag.embedding import Embedder
 from rag.qtype import question_types, satisfies
 from rag.settings import RetrievalSettings
@@ -272,12 +273,20 @@ class Retriever:
         return np.concatenate(rows) if rows else np.zeros(0, np.int64)
 
     def clean_query(self, query: str) -> tuple[str, bool]:
+        """Whitespace-normalised query, cut to what the model reads (and whether it was cut)."""
         if not isinstance(query, str) or not query.strip():
             raise QueryError("query is empty")
         q = " ".join(query.split())
+        truncated = False
         if len(q) > self.max_query_chars:
-            return q[: self.max_query_chars], True
-        return q, False
+            q, truncated = q[: self.max_query_chars], True
+        limit = int(getattr(self.embedder, "max_seq_length", 256)) - 2  # [CLS] and [SEP]
+        n = 0
+        for m in TOKEN.finditer(q):
+            n += 1 + (len(m.group()) - 1) // 8
+            if n > limit:
+                return q[: m.start()].rstrip(), True
+        return q, truncated
 
     def search(
         self,
