@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from api import documents, errors, limits, metrics, openai_compat, security, web
+from api.briefings import router as briefings_router
 from api.deps import EngineDep
 from api.routes import router
 from rag.engine import Engine
@@ -71,5 +72,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(router, dependencies=[limits.TextLimits])
     app.include_router(documents.router)
     app.include_router(openai_compat.router)
+    app.include_router(briefings_router)
     web.install(app)  # the page at / and /static
     return app

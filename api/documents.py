@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
 from api.schemas import DocumentMeta
+from api.security import problem_doc
 from rag.corpus import DOC_ID, SUFFIXES
 from rag.ingest import IngestReport
 
@@ -134,10 +135,10 @@ def ingest_counts(report: IngestReport) -> dict[str, Any]:
     status_code=201,
     response_model=UploadResult,
     responses={
-        409: {"description": "A document with that doc_id exists, or another ingest runs"},
-        413: {"description": "The file is larger than max_body_bytes"},
-        415: {"description": "Not a UTF-8 text, Markdown or HTML document"},
-        422: {"description": "Bad file name or empty file"},
+        409: problem_doc("A document with that doc_id exists, or another ingest runs"),
+        413: problem_doc("The file is larger than max_body_bytes"),
+        415: problem_doc("Not a UTF-8 text, Markdown or HTML document"),
+        422: problem_doc("Bad file name, empty file or no `file` field"),
     },
 )
 async def upload_document(
@@ -175,7 +176,7 @@ async def upload_document(
 @router.delete(
     "/documents/{doc_id}",
     response_model=DeleteResult,
-    responses={404: {"description": "No such document"}, 409: {"description": "Ingest running"}},
+    responses={404: problem_doc("No such document"), 409: problem_doc("Another ingest runs")},
 )
 async def delete_document(doc_id: str, engine: EngineDep) -> dict[str, Any]:
     """Remove one document from the corpus and the index."""

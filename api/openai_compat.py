@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Literal
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
@@ -27,9 +27,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import EngineDep
-from api.errors import problem
+from api.errors import PROBLEM, problem
 from api.schemas import SearchFilters
-from api.streaming import SSE, SSE_HEADERS, answer_pieces, problem_body, sse
+from api.streaming import SSE, SSE_HEADERS, answer_pieces, json_data, problem_body, sse
 from rag.followup import standalone_question
 from rag.types import Answer
 
@@ -47,7 +47,9 @@ MARKER = re.compile(r"\[(\d+)\]")
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
-    role: str = Field(..., description="system, user, assistant or tool")
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"] = Field(
+        ..., description="Who wrote the message"
+    )
     content: str | list[dict[str, Any]] | None = Field(None, description="Text or content parts")
 
     def text(self) -> str:
@@ -62,7 +64,22 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     model: str = Field("cited-rag", description="cited-rag, cited-rag-llm-local, -llm-openai")
-    messages: list[ChatMessage] = Field(..., min_length=1)
+    messages: list[ChatMessage] = Field(
+        ...,
+        min_length=1,
+        description="The conversation; the last user message is the question",
+        # The route needs one user message with text; say so in the schema too.
+        json_schema_extra={
+            "contains": {
+                "type": "object",
+                "properties": {
+                    "role": {"const": "user"},
+                    "content": {"type": "string", "minLength": 1, "pattern": "\\S"},
+                },
+                "required": ["role", "content"],
+            }
+        },
+    )
     stream: bool = False
     stream_options: dict[str, Any] | None = None
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve")
@@ -91,7 +108,12 @@ def list_models() -> dict[str, Any]:
     return {"object": "list", "data": [_model_card(m) for m in MODELS]}
 
 
-@router.get("/models/{model_id}", tags=["openai"], response_model=None)
+@router.get(
+    "/models/{model_id}",
+    tags=["openai"],
+    response_model=None,
+    responses={404: {"description": "Unknown model", "content": {PROBLEM: {}}}},
+)
 def get_model(model_id: str, request: Request) -> dict[str, Any] | JSONResponse:
     if model_id not in MODELS:
         return _unknown_model(model_id, request.url.path)
@@ -186,7 +208,48 @@ async def _stream(
     yield sse(None, "[DONE]")
 
 
-@router.post("/chat/completions", tags=["openai"], response_model=None)
+CHAT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A `chat.completion`, or with `stream: true` Server-Sent Events: "
+        '`chat.completion.chunk` objects, then `[DONE]` (an error arrives as `{"error": ...}`).',
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["id", "object", "model", "choices", "citations", "rag"],
+                    "properties": {
+                        "object": {"const": "chat.completion"},
+                        "choices": {"type": "array", "minItems": 1},
+                        "citations": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/CitationOut"},
+                        },
+                    },
+                }
+            },
+            SSE: {
+                "schema": {
+                    "type": "object",
+                    "required": ["data"],
+                    "properties": {
+                        "event": {"const": "message"},
+                        "data": {
+                            "anyOf": [
+                                {"const": "[DONE]"},
+                                json_data({"type": "object"}),
+                            ]
+                        },
+                    },
+                }
+            },
+        },
+    },
+    404: {"description": "Unknown model (`code`: `model_not_found`)", "content": {PROBLEM: {}}},
+    422: {"description": "No user message, or an invalid body", "content": {PROBLEM: {}}},
+}
+
+
+@router.post("/chat/completions", tags=["openai"], response_model=None, responses=CHAT_RESPONSES)
 def chat_completions(
     req: ChatRequest, engine: EngineDep, request: Request
 ) -> dict[str, Any] | JSONResponse | StreamingResponse:

@@ -1,11 +1,11 @@
 """A real uvicorn server over a real index, plus a factory for servers with other Settings.
 
-`live_server.url` is the base URL of a server with default API settings over a copy of
-corpus/. `live_server.start(own_index=..., llm=..., **api_fields)` starts another app on its
-own port, its settings' `api` group updated with `api_fields` and its `llm` group with `llm`;
-with `own_index=True` it gets a private copy of the corpus and index folders (for tests that
-upload or delete). All servers share the session's embedder, so the model loads once, and
-stop at the end of the session.
+`live_server.url` is the base URL of a server with default API settings (but no practical
+rate limit) over a copy of corpus/. `live_server.start(own_index=..., llm=..., **api_fields)`
+starts another app on its own port, its settings' `api` group updated with `api_fields` and
+its `llm` group with `llm`; with `own_index=True` it gets a private copy of the corpus and
+index folders (for tests that upload or delete). All servers share the session's embedder, so
+the model loads once, and stop at the end of the session.
 """
 
 from __future__ import annotations
@@ -132,7 +132,9 @@ def live_server(
         settings = Settings().with_paths(corpus=root / "corpus", index=root / "index")
     Engine(settings, embedder).ingest()
     live = LiveServer(root, settings, embedder)
-    live.default = live.start()
+    # Default settings except the rate limit: every test in the session shares this server
+    # (and 127.0.0.1's bucket); tests of the rate limit start their own servers.
+    live.default = live.start(rate_limit_per_minute=1_000_000)
     try:
         yield live
     finally:

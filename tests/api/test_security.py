@@ -40,6 +40,21 @@ def test_malformed_key_hash_fails_at_startup() -> None:
     assert normalise_hashes([hash_key(KEY).upper()]) == [hash_key(KEY)]
 
 
+def test_openapi_documents_keys_limits_and_problems() -> None:
+    app = create_app(Settings(api={"api_key_hashes": [hash_key(KEY)], "max_question_chars": 300}))
+    schema = app.openapi()
+    ask = schema["paths"]["/v1/ask"]["post"]
+    assert {"401", "413", "422", "429", "503", "504"} <= ask["responses"].keys()
+    assert "application/problem+json" in ask["responses"]["422"]["content"]
+    assert ask["security"] == [{"bearer": []}, {"apiKey": []}]
+    models = schema["components"]["schemas"]
+    assert models["AskRequest"]["properties"]["question"]["maxLength"] == 300
+    assert models["SearchRequest"]["properties"]["query"]["maxLength"] == 300
+    health = schema["paths"]["/healthz"]["get"]
+    assert "security" not in health and "401" not in health["responses"]
+    assert create_app().openapi()["paths"]["/v1/ask"]["post"].get("security") is None
+
+
 # -- API keys --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def keyed(live_server: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,24 +44,35 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+@dataclass
+class Seen:
+    """What a page requested and which script errors it raised."""
+
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
 @pytest.fixture
-def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    """A fresh page that records every URL it requests and every script error."""
+def seen() -> Seen:
+    return Seen()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, seen: Seen) -> Iterator[Any]:
+    """A fresh page; afterwards, no request left the server and no script failed."""
     context = browser.new_context(viewport={"width": 1360, "height": 900})
     pg = context.new_page()
-    pg.requested = []
-    pg.errors = []
-    pg.on("request", lambda r: pg.requested.append(r.url))
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("request", lambda r: seen.requests.append(r.url))
+    pg.on("pageerror", lambda e: seen.errors.append(str(e)))
     yield pg
     context.close()
     own = urlsplit(live_server.url).netloc
-    assert all(urlsplit(u).netloc == own for u in pg.requested if not u.startswith("data:"))
-    assert pg.errors == []
+    assert [u for u in seen.requests if urlsplit(u).netloc != own] == []
+    assert seen.errors == []
 
 
 @pytest.mark.timeout(180)
-def test_ask_stream_click_a_chip_and_see_the_quote(page: Any, live_server: Any) -> None:
+def test_ask_stream_click_a_chip_and_see_the_quote(page: Any, live_server: Any, seen: Seen) -> None:
     from playwright.sync_api import expect
 
     with httpx.Client(base_url=live_server.url, timeout=60) as http:
@@ -87,7 +99,7 @@ def test_ask_stream_click_a_chip_and_see_the_quote(page: Any, live_server: Any) 
     expect(page.locator("#sources .source")).to_have_count(len(by_marker))
     page.wait_for_timeout(300)  # let the fade-in finish before the picture
     page.screenshot(path=str(SCREENSHOT))
-    assert any(u.endswith("/v1/ask") for u in page.requested)
+    assert any(u.endswith("/v1/ask") for u in seen.requests)
 
 
 @pytest.mark.timeout(120)

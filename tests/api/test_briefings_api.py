@@ -1,0 +1,89 @@
+"""`POST /v1/briefings` against a real uvicorn server over a real index (tests/api/conftest.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+ANT = "the regulatory crackdown on Ant Group"
+ECB = "the European Central Bank's interest rate decisions"
+Problem = Callable[[httpx.Response, int], dict[str, Any]]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client(live_server: Any) -> httpx.Client:
+    c: httpx.Client = live_server.default.client()
+    return c
+
+
+def test_json_briefing_with_verified_citations(client: httpx.Client) -> None:
+    resp = client.post("/v1/briefings", json={"topic": ANT})
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"].startswith("application/json")
+    b = resp.json()
+    assert b["status"] == "briefed" and len(b["sections"]) >= 3
+    assert b["timeline"] and b["key_figures"] and b["references"]
+    docs: dict[str, str] = {}
+    for c in b["citations"]:
+        if c["doc_id"] not in docs:
+            docs[c["doc_id"]] = client.get(f"/v1/documents/{c['doc_id']}").json()["text"]
+        assert docs[c["doc_id"]][c["start"] : c["end"]] == c["quote"]
+    markers = {c["marker"] for c in b["citations"]}
+    assert all(s["citations"] and set(s["citations"]) <= markers for s in b["sentences"])
+    (disputed,) = [k for k in b["key_figures"] if k["disputed"]]
+    assert {v["value"] for v in disputed["values"]} == {"$ 37 billion", "$34.5 billion"}
+
+
+def test_markdown_and_html_formats(client: httpx.Client) -> None:
+    md = client.post("/v1/briefings", json={"topic": ANT, "format": "md", "max_sentences": 6})
+    assert md.status_code == 200
+    assert md.headers["content-type"].startswith("text/markdown")
+    assert md.text.startswith("# Briefing: The regulatory crackdown on Ant Group")
+    assert "## References" in md.text and re.search(r"\[\d+\]", md.text)
+    page = client.post("/v1/briefings", json={"topic": ANT, "format": "html"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "/#doc=" in page.text and not re.search(r"https?://|<script|\bsrc=", page.text)
+
+
+def test_filters_and_off_corpus_topic(client: httpx.Client) -> None:
+    one = client.post(
+        "/v1/briefings", json={"topic": ANT, "filters": {"doc_ids": ["001_1588505dcf2d46fe"]}}
+    ).json()
+    assert {c["doc_id"] for c in one["citations"]} == {"001_1588505dcf2d46fe"}
+    off = client.post("/v1/briefings", json={"topic": ECB}).json()
+    assert off["status"] == "not_covered"
+    assert off["summary"]["text"] == "The corpus does not cover this topic."
+    assert off["citations"] == [] and off["sections"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"topic": ""},
+        {"topic": "   "},
+        {"topic": ANT, "max_sentences": 0},
+        {"topic": ANT, "format": "pdf"},
+        {"topic": ANT, "filters": {"author": "x"}},
+        {"topic": "x" * 5000},
+        {"question": ANT},
+    ],
+)
+def test_bad_requests_are_problems(
+    client: httpx.Client, assert_problem: Problem, body: dict[str, Any]
+) -> None:
+    assert_problem(client.post("/v1/briefings", json=body), 422)
+
+
+def test_openapi_documents_the_route(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    op = spec["paths"]["/v1/briefings"]["post"]
+    assert {"application/json", "text/markdown", "text/html"} <= set(
+        op["responses"]["200"]["content"]
+    )
