@@ -256,7 +256,7 @@ def chat_completions(
     """A cited answer to the last user message, in OpenAI's chat completion format."""
     if req.model not in MODELS:
         return _unknown_model(req.model, request.url.path)
-    turns = [(m.role, m.text()) for m in req.messages]
+    turns: list[tuple[str, str]] = [(str(m.role), m.text()) for m in req.messages]
     try:
         question = standalone_question(turns)
     except ValueError:
