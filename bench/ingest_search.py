@@ -74,7 +74,7 @@ def _settings(root: Path) -> Settings:
 
 def _ingest_row(name: str, embedder: Embedder, docs: list[Document], root: Path) -> list[str]:
     timed = TimedEmbedder(embedder)
-    engine = Engine(_settings(root), timed)  # type: ignore[arg-type]
+    engine = Engine(_settings(root), timed)
     _, secs = stopwatch(lambda: engine.ingest(documents=docs))
     n_p, n_s = len(engine.index.passages), len(engine.index.sentences)
     return [

@@ -5,7 +5,8 @@ combination of chunking (max_tokens), fusion (RRF, or weighted with a dense weig
 stage (none, or sentence/maxsim with a weight). Queries are article first sentences, targets
 the rest of each article (see eval/lee.py); a document ranks where its best passage ranks.
 
-    .venv/bin/python bench/lee_sweep.py [--workdir DIR] [--max-tokens 80,160,256]
+    .venv/bin/python bench/lee_sweep.py [--workdir DIR] [--max-tokens 160,80,256]
+        [--stages none,sentence,maxsim]
 
 Indexes are kept under --workdir (one folder per chunking) and reused by later runs. Progress
 goes to stderr, the table to stdout. A full run takes about 10 minutes on 2 cores when nothing
@@ -41,10 +42,7 @@ FUSIONS: list[tuple[str, dict[str, Any]]] = [
     ("weighted 0.5", {"fusion": "weighted", "dense_weight": 0.5}),
     ("weighted 0.7", {"fusion": "weighted", "dense_weight": 0.7}),
 ]
-SECOND_STAGES: list[tuple[str, float | None]] = [
-    ("none", None),
-    *[(stage, w) for stage in ("sentence", "maxsim") for w in (0.3, 0.5, 0.7)],
-]
+STAGE_WEIGHTS = (0.3, 0.5, 0.7)
 
 
 class CachingEmbedder:
@@ -54,6 +52,7 @@ class CachingEmbedder:
         self.base = base
         self.model_id: str = base.model_id
         self.dim: int = base.dim
+        self.max_seq_length: int = getattr(base, "max_seq_length", 256)
         self._vectors: dict[str, np.ndarray] = {}
         self._queries: dict[str, np.ndarray] = {}
         self._tokens: dict[str, np.ndarray] = {}
@@ -91,10 +90,13 @@ class CachingEmbedder:
         self._tokens.clear()
 
 
-def grid(base: RetrievalSettings) -> dict[str, RetrievalSettings]:
+def grid(base: RetrievalSettings, stages: Sequence[str]) -> dict[str, RetrievalSettings]:
+    second: list[tuple[str, float | None]] = [
+        (stage, w) for stage in stages for w in ((None,) if stage == "none" else STAGE_WEIGHTS)
+    ]
     out: dict[str, RetrievalSettings] = {}
     for fname, fupdate in FUSIONS:
-        for stage, weight in SECOND_STAGES:
+        for stage, weight in second:
             update: dict[str, Any] = {**fupdate, "second_stage": stage}
             if weight is not None:
                 update["second_stage_weight"] = weight
@@ -136,6 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "lee_sweep")
     ap.add_argument("--max-tokens", default="160,80,256", help="chunk sizes, comma-separated")
+    ap.add_argument(
+        "--stages",
+        default="none,sentence,maxsim",
+        help="second stages, comma-separated (mpnet needs the optional mpnet install)",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
     logging.getLogger("eval.lee").setLevel(logging.INFO)
@@ -147,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         get_embedder(settings.embedding.backend, settings.embedding.model_id, 1)
     )
     embedder: Embedder = cached
-    configs = grid(default)
+    configs = grid(default, args.stages.split(","))
     t0 = time.perf_counter()
     results: list[tuple[int, str, list[StageScores], bool]] = []
     for max_tokens in (int(x) for x in args.max_tokens.split(",")):

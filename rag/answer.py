@@ -28,6 +28,7 @@ CONNECTIVE = re.compile(
     r"Meanwhile|Thus|Also|Yet|But|And|So|Furthermore),\s+"
 )
 RELATIVE_FLOOR = 0.75  # a sentence joins the answer if it scores within 75% of the best
+TYPED_FLOOR = 0.6  # how far below the best a sentence of the asked-for type may be
 REDUNDANT = 0.85  # cosine above which two sentences say the same thing
 OOV_PENALTY = 0.35  # weight of question terms the corpus never uses
 UNKNOWN_NAME_PENALTY = 0.2  # per name or year of the question the evidence never mentions
@@ -104,7 +105,11 @@ def evidence_strength(cands: list[Candidate], question: str, engine: Engine) -> 
     return best - OOV_PENALTY * oov
 
 
-def _select(engine: Engine, cands: list[Candidate], max_n: int) -> list[Candidate]:
+def _select(
+    engine: Engine, cands: list[Candidate], max_n: int, typed: bool = False
+) -> list[Candidate]:
+    """Up to max_n non-redundant sentences within RELATIVE_FLOOR of the best; for a typed
+    question (why, how much, when, who) at least one that holds the asked-for type."""
     if not cands:
         return []
     best = cands[0].score
@@ -116,6 +121,12 @@ def _select(engine: Engine, cands: list[Candidate], max_n: int) -> list[Candidat
         if any(float(vecs[c.row] @ vecs[o.row]) > REDUNDANT for o in chosen):
             continue
         chosen.append(c)
+    if typed and not any(c.type_ok for c in chosen):
+        # A sentence restating the question outscores the one that answers it ("why": the
+        # reason rarely repeats the question's words); keep the best one of the right type.
+        extra = next((c for c in cands if c.type_ok and c.score >= TYPED_FLOOR * best), None)
+        if extra is not None:
+            chosen = [*chosen[: max_n - 1], extra]
     return chosen
 
 
@@ -233,7 +244,7 @@ def _claims(
     else:
         fallback = None
     claims = []
-    for c in _select(engine, cands, max_n):
+    for c in _select(engine, cands, max_n, typed=bool(question_types(q) - {"how"})):
         text, s, e = trim(c.text, c.start, c.end)
         claims.append(Claim(capitalise(text), ((c.doc_id, s, e),), c.score))
     return claims, "extractive", fallback

@@ -132,19 +132,19 @@ def _not_covered(
     topic: str, max_n: int, filters: dict[str, Any], missing: list[str], timings: dict[str, float]
 ) -> Briefing:
     return Briefing(
-        topic,
-        _title(topic),
-        "not_covered",
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        [],
-        timings,
-        max_n,
-        filters,
+        topic=topic,
+        title=_title(topic),
+        status="not_covered",
+        summary=[],
+        sections=[],
+        timeline=[],
+        key_figures=[],
+        conflicts=[],
+        citations=[],
+        references=[],
+        timings_ms=timings,
+        max_sentences=max_n,
+        filters=filters,
         missing=missing,
     )
 
@@ -337,6 +337,8 @@ def _figures(
                 ],
             )
         )
+    if len(values) == 1:  # the other side did not verify: no disagreement left to show
+        groups = [[r for r in disputed if r.fact == values[0].fact], *groups]
     for group in groups:
         vals = [v for r in group if (v := _figure_value(citer, r))]
         if vals:
@@ -350,6 +352,12 @@ def _references(engine: Engine, citations: list[Citation]) -> list[Reference]:
         by_doc.setdefault(c.doc_id, []).append(c)
     docs = engine.index.documents
     return [Reference(d, docs[d].title, docs[d].published, cs) for d, cs in by_doc.items()]
+
+
+def _valid_span(citer: Citer, span: tuple[str, int, int]) -> bool:
+    doc_id, start, end = span
+    doc = citer.docs.get(doc_id)
+    return doc is not None and 0 <= start < end <= len(doc.text)
 
 
 def _hook(
@@ -386,6 +394,9 @@ def _phrase(
     out: list[AnswerSentence] = []
     vectors: list[np.ndarray] = []
     for claim in claims[:PER_SECTION]:
+        if not all(_valid_span(citer, span) for span in claim.spans):
+            log.info("LLM claim cites a span that does not exist: %r", claim.spans)
+            continue
         vec = engine.embedder.embed_query(claim.text)
         if any(float(v @ vec) > 0.85 for v in vectors):
             continue  # the same fact twice

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -169,6 +170,27 @@ def _merge_hits(results: Sequence[Sequence[SearchHit]]) -> list[SearchHit]:
     return sorted(best.values(), key=lambda h: -h.score)
 
 
+_VECTORS: dict[tuple[str, str], np.ndarray] = {}
+_VECTORS_LOCK = threading.Lock()
+VECTOR_CACHE_SIZE = 1024
+
+
+def _embed_cached(engine: Engine, texts: list[str]) -> np.ndarray:
+    """Vectors of fixed texts (facet examples, facet queries of a subject), computed once."""
+    model = engine.embedder.model_id
+    with _VECTORS_LOCK:
+        known = {t: _VECTORS[(model, t)] for t in texts if (model, t) in _VECTORS}
+    todo = [t for t in dict.fromkeys(texts) if t not in known]
+    if todo:
+        fresh = dict(zip(todo, engine.embedder.embed(todo), strict=True))
+        known.update(fresh)
+        with _VECTORS_LOCK:
+            if len(_VECTORS) + len(fresh) > VECTOR_CACHE_SIZE:
+                _VECTORS.clear()
+            _VECTORS.update({(model, t): v for t, v in fresh.items()})
+    return np.stack([known[t] for t in texts])
+
+
 def gather(engine: Engine, topic: str, subject: str, filters: Filters, k: int) -> Pool:
     """Retrieve for the topic and for each facet; score every sentence against the topic."""
     index, retriever = engine.index, engine.retriever
@@ -178,7 +200,7 @@ def gather(engine: Engine, topic: str, subject: str, filters: Filters, k: int) -
     results = [first]
     queries = [f"{subject} {f.query.format(subject=subject)}" for f in FACETS]
     queries.append(f"{subject} {AMOUNT_QUERY}")
-    vecs = engine.embedder.embed([*queries, *(f.example for f in FACETS)])
+    vecs = _embed_cached(engine, [*queries, *(f.example for f in FACETS)])
     for q, vec in zip(queries, vecs[: len(queries)], strict=True):
         results.append(retriever.search(q, max(3, k // 2), filters, qvec=vec).results)
     cands = candidates(index, _merge_hits(results), topic, qvec, set())

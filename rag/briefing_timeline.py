@@ -35,8 +35,10 @@ _PARTS = {"early": "early", "beginning of": "early", "start of": "early", "mid":
 # fmt: on
 _PART_RE = "(?:the\\s+)?(?:" + "|".join(sorted(_PARTS, key=len, reverse=True)) + ")"
 
+Kind = Literal["day", "part", "month", "weekday", "relative"]
+
 # Ordered: the first pattern that matches a stretch of text wins it.
-PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+PATTERNS: list[tuple[Kind, re.Pattern[str]]] = [
     (
         "day",
         re.compile(
@@ -85,7 +87,7 @@ class DateMention:
     start: int
     end: int
     text: str
-    kind: Literal["day", "part", "month", "weekday", "relative"]
+    kind: Kind
     month: int | None = None
     day: int | None = None
     year: int | None = None
@@ -108,10 +110,10 @@ class ResolvedDate:
 
 
 def _month(name: str) -> int:
-    return _MONTH_INDEX[name.rstrip(".")]
+    return _MONTH_INDEX[name.rstrip(".").capitalize()]
 
 
-def _mention(kind: str, m: re.Match[str], text: str) -> DateMention | None:
+def _mention(kind: Kind, m: re.Match[str], text: str) -> DateMention | None:
     g = m.groupdict()
     month = _month(g["mon"]) if g.get("mon") else None
     day = int(g["day"]) if g.get("day") else None
@@ -129,19 +131,18 @@ def _mention(kind: str, m: re.Match[str], text: str) -> DateMention | None:
     before = QUALIFIER.search(text[: m.start()])
     if qualifier is None and before:
         qualifier = before.group(1).lower()
-    kind_lit: Literal["day", "part", "month", "weekday", "relative"] = kind  # type: ignore[assignment]
     return DateMention(
-        m.start(),
-        m.end(),
-        m.group(0),
-        kind_lit,
-        month,
-        day,
-        year,
-        weekday,
-        part,
-        relation,
-        qualifier,
+        start=m.start(),
+        end=m.end(),
+        text=m.group(0),
+        kind=kind,
+        month=month,
+        day=day,
+        year=year,
+        weekday=weekday,
+        part=part,
+        relation=relation,
+        qualifier=qualifier,
     )
 
 

@@ -258,9 +258,11 @@ def date_facts(text: str) -> set[str]:
     """Day-of-month dates as 'date:MM-DD'; month names alone as 'month:MM'."""
     out: set[str] = set()
     for m in MONTH_DAY.finditer(text):
-        out.add(f"date:{MONTHS[m.group(1).lower()]:02d}-{int(m.group(2)):02d}")
+        month = MONTHS[m.group(1).lower()]
+        out |= {f"date:{month:02d}-{int(m.group(2)):02d}", f"month:{month:02d}"}
     for m in DAY_MONTH.finditer(text):
-        out.add(f"date:{MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}")
+        month = MONTHS[m.group(2).lower()]
+        out |= {f"date:{month:02d}-{int(m.group(1)):02d}", f"month:{month:02d}"}
     for w in re.findall(r"[A-Za-z]+", text):
         lw = w.lower()
         if lw in MONTH_NAMES and (w[0].isupper() or lw != "may"):
@@ -332,8 +334,9 @@ def missing_facts(sentence: str, evidence: str) -> list[str]:
     missing = [f for f in sorted(all_facts(sentence)) if not _number_word_ok(f, ev_facts)]
     ev_words = {w.lower().strip(".-") for w in re.findall(r"[\w&.-]+", evidence)}
     ev_words |= {re.sub(r"['’]s$", "", w) for w in ev_words}
+    ev_words.discard("")
     for ent in sorted(entities(sentence)):
         found = ent in ev_words or ent.rstrip("s") in ev_words
-        if not found and EQUIVALENT.get(ent, "") not in ev_words:
+        if not found and (ent not in EQUIVALENT or EQUIVALENT[ent] not in ev_words):
             missing.append(f"entity:{ent}")
     return missing

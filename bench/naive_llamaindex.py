@@ -1,0 +1,176 @@
+"""Section 3: our engine against a naive llama-index pipeline on the same chunks and model.
+
+    .venv/bin/python -m bench.naive_llamaindex [--queries 200]
+
+Both sides get the passages our chunker made from the five articles (as llama-index
+``TextNode``s with no metadata in the embedded text) and the same all-MiniLM-L6-v2 weights
+(llama-index through ``HuggingFaceEmbedding(model_name=<packaged model folder>)``):
+
+* llama-index dense: ``VectorStoreIndex(nodes).as_retriever(similarity_top_k=10)``;
+* llama-index hybrid: ``QueryFusionRetriever([dense, BM25Retriever], mode="reciprocal_rerank",
+  num_queries=1)``: no query generation, so no LLM is called (``Settings.llm`` is a
+  ``MockLLM`` anyway, so nothing can reach OpenAI);
+* ours: ``Engine.search(top_k=10)`` with default settings, and with ``second_stage=none``.
+
+Latency: ``--queries`` queries (the question set cycled), interleaved. Quality: evidence-level
+recall@5 and MRR@10 (``eval.metrics``) over the answerable questions of eval/questions.jsonl.
+
+Needs ``llama-index-embeddings-huggingface==0.8.0`` and ``llama-index-retrievers-bm25==0.8.0``
+(the latter installed with ``--no-deps``: it asks for PyStemmer<3, and 3.1.0 works).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    Timing,
+    cycle,
+    emit,
+    log,
+    md_table,
+    ms,
+    pin_threads,
+    stopwatch,
+    time_interleaved,
+)
+from bench.data import five_documents, questions
+from eval.metrics import mean, mrr_at_k, recall_at_k
+from rag.embedding import get_embedder, minilm_path
+from rag.engine import Engine
+from rag.settings import Settings
+
+K = 10
+Span = tuple[str, int, int]
+
+
+def _llama_retrievers(engine: Engine) -> tuple[Any, Any, float]:
+    """(dense retriever, fusion retriever, build seconds) over the engine's passages."""
+    from llama_index.core import Settings as LISettings
+    from llama_index.core import VectorStoreIndex
+    from llama_index.core.llms import MockLLM
+    from llama_index.core.retrievers import QueryFusionRetriever
+    from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
+    from llama_index.core.schema import TextNode
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    LISettings.llm = MockLLM()
+    embed_model = HuggingFaceEmbedding(model_name=str(minilm_path()), device="cpu")
+    LISettings.embed_model = embed_model
+    pin_threads(1)
+    keys = ["doc_id", "start", "end"]
+    nodes = [
+        TextNode(
+            id_=str(i),
+            text=p.text,
+            metadata={"doc_id": p.doc_id, "start": p.start, "end": p.end},
+            excluded_embed_metadata_keys=keys,
+            excluded_llm_metadata_keys=keys,
+        )
+        for i, p in enumerate(engine.index.passages)
+    ]
+
+    def build() -> tuple[Any, Any]:
+        index = VectorStoreIndex(nodes, embed_model=embed_model)
+        dense = index.as_retriever(similarity_top_k=K)
+        bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=K)
+        fusion = QueryFusionRetriever(
+            [dense, bm25],
+            llm=MockLLM(),
+            mode=FUSION_MODES.RECIPROCAL_RANK,
+            similarity_top_k=K,
+            num_queries=1,
+            use_async=False,
+        )
+        return dense, fusion
+
+    (dense, fusion), secs = stopwatch(build)
+    return dense, fusion, secs
+
+
+def _llama_spans(retriever: Any) -> Callable[[str], list[Span]]:
+    def run(q: str) -> list[Span]:
+        return [
+            (n.node.metadata["doc_id"], n.node.metadata["start"], n.node.metadata["end"])
+            for n in retriever.retrieve(q)
+        ]
+
+    return run
+
+
+def _engine_spans(engine: Engine, retrieval: Any = None) -> Callable[[str], list[Span]]:
+    def run(q: str) -> list[Span]:
+        hits = engine.search(q, top_k=K, retrieval=retrieval).results
+        return [(h.doc_id, h.start, h.end) for h in hits]
+
+    return run
+
+
+def section_llamaindex(n_queries: int, workdir: Path) -> str:
+    settings = Settings().with_paths(corpus=workdir / "corpus", index=workdir / "index")
+    engine = Engine(settings, get_embedder("sentence-transformers", "all-MiniLM-L6-v2", 1))
+    engine.ingest(documents=five_documents())
+    log("llama-index: building VectorStoreIndex + BM25Retriever")
+    dense, fusion, build_s = _llama_retrievers(engine)
+    none = settings.retrieval.model_copy(update={"second_stage": "none"})
+    pipelines: list[tuple[str, Callable[[str], list[Span]]]] = [
+        ("ours: Engine.search (defaults)", _engine_spans(engine)),
+        ("ours: Engine.search, second_stage=none", _engine_spans(engine, none)),
+        ("llama-index: VectorStoreIndex retriever", _llama_spans(dense)),
+        ("llama-index: QueryFusionRetriever(dense + BM25, RRF)", _llama_spans(fusion)),
+    ]
+    qs = [q for q in questions() if q.answerable and q.evidence]
+    gold = [[(e.doc_id, e.start, e.end) for e in q.evidence] for q in qs]
+    quality: dict[str, tuple[float, float]] = {}
+    for name, fn in pipelines:
+        got = [fn(q.question) for q in qs]
+        quality[name] = (
+            mean([recall_at_k(r, g, 5) for r, g in zip(got, gold, strict=True)]),
+            mean([mrr_at_k(r, g, K) for r, g in zip(got, gold, strict=True)]),
+        )
+    texts = cycle([q.question for q in questions()], n_queries)
+    log(f"llama-index: {len(pipelines)} pipelines x {len(texts)} queries, interleaved")
+    timings: dict[str, Timing] = time_interleaved(pipelines, texts)
+    ours = timings[pipelines[0][0]].p50
+    rows = [
+        [
+            name,
+            ms(t.p50),
+            ms(t.p95),
+            f"{t.p50 / ours:.2f}",
+            f"{quality[name][0]:.3f}",
+            f"{quality[name][1]:.3f}",
+        ]
+        for name, t in timings.items()
+    ]
+    table = md_table(
+        ["pipeline (top 10)", "p50 ms", "p95 ms", "p50 ÷ ours", "evidence R@5", "MRR@10"], rows
+    )
+    fusion_p50 = timings[pipelines[3][0]].p50
+    return (
+        f"## 3. Naive llama-index on the same chunks and model ({len(engine.index.passages)} "
+        f"passages; {n_queries} queries for latency, {len(qs)} answerable questions for "
+        f"quality)\n\n{table}\n\n"
+        f"llama-index build (embed {len(engine.index.passages)} nodes + BM25): {build_s:.1f} s. "
+        f"Speed: llama-index hybrid p50 ÷ ours = **{fusion_p50 / ours:.2f}**."
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="Engine vs a naive llama-index pipeline")
+    p.add_argument("--queries", type=int, default=200)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
+        emit(section_llamaindex(args.queries, Path(tmp)))
+        emit()
+
+
+if __name__ == "__main__":
+    main()

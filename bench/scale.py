@@ -1,0 +1,587 @@
+"""Section 4: scale. Index build, disk, memory, search latency and HNSW recall by corpus size.
+
+    .venv/bin/python -m bench.scale [--sizes 10000,100000] [--real-size 10000]
+        [--dense-only 1000000] [--queries 200] [--workdir DIR]
+
+The corpus is deterministic: the five articles, all of gensim's Lee news (about 830
+passages), then WordNet 3.0 glosses (one short passage each, from Debian's wordnet-base) until
+the size is reached. Sizes are passages.
+
+* ``--real-size`` (10k) is ingested for real: ``Engine.ingest`` embeds every passage and
+  sentence with the default model (a gloss's one sentence is the passage text itself, so it
+  is embedded once and reused).
+* Larger sizes reuse those real vectors and give every other passage a **synthetic** vector
+  (see ``bench.data.synthetic_vectors``: a random mix of two real passage vectors plus noise);
+  the index is written by the real ``IndexStore.write`` (HNSW past 50k passages, BM25, checksums)
+  and searched by the real ``Engine``, whose query vectors are real.
+* ``--dense-only`` sizes (1M) have no texts: synthetic vectors only, raw faiss indexes only
+  (exact ``IndexFlatIP`` and the engine's ``IndexHNSWFlat`` M=32, efConstruction=80,
+  efSearch=128). Not in ``make bench``: the HNSW build takes ~10 minutes on one thread.
+
+Each index is measured in a fresh child process (``--measure DIR``), so its RSS is the model
+plus that index. Recall@10 is HNSW against exact search, over 200 real query vectors (the
+question set plus Lee first sentences). float16 and int8 (scalar-quantised) rows give the
+recall cost of storing the vectors in fewer bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import (
+    REPO,
+    THREAD_ENV,
+    cycle,
+    dir_size_mb,
+    emit,
+    log,
+    md_table,
+    ms,
+    peak_rss_mb,
+    pin_threads,
+    rss_mb,
+    time_interleaved,
+)
+from bench.data import (
+    Vectors,
+    five_documents,
+    gloss_documents,
+    lee_articles,
+    lee_documents,
+    questions,
+    synthetic_vectors,
+    unit,
+)
+from rag.chunking import chunk_document, split_sentences
+from rag.corpus import corpus_fingerprint
+from rag.embedding import Embedder, Progress, get_embedder
+from rag.engine import Engine
+from rag.ingest import chunking_params
+from rag.lexical import BM25Index
+from rag.settings import Settings
+from rag.store import BuildData, DenseIndex, IndexStore
+from rag.types import Document, Passage, SentenceRef
+
+MODEL = "all-MiniLM-L6-v2"
+K = 10
+
+
+class CachingEmbedder:
+    """Embeds each distinct text once (a gloss's sentence is its passage)."""
+
+    def __init__(self, base: Embedder) -> None:
+        self.base = base
+        self.model_id = base.model_id
+        self.dim = base.dim
+        self.cache: dict[str, np.ndarray] = {}
+        self.seconds = 0.0
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+    ) -> Vectors:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        t0 = time.perf_counter()
+        if missing:
+            for t, v in zip(missing, self.base.embed(missing, batch_size), strict=True):
+                self.cache[t] = v
+        self.seconds += time.perf_counter() - t0
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self.cache[t] for t in texts]).astype(np.float32)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self.base.embed_query(text)
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+def scale_documents(n_passages: int, settings: Settings) -> list[Document]:
+    """Five articles + Lee + enough glosses (one passage each) for ``n_passages``."""
+    base = five_documents() + lee_documents()
+    c = settings.chunking
+    n_base = sum(
+        len(chunk_document(d.doc_id, d.text, d.body_start, c.max_tokens, c.overlap_sentences)[0])
+        for d in base
+    )
+    return base + gloss_documents(max(0, n_passages - n_base))
+
+
+def query_texts(n: int) -> list[str]:
+    """``n`` distinct real queries: the question set, then Lee article first sentences."""
+    out = list(dict.fromkeys(q.question for q in questions()))
+    for _, article in lee_articles():
+        if len(out) >= n:
+            break
+        spans = split_sentences(article)
+        if spans:
+            out.append(article[spans[0].start : spans[0].end])
+    return out[:n]
+
+
+def _chunk_all(
+    docs: list[Document], settings: Settings
+) -> tuple[list[Passage], list[SentenceRef], list[int]]:
+    """Passages, sentences and, per sentence, the row of the first passage holding it."""
+    c = settings.chunking
+    passages: list[Passage] = []
+    sentences: list[SentenceRef] = []
+    owner: list[int] = []
+    for d in docs:
+        ps, ss = chunk_document(d.doc_id, d.text, d.body_start, c.max_tokens, c.overlap_sentences)
+        first = len(passages)
+        passages.extend(ps)
+        for s in ss:
+            row = next((first + i for i, p in enumerate(ps) if p.start <= s.start < p.end), first)
+            owner.append(row)
+            sentences.append(SentenceRef(d.doc_id, s.start, s.end, d.text[s.start : s.end]))
+    return passages, sentences, owner
+
+
+@contextmanager
+def timed_builds() -> Iterator[dict[str, float]]:
+    """Time DenseIndex.build and BM25Index.build inside IndexStore.write (bench-only patch)."""
+    out: dict[str, float] = {}
+    dense_build, bm25_build = DenseIndex.build, BM25Index.build
+
+    def wrap(name: str, fn: Callable[..., Any]) -> Any:
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                out[name] = time.perf_counter() - t0
+
+        return inner
+
+    DenseIndex.build = wrap("dense", dense_build)  # type: ignore[method-assign]
+    BM25Index.build = wrap("bm25", bm25_build)  # type: ignore[method-assign]
+    try:
+        yield out
+    finally:
+        DenseIndex.build = dense_build  # type: ignore[method-assign]
+        BM25Index.build = bm25_build  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------- builds
+
+
+def build_real(n: int, root: Path) -> dict[str, Any]:
+    settings = Settings().with_paths(corpus=root / "corpus", index=root / "index")
+    docs = scale_documents(n, settings)
+    embedder = CachingEmbedder(get_embedder("sentence-transformers", MODEL, 1))
+    engine = Engine(settings, embedder)
+    pin_threads(1)
+    log(f"scale {n:,}: real ingest of {len(docs):,} documents")
+    t0 = time.perf_counter()
+    with timed_builds() as parts:
+        engine.ingest(documents=docs)
+    wall = time.perf_counter() - t0
+    return {
+        "passages": len(engine.index.passages),
+        "vectors": "real",
+        "build_s": wall,
+        "embed_s": embedder.seconds,
+        "embedded": len(embedder.cache),
+        "dense_s": parts.get("dense", 0.0),
+        "bm25_s": parts.get("bm25", 0.0),
+        "index": str(settings.index.dir),
+    }
+
+
+def build_synthetic(n: int, root: Path, real_index: Path) -> dict[str, Any]:
+    settings = Settings().with_paths(corpus=root / "corpus", index=root / "index")
+    real = IndexStore(real_index).load()
+    pvec = {p.text: real.passage_vectors[i] for i, p in enumerate(real.passages)}
+    svec = {s.text: real.sentence_vectors[i] for i, s in enumerate(real.sentences)}
+    docs = scale_documents(n, settings)
+    passages, sentences, owner = _chunk_all(docs, settings)
+    log(f"scale {n:,}: {len(passages):,} passages, synthetic vectors for the unseen ones")
+    missing = [i for i, p in enumerate(passages) if p.text not in pvec]
+    fake = synthetic_vectors(real.passage_vectors, len(missing), seed=n)
+    p_out = np.empty((len(passages), real.passage_vectors.shape[1]), dtype=np.float32)
+    for i, p in enumerate(passages):
+        if p.text in pvec:
+            p_out[i] = pvec[p.text]
+    p_out[missing] = fake
+    s_out = np.stack([svec.get(s.text, p_out[owner[j]]) for j, s in enumerate(sentences)]).astype(
+        np.float32
+    )
+    manifest = {
+        "model_id": MODEL,
+        "embedding_backend": "synthetic (bench/scale.py)",
+        "dim": int(p_out.shape[1]),
+        "chunking": chunking_params(settings),
+        "corpus_fingerprint": corpus_fingerprint(docs),
+        "documents": {d.doc_id: d.sha256 for d in docs},
+    }
+    data = BuildData(docs, passages, sentences, p_out, s_out, manifest)
+    ix = settings.index
+    t0 = time.perf_counter()
+    with timed_builds() as parts:
+        IndexStore(ix.dir).write(data, ix.hnsw_threshold, ix.hnsw_m, ix.hnsw_ef_search)
+    wall = time.perf_counter() - t0
+    return {
+        "passages": len(passages),
+        "vectors": f"{len(passages) - len(missing):,} real + {len(missing):,} synthetic",
+        "build_s": wall,
+        "embed_s": 0.0,
+        "embedded": 0,
+        "dense_s": parts.get("dense", 0.0),
+        "bm25_s": parts.get("bm25", 0.0),
+        "index": str(ix.dir),
+    }
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def _recall(got: np.ndarray, exact: np.ndarray) -> float:
+    return float(np.mean([len(set(g) & set(e)) / len(e) for g, e in zip(got, exact, strict=True)]))
+
+
+def _raw_search(index: Any, qv: np.ndarray, k: int) -> np.ndarray:
+    ids: np.ndarray = index.search(qv, k)[1]
+    return ids
+
+
+def _storage_recall(vecs: Vectors, qv: np.ndarray, exact: np.ndarray) -> dict[str, float]:
+    """Recall@10 (vs fp32 exact) of exact search over vectors stored as fp16 and as int8."""
+    import faiss
+
+    out: dict[str, float] = {}
+    f16 = faiss.IndexFlatIP(vecs.shape[1])
+    f16.add(vecs.astype(np.float16).astype(np.float32))
+    out["fp16"] = _recall(_raw_search(f16, qv, K), exact)
+    del f16
+    sq8 = faiss.IndexScalarQuantizer(
+        vecs.shape[1], faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+    sq8.train(vecs)
+    sq8.add(vecs)
+    out["sq8"] = _recall(_raw_search(sq8, qv, K), exact)
+    return out
+
+
+def measure_index(index_dir: Path, n_queries: int) -> dict[str, Any]:
+    """Run in a fresh process: load the index with the engine and time searches."""
+    settings = Settings().with_paths(index=index_dir)
+    embedder = get_embedder("sentence-transformers", MODEL, 1)
+    pin_threads(1)
+    embedder.embed_query("warm up")
+    rss_model = rss_mb()
+    engine = Engine(settings, embedder)
+    t0 = time.perf_counter()
+    idx = engine.load()
+    load_s = time.perf_counter() - t0
+    rss_loaded = rss_mb()
+    engine.warm()
+    n = len(idx.passages)
+    qs = query_texts(n_queries)
+    qv = np.stack([embedder.embed_query(q) for q in qs]).astype(np.float32)
+    ix = settings.index
+    served = idx.dense
+    flat = DenseIndex.build(idx.passage_vectors, n + 1, ix.hnsw_m, ix.hnsw_ef_search)
+    t0 = time.perf_counter()
+    hnsw = (
+        served
+        if served.kind == "hnsw"
+        else DenseIndex.build(idx.passage_vectors, 0, ix.hnsw_m, ix.hnsw_ef_search)
+    )
+    hnsw_build_s = time.perf_counter() - t0 if served.kind != "hnsw" else None
+    exact = _raw_search(flat.index, qv, K)
+    recall = _recall(_raw_search(hnsw.index, qv, K), exact)
+    storage = _storage_recall(idx.passage_vectors, qv, exact)
+    qmap = {q: qv[i : i + 1] for i, q in enumerate(qs)}
+    pool = settings.retrieval.candidates
+
+    def with_dense(d: DenseIndex) -> Callable[[str], Any]:
+        def run(q: str) -> Any:
+            idx.dense = d
+            return engine.search(q)
+
+        return run
+
+    ops: list[tuple[str, Callable[[str], Any]]] = [
+        ("floor_flat", lambda q: flat.index.search(embedder.embed_query(q).reshape(1, -1), pool)),
+        ("floor_hnsw", lambda q: hnsw.index.search(embedder.embed_query(q).reshape(1, -1), pool)),
+        ("search_flat", with_dense(flat)),
+        ("search_hnsw", with_dense(hnsw)),
+        ("faiss_flat", lambda q: flat.index.search(qmap[q], pool)),
+        ("faiss_hnsw", lambda q: hnsw.index.search(qmap[q], pool)),
+        ("bm25", idx.bm25.scores),
+    ]
+    timings = time_interleaved(ops, cycle(qs, n_queries))
+    idx.dense = served
+    return {
+        "passages": n,
+        "served_kind": served.kind,
+        "load_s": load_s,
+        "rss_model_mb": rss_model,
+        "rss_loaded_mb": rss_loaded,
+        "peak_rss_mb": peak_rss_mb(),
+        "disk_mb": dir_size_mb(idx.path),
+        "recall_hnsw": recall,
+        "recall_fp16": storage["fp16"],
+        "recall_sq8": storage["sq8"],
+        "hnsw_build_s": hnsw_build_s,
+        "lat": {k: [t.p50, t.p95] for k, t in timings.items()},
+    }
+
+
+def measure_dense_only(n: int, real_index: Path, n_queries: int) -> dict[str, Any]:
+    """Synthetic vectors only, raw faiss only (run in a fresh process)."""
+    embedder = get_embedder("sentence-transformers", MODEL, 1)
+    pin_threads(1)
+    embedder.embed_query("warm up")
+    qs = query_texts(n_queries)
+    qv = np.stack([embedder.embed_query(q) for q in qs]).astype(np.float32)
+    store = IndexStore(real_index)
+    real = np.load(real_index / str(store.current_version()) / "passage_vectors.npy")
+    rss0 = rss_mb()
+    vecs = synthetic_vectors(unit(real), n, seed=n)
+    rss_vecs = rss_mb()
+    ix = Settings().index
+    t0 = time.perf_counter()
+    flat = DenseIndex.build(vecs, n + 1, ix.hnsw_m, ix.hnsw_ef_search)
+    flat_s = time.perf_counter() - t0
+    rss_flat = rss_mb()
+    log(f"dense-only {n:,}: building HNSW (M={ix.hnsw_m}, efConstruction=80), one thread")
+    t0 = time.perf_counter()
+    hnsw = DenseIndex.build(vecs, 0, ix.hnsw_m, ix.hnsw_ef_search)
+    hnsw_s = time.perf_counter() - t0
+    rss_hnsw = rss_mb()
+    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
+        hnsw.save(Path(tmp) / "dense.faiss")
+        disk_mb = (Path(tmp) / "dense.faiss").stat().st_size / 2**20
+    exact = _raw_search(flat.index, qv, K)
+    recall = _recall(_raw_search(hnsw.index, qv, K), exact)
+    storage = _storage_recall(vecs, qv, exact)
+    qmap = {q: qv[i : i + 1] for i, q in enumerate(qs)}
+    pool = Settings().retrieval.candidates
+    ops: list[tuple[str, Callable[[str], Any]]] = [
+        ("floor_flat", lambda q: flat.index.search(embedder.embed_query(q).reshape(1, -1), pool)),
+        ("floor_hnsw", lambda q: hnsw.index.search(embedder.embed_query(q).reshape(1, -1), pool)),
+        ("faiss_flat", lambda q: flat.index.search(qmap[q], pool)),
+        ("faiss_hnsw", lambda q: hnsw.index.search(qmap[q], pool)),
+    ]
+    timings = time_interleaved(ops, cycle(qs, n_queries))
+    return {
+        "passages": n,
+        "vectors_mb": rss_vecs - rss0,
+        "flat_mb": rss_flat - rss_vecs,
+        "hnsw_mb": rss_hnsw - rss_flat,
+        "flat_build_s": flat_s,
+        "hnsw_build_s": hnsw_s,
+        "disk_mb": disk_mb,
+        "peak_rss_mb": peak_rss_mb(),
+        "recall_hnsw": recall,
+        "recall_fp16": storage["fp16"],
+        "recall_sq8": storage["sq8"],
+        "lat": {k: [t.p50, t.p95] for k, t in timings.items()},
+    }
+
+
+def _child(args: list[str], timeout: float) -> dict[str, Any]:
+    env = {**os.environ, **THREAD_ENV}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.scale", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    sys.stderr.write(proc.stderr)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench.scale {' '.join(args)} failed with {proc.returncode}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _lat(m: dict[str, Any], key: str) -> str:
+    p50, p95 = m["lat"][key]
+    return f"{ms(p50)} / {ms(p95)}"
+
+
+def build_table(builds: list[dict[str, Any]]) -> str:
+    rows = [
+        [
+            f"{b['passages']:,}",
+            b["vectors"],
+            f"{b['build_s']:.1f}",
+            f"{b['embed_s']:.1f}" if b["embedded"] else "–",
+            f"{b['embedded']:,}" if b["embedded"] else "–",
+            f"{b['dense_s']:.2f}",
+            f"{b['bm25_s']:.1f}",
+        ]
+        for b in builds
+    ]
+    head = ["passages", "vectors", "build s", "embed s", "texts embedded", "dense s", "BM25 s"]
+    return md_table(head, rows)
+
+
+def measure_table(ms_: list[dict[str, Any]]) -> str:
+    rows = []
+    for m in ms_:
+        n = m["passages"]
+        floor = m["lat"][f"floor_{m['served_kind']}"][0]
+        search = m["lat"][f"search_{m['served_kind']}"][0]
+        rows.append(
+            [
+                f"{n:,}",
+                m["served_kind"],
+                f"{m['disk_mb']:.1f}",
+                f"{m['load_s']:.1f}",
+                f"{m['rss_loaded_mb']:,.0f}",
+                f"{(m['rss_loaded_mb'] - m['rss_model_mb']) * 1024 / n:.1f}",
+                _lat(m, "floor_flat"),
+                _lat(m, "floor_hnsw"),
+                _lat(m, "search_flat"),
+                _lat(m, "search_hnsw"),
+                f"{search / floor:.1f}x",
+                _lat(m, "faiss_flat"),
+                _lat(m, "faiss_hnsw"),
+                _lat(m, "bm25"),
+                f"{m['recall_hnsw']:.3f}",
+                f"{m['recall_fp16']:.3f}",
+                f"{m['recall_sq8']:.3f}",
+            ]
+        )
+    head = [
+        "passages",
+        "served index",
+        "disk MiB",
+        "load s",
+        "RSS MiB",
+        "KiB/passage",
+        "floor flat p50/p95 ms",
+        "floor HNSW",
+        "Engine.search flat",
+        "Engine.search HNSW",
+        "search ÷ floor (served)",
+        "raw faiss flat",
+        "raw faiss HNSW",
+        "BM25 scores",
+        "HNSW R@10",
+        "fp16 R@10",
+        "int8 R@10",
+    ]
+    return md_table(head, rows)
+
+
+def dense_table(ds: list[dict[str, Any]]) -> str:
+    rows = [
+        [
+            f"{d['passages']:,}",
+            f"{d['flat_build_s']:.1f}",
+            f"{d['hnsw_build_s']:.0f}",
+            f"{d['vectors_mb']:,.0f}",
+            f"{d['flat_mb']:,.0f}",
+            f"{d['hnsw_mb']:,.0f}",
+            f"{d['disk_mb']:,.0f}",
+            _lat(d, "floor_flat"),
+            _lat(d, "floor_hnsw"),
+            _lat(d, "faiss_flat"),
+            _lat(d, "faiss_hnsw"),
+            f"{d['recall_hnsw']:.3f}",
+            f"{d['recall_fp16']:.3f}",
+            f"{d['recall_sq8']:.3f}",
+        ]
+        for d in ds
+    ]
+    head = [
+        "vectors",
+        "flat build s",
+        "HNSW build s",
+        "vectors MiB",
+        "flat MiB",
+        "HNSW MiB",
+        "HNSW file MiB",
+        "floor flat p50/p95 ms",
+        "floor HNSW",
+        "raw faiss flat",
+        "raw faiss HNSW",
+        "HNSW R@10",
+        "fp16 R@10",
+        "int8 R@10",
+    ]
+    return md_table(head, rows)
+
+
+def run(
+    sizes: list[int], real_size: int, dense_only: list[int], n_queries: int, workdir: Path
+) -> None:
+    real_root = workdir / f"p{real_size}"
+    builds = [build_real(real_size, real_root)]
+    for n in sizes:
+        if n != real_size:
+            builds.append(build_synthetic(n, workdir / f"p{n}", real_root / "index"))
+    emit(f"## 4. Scale\n\n### Index build (one thread)\n\n{build_table(builds)}\n")
+    measured = []
+    for b in builds:
+        log(f"scale {b['passages']:,}: measuring in a fresh process")
+        measured.append(_child(["--measure", b["index"], "--queries", str(n_queries)], 900))
+    emit(f"### Serving (fresh process per index; {n_queries} queries)\n")
+    emit(measure_table(measured) + "\n")
+    for n in sizes:
+        if n != real_size:
+            shutil.rmtree(workdir / f"p{n}", ignore_errors=True)
+    if dense_only:
+        ds = []
+        for n in dense_only:
+            log(f"dense-only {n:,}: measuring in a fresh process")
+            args = ["--dense-measure", str(n), "--real-index", str(real_root / "index")]
+            ds.append(_child([*args, "--queries", str(n_queries)], 3600))
+        emit("### Dense only, synthetic vectors (raw faiss; no texts, no BM25)\n")
+        emit(dense_table(ds) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="Index build, memory and search latency by size")
+    p.add_argument("--sizes", default="10000,100000", help="passages, comma-separated")
+    p.add_argument("--real-size", type=int, default=10_000, help="size embedded for real")
+    p.add_argument("--dense-only", default="", help="sizes for the raw faiss rows (e.g. 1000000)")
+    p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--workdir", type=Path, default=None, help="kept if given")
+    p.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--dense-measure", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--real-index", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    if args.measure:
+        print(json.dumps(measure_index(args.measure, args.queries)), flush=True)
+        return
+    if args.dense_measure:
+        result = measure_dense_only(args.dense_measure, args.real_index, args.queries)
+        print(json.dumps(result), flush=True)
+        return
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()} | {args.real_size})
+    dense = [int(s) for s in args.dense_only.split(",") if s.strip()]
+    if args.workdir:
+        run(sizes, args.real_size, dense, args.queries, args.workdir)
+    else:
+        with tempfile.TemporaryDirectory(prefix="rag-bench-scale-") as tmp:
+            run(sizes, args.real_size, dense, args.queries, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,336 @@
+"""Briefings on the real corpus and index: structure, dates, figures, verification, rendering.
+
+Date parsing and resolution are unit logic and run without the index; everything else uses
+the session's built engine (real model, real index).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rag.answer import Claim
+from rag.briefing import build_briefing
+from rag.briefing_evidence import stands_alone, subject_of
+from rag.briefing_render import to_html, to_markdown
+from rag.briefing_timeline import find_dates, resolve
+from rag.briefing_types import NOT_COVERED, Briefing
+from rag.cli import main as cli_main
+from rag.engine import Engine
+from rag.evidence import Candidate
+from rag.facts import missing_facts
+from rag.retrieval import QueryError
+from rag.types import AnswerSentence, Citation
+from rag.verify import Verifier
+
+ANT = "the regulatory crackdown on Ant Group"
+ECB = "the European Central Bank's interest rate decisions"
+DOC_000, DOC_001, DOC_003 = "000_341026f71ce0a6ab", "001_1588505dcf2d46fe", "003_80a24d3b298a0e19"
+FACTS_ONLY = re.compile(r"^The sources differ on this figure")
+
+
+# -- dates (unit logic) ------------------------------------------------------------------------
+def _resolved(text: str, published: dt.date | None) -> list[tuple[str | None, str]]:
+    return [(r.iso, r.display) for r in (resolve(m, published) for m in find_dates(text))]
+
+
+D1228, D1222 = dt.date(2020, 12, 28), dt.date(2020, 12, 22)
+DATE_CASES: list[tuple[str, dt.date | None, list[tuple[str | None, str]]]] = [
+    ("a meeting on Saturday, December 26th, ...", D1228, [("2020-12-26", "26 December 2020")]),
+    ("inquiries that suspended its IPO in early November.", D1222,
+     [("2020-11", "early November 2020 (approx.)")]),
+    ("In early November, the IPO, originally set for November 5th.", None,
+     [("--11", "early November (year not stated)"), ("--11-05", "5 November (year not stated)")]),
+    ("Pan Gongsheng said on Sunday that", None, [(None, "Sunday (unresolved: article undated)")]),
+    ("He said on Sunday that", D1228, [("2020-12-27", "27 December 2020 (Sunday)")]),
+    ("It spoke on December 31.", dt.date(2021, 1, 4), [("2020-12-31", "31 December 2020")]),
+    ("A meeting is planned for January 5.", D1222, [("2021-01-05", "5 January 2021")]),
+    ("It halted the IPO last November.", dt.date(2020, 11, 20),
+     [("2019-11", "November 2019 (approx.)")]),
+    ("Since the beginning of November, ...", D1228,
+     [("2020-11", "since early November 2020 (approx.)")]),
+    ("Xi spoke this week.", D1222, [("2020-W52", "week of 21 December 2020 (approx.)")]),
+    ("Xi spoke this week.", None, [(None, "this week (unresolved: article undated)")]),
+    ("The record was set on 5 March 2019.", None, [("2019-03-05", "5 March 2019")]),
+    ("Ant may not meet the requirements.", D1222, []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "published", "expected"), DATE_CASES)
+def test_dates_resolve_against_the_published_date(
+    text: str, published: dt.date | None, expected: list[tuple[str | None, str]]
+) -> None:
+    assert _resolved(text, published) == expected
+
+
+def test_approximate_and_unresolved_dates_are_marked() -> None:
+    early = resolve(find_dates("in early November")[0], dt.date(2020, 12, 22))
+    assert early.approximate and early.resolved and early.precision == "part-of-month"
+    day = resolve(find_dates("on Saturday, December 26th")[0], dt.date(2020, 12, 28))
+    assert not day.approximate and day.resolved and day.basis == "article date"
+    undated = resolve(find_dates("on Sunday")[0], None)
+    assert not undated.resolved and undated.iso is None and undated.basis == "article undated"
+    no_year = resolve(find_dates("on December 31")[0], None)
+    assert not no_year.resolved and no_year.sort_key is None
+
+
+PHRASES = [
+    *("on Saturday, December 26th", "in early November", "last November", "this week"),
+    *("since December", "on 5 March 2019", "on Monday", "Jan. 3", "by the end of June"),
+    *("in early november", "MID-MAY", "on 31 February", "Sept. 4, 2021", "the 3rd of May"),
+]
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(PHRASES), st.text(alphabet="abc XYZ,.;-’\n", max_size=12)),
+        max_size=8,
+    )
+)
+def test_date_mentions_have_exact_offsets(parts: list[str]) -> None:
+    text = " ".join(parts)
+    mentions = find_dates(text)
+    for m in mentions:
+        assert text[m.start : m.end] == m.text
+    assert all(a.end <= b.start for a, b in itertools.pairwise(mentions))
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("Ant announced that it will set up a rectification working group.", True),
+        ("It may seem minor, but it is a large part of the company’s activities.", False),
+        ("“We appreciate the advice and help from the financial regulators.", False),
+        ("In a statement, she said she would do anything to meet the expectations:", False),
+        ("Strictly implement supervision.", False),
+        ("“Ant has voluntarily withdrawn the products,” said Ant Group in a statement.", True),
+    ],
+)
+def test_only_stand_alone_sentences_are_extracted(text: str, ok: bool) -> None:
+    assert stands_alone(text) is ok
+
+
+def test_subject_is_the_topics_main_name() -> None:
+    assert subject_of(ANT) == "Ant Group"
+    assert subject_of("Xi Jinping's call to regulate platforms") == "Xi Jinping"
+
+
+# -- the Ant briefing on the real index ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def ant(built_engine: Engine) -> Briefing:
+    briefing: Briefing = built_engine.brief(ANT)
+    return briefing
+
+
+def _quotes(engine: Engine, b: Briefing, s: AnswerSentence) -> list[str]:
+    by_marker = {c.marker: c for c in b.citations}
+    return [by_marker[n].quote for n in s.citations]
+
+
+@pytest.mark.slow
+def test_ant_briefing_has_title_summary_and_sections(ant: Briefing) -> None:
+    assert ant.status == "briefed"
+    assert ant.title == "Briefing: The regulatory crackdown on Ant Group"
+    assert 2 <= len(ant.summary) <= 3
+    assert len(ant.sections) >= 3
+    assert all(1 <= len(s.sentences) <= 3 for s in ant.sections)
+    assert len({s.key for s in ant.sections}) == len(ant.sections)
+    assert ant.mode == "extractive" and ant.fallback_reason is None
+
+
+@pytest.mark.slow
+def test_every_sentence_is_verified_with_exact_spans(built_engine: Engine, ant: Briefing) -> None:
+    verifier = Verifier(built_engine.embedder, built_engine.settings.answer.support_threshold)
+    markers = [c.marker for c in ant.citations]
+    assert markers == list(range(1, len(markers) + 1))
+    for c in ant.citations:
+        assert built_engine.document(c.doc_id).text[c.start : c.end] == c.quote
+    sentences = ant.sentences()
+    assert len(sentences) >= 10
+    for part, s in sentences:
+        assert s.citations, f"uncited {part} sentence: {s.text}"
+        assert set(s.citations) <= set(markers)
+        quotes = _quotes(built_engine, ant, s)
+        if FACTS_ONLY.match(s.text):
+            assert not missing_facts(s.text, " ".join(quotes))
+        else:
+            assert verifier.check(s.text, quotes).supported, (part, s.text)
+    # every citation is used, and every reference span is a citation
+    assert {n for _, s in sentences for n in s.citations} == set(markers)
+    assert sorted(c.marker for r in ant.references for c in r.citations) == markers
+
+
+@pytest.mark.slow
+def test_a_fact_appears_once(built_engine: Engine, ant: Briefing) -> None:
+    prose = [s.text for s in ant.summary] + [s.text for x in ant.sections for s in x.sentences]
+    shown = prose + [e.sentence.text for e in ant.timeline]
+    assert len(shown) == len(set(shown))
+    vecs = built_engine.embedder.embed(shown)
+    sims = vecs @ vecs.T
+    for i in range(len(shown)):
+        for j in range(i + 1, len(shown)):
+            assert sims[i, j] <= 0.85, (shown[i], shown[j])
+
+
+@pytest.mark.slow
+def test_timeline_has_the_ipo_suspension_and_the_december_26_meeting(ant: Briefing) -> None:
+    ipo_text = re.compile(r"suspend.*(?:IPO|Initial Public Offering)")
+    (ipo,) = [e for e in ant.timeline if ipo_text.search(e.sentence.text)]
+    assert ipo.date.iso == "2020-11" and ipo.date.display == "early November 2020 (approx.)"
+    assert ipo.date.approximate and ipo.date.precision == "part-of-month"
+    assert DOC_000 in ipo.doc_ids  # reported undated there, resolved by a dated report
+    (meeting,) = [e for e in ant.timeline if e.date.iso == "2020-12-26"]
+    assert not meeting.date.approximate and meeting.doc_ids == [DOC_001]
+    assert "central bank" in meeting.sentence.text
+    keys = [e.date.sort_key for e in ant.timeline if e.date.sort_key]
+    assert keys == sorted(keys)
+    # an undated article's weekday stays unresolved, and says so
+    for e in ant.timeline:
+        if not e.date.resolved:
+            assert "not stated" in e.date.display or "unresolved" in e.date.display
+
+
+@pytest.mark.slow
+def test_ipo_figures_are_shown_as_a_disagreement(ant: Briefing) -> None:
+    disputed = [k for k in ant.key_figures if k.disputed]
+    assert len(disputed) == 1
+    values = {(v.doc_id, v.value) for v in disputed[0].values}
+    assert values == {(DOC_000, "$ 37 billion"), (DOC_003, "$34.5 billion")}
+    note = disputed[0].note
+    assert note is not None and "$ 37 billion" in note.text and "$34.5 billion" in note.text
+    assert len(ant.conflicts) == 1
+    assert {v["value"] for v in ant.conflicts[0].values} == {"$ 37 billion", "$34.5 billion"}
+    for v in disputed[0].values:
+        assert v.value in v.context.text
+
+
+@pytest.mark.slow
+def test_off_corpus_topic_is_not_covered(built_engine: Engine) -> None:
+    b = built_engine.brief(ECB)
+    assert b.status == "not_covered"
+    assert b.sentences() == [] and b.citations == [] and b.references == []
+    md = to_markdown(b)
+    assert NOT_COVERED in md and len(md.splitlines()) <= 5
+    assert b.to_dict()["summary"]["text"] == NOT_COVERED
+
+
+@pytest.mark.slow
+def test_max_sentences_bounds_the_prose(built_engine: Engine) -> None:
+    b = built_engine.brief(ANT, max_sentences=4)
+    prose = len(b.summary) + sum(len(s.sentences) for s in b.sections)
+    assert 1 <= prose <= 4
+    with pytest.raises(QueryError):
+        built_engine.brief(ANT, max_sentences=0)
+
+
+@pytest.mark.slow
+def test_filters_choose_the_documents(built_engine: Engine) -> None:
+    only = built_engine.brief(ANT, filters={"doc_ids": [DOC_001]})
+    assert only.status == "briefed" and {c.doc_id for c in only.citations} == {DOC_001}
+    dated = built_engine.brief(ANT, filters={"published_from": "2020-12-25"})
+    assert {c.doc_id for c in dated.citations} == {DOC_001}
+    assert dated.filters == {"published_from": "2020-12-25"}
+    none = built_engine.brief(ANT, filters={"doc_ids": []})
+    assert none.status == "not_covered"
+
+
+# -- the LLM hook --------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_llm_hook_phrases_sections_and_is_verified(built_engine: Engine) -> None:
+    calls: list[str] = []
+
+    def phraser(topic: str, heading: str, cands: list[Candidate]) -> list[Claim]:
+        calls.append(heading)
+        c = cands[0]
+        good = Claim(c.text.strip(), ((c.doc_id, c.start, c.end),), c.score)
+        bad = Claim("Ant raised $99 billion from Martian investors.", good.spans, c.score)
+        return [bad, good]
+
+    b = build_briefing(built_engine, ANT, phraser=phraser)
+    assert calls and b.mode == "llm:custom"
+    texts = [s.text for _, s in b.sentences()]
+    assert not any("Martian" in t for t in texts)  # unsupported: dropped by the verifier
+    assert any(s.mode == "llm:custom" for s in b.sections)
+
+
+@pytest.mark.slow
+def test_failing_llm_hook_falls_back_to_extraction(built_engine: Engine) -> None:
+    def broken(topic: str, heading: str, cands: list[Candidate]) -> list[Claim]:
+        raise TimeoutError("the model did not answer")
+
+    b = build_briefing(built_engine, ANT, phraser=broken)
+    assert b.mode == "extractive" and b.fallback_reason
+    assert "did not answer" in b.fallback_reason
+    assert len(b.sections) >= 3
+
+
+@pytest.mark.slow
+def test_llm_option_without_rag_llm_falls_back(
+    built_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "rag.llm", None)  # import rag.llm -> ImportError
+    b = built_engine.brief(ANT, llm="local")
+    assert b.mode == "extractive" and b.fallback_reason and "rag.llm" in b.fallback_reason
+    assert b.status == "briefed"
+
+
+# -- output --------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_json_has_the_answer_shapes(ant: Briefing) -> None:
+    d = json.loads(json.dumps(ant.to_dict()))
+    sentence_keys = {f.name for f in dataclasses.fields(AnswerSentence)}
+    citation_keys = {f.name for f in dataclasses.fields(Citation)}
+    assert {c.keys() == citation_keys for c in d["citations"]} == {True}
+    assert all(sentence_keys <= s.keys() for s in d["sentences"])
+    assert all(sentence_keys == s.keys() for s in d["summary"]["sentences"])
+    for key in ("title", "sections", "timeline", "key_figures", "references", "conflicts"):
+        assert d[key]
+    ref = d["references"][0]
+    assert {"doc_id", "title", "published", "spans"} <= ref.keys()
+    span = ref["spans"][0]
+    assert span["link"] == f"/#doc={ref['doc_id']}&start={span['start']}&end={span['end']}"
+    assert re.search(r"\[\d+\]", d["sections"][0]["text"])
+
+
+@pytest.mark.slow
+def test_markdown_has_markers_and_references(ant: Briefing) -> None:
+    md = to_markdown(ant)
+    assert md.startswith("# Briefing: The regulatory crackdown on Ant Group")
+    for heading in ("## Summary", "## Timeline", "## Key figures", "## References"):
+        assert heading in md
+    for c in ant.citations:
+        assert f"[{c.marker}]" in md
+        assert f"[{c.marker}] “{' '.join(c.quote.split())}”" in md
+
+
+@pytest.mark.slow
+def test_html_is_self_contained_and_links_spans(ant: Briefing) -> None:
+    page = to_html(ant)
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page
+    assert not re.search(r"https?://|<script|<link|\bsrc=|@import|url\(", page)
+    for c in ant.citations:
+        assert f'href="/#doc={c.doc_id}&amp;start={c.start}&amp;end={c.end}"' in page
+
+
+@pytest.mark.slow
+def test_cli_prints_a_briefing(built_engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    paths: list[Any] = ["--corpus", str(built_engine.settings.corpus.dir)]
+    paths += ["--index", str(Path(built_engine.settings.index.dir))]
+    assert cli_main(["brief", ANT, *paths]) == 0
+    assert capsys.readouterr().out.startswith("# Briefing: The regulatory crackdown")
+    assert cli_main(["brief", ANT, "--format", "json", "--max-sentences", "5", *paths]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["status"] == "briefed" and d["max_sentences"] == 5
+    assert cli_main(["brief", ECB, "--format", "html", *paths]) == 0
+    assert NOT_COVERED in capsys.readouterr().out
+    assert cli_main(["brief", ANT, "--since", "31/12/2020", *paths]) == 2

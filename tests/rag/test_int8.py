@@ -1,0 +1,75 @@
+"""The int8 ONNX embedder agrees with the fp32 model; indexes refuse another model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.chunking import split_sentences
+from rag.corpus import load_corpus
+from rag.embedding import Embedder, OnnxInt8Embedder, get_embedder
+from rag.engine import Engine
+from rag.settings import Settings
+from rag.store import IndexMismatch, IndexStore
+
+
+@pytest.fixture(scope="module")
+def int8() -> Embedder:
+    return get_embedder("onnx-int8", "all-MiniLM-L6-v2", 1)
+
+
+@pytest.fixture(scope="module")
+def sentences(corpus_dir: Path) -> list[str]:
+    docs, _ = load_corpus(corpus_dir)
+    out = [d.text[s.start : s.end] for d in docs for s in split_sentences(d.text, d.body_start)]
+    assert len(out) > 50
+    return out
+
+
+def test_int8_vectors_match_fp32_on_the_corpus_sentences(
+    int8: Embedder, embedder: Embedder, sentences: list[str]
+) -> None:
+    assert isinstance(int8, OnnxInt8Embedder)
+    assert (int8.model_id, int8.dim) == (embedder.model_id, embedder.dim)
+    a = embedder.embed(sentences)
+    b = int8.embed(sentences, batch_size=16)
+    assert a.shape == b.shape == (len(sentences), 384)
+    assert b.dtype == np.float32
+    assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    cos = (a * b).sum(axis=1)
+    assert float(cos.mean()) >= 0.999
+    assert float(cos.min()) >= 0.995
+
+
+def test_int8_batches_and_single_queries_agree(int8: Embedder, sentences: list[str]) -> None:
+    texts = sentences[:10]
+    batched = int8.embed(texts, batch_size=4)  # padding differs between batches
+    for text, row in zip(texts, batched, strict=True):
+        assert float(int8.embed_query(text) @ row) >= 0.9999
+    assert int8.embed([]).shape == (0, 384)
+
+
+@pytest.mark.slow
+def test_an_int8_index_refuses_another_model_and_serves_fp32_queries(
+    int8: Embedder, embedder: Embedder, corpus_dir: Path, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(corpus_dir / "000_341026f71ce0a6ab.txt", corpus)
+    settings = Settings().with_paths(corpus=corpus, index=tmp_path / "index")
+    Engine(settings, int8).ingest()
+    store = IndexStore(settings.index.dir)
+    assert store.read_manifest()["embedding_backend"] == "OnnxInt8Embedder"
+    with pytest.raises(IndexMismatch, match="other"):
+        store.load(model_id="other")
+    with pytest.raises(IndexMismatch, match="dimension"):
+        store.load(model_id=int8.model_id, dim=768)
+    # Same model, other precision: the vectors agree to ~0.9995 cosine, so it is accepted.
+    fp32 = Engine(settings, embedder)
+    hits = fp32.search("Which stock exchange suspended Ant Group's IPO?").results
+    assert hits and hits[0].doc_id == "000_341026f71ce0a6ab"
+    text = store.load().documents[hits[0].doc_id].text
+    assert all(text[h.start : h.end] == h.text for h in hits)
