@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
-from api.schemas import CitationOut, ConflictOut, SearchFilters, SentenceOut
+from api.schemas import VISIBLE, CitationOut, ConflictOut, SearchFilters, SentenceOut
 from rag.briefing import MAX_SENTENCES_LIMIT
 from rag.briefing_render import RENDERERS
 from rag.briefing_types import Briefing
@@ -23,7 +23,11 @@ MEDIA = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8
 class BriefingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     topic: str = Field(
-        ..., min_length=1, max_length=MAX_TOPIC_CHARS, pattern=r"\S", description="What to brief on"
+        ...,
+        min_length=1,
+        max_length=MAX_TOPIC_CHARS,
+        pattern=VISIBLE,
+        description="What to brief on",
     )
     max_sentences: int | None = Field(
         None, ge=1, le=MAX_SENTENCES_LIMIT, description="Sentences of prose (summary + sections)"

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import EngineDep
 from api.errors import PROBLEM, problem
-from api.schemas import SearchFilters
+from api.schemas import VISIBLE, SearchFilters
 from api.streaming import SSE, SSE_HEADERS, answer_pieces, json_data, problem_body, sse
 from rag.followup import standalone_question
 from rag.types import Answer
@@ -74,7 +74,7 @@ class ChatRequest(BaseModel):
                 "type": "object",
                 "properties": {
                     "role": {"const": "user"},
-                    "content": {"type": "string", "minLength": 1, "pattern": "\\S"},
+                    "content": {"type": "string", "minLength": 1, "pattern": VISIBLE},
                 },
                 "required": ["role", "content"],
             }

@@ -7,6 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# At least one visible character: a text of only whitespace or control characters is empty
+# to the engine, so the schema says so too (an ECMA regex, no \\p classes).
+VISIBLE = (
+    "[0-9A-Za-z!-/:-@\\[-`{-~\u00a1-\u167f\u1681-\u1fff\u200b-\u2027"
+    "\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\uffff]"
+)
+
 
 class SearchFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -20,7 +27,7 @@ class SearchFilters(BaseModel):
 
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    query: str = Field(..., min_length=1, description="What to look for")
+    query: str = Field(..., min_length=1, pattern=VISIBLE, description="What to look for")
     top_k: int | None = Field(None, ge=1, le=100, description="Passages to return")
     filters: SearchFilters | None = None
 
@@ -44,7 +51,7 @@ class SearchResponse(BaseModel):
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(..., min_length=1, description="The question")
+    question: str = Field(..., min_length=1, pattern=VISIBLE, description="The question")
     top_k: int | None = Field(None, ge=1, le=50)
     filters: SearchFilters | None = None
     llm: Literal["none", "local", "openai"] | None = Field(None, description="Answer phrasing")
