@@ -9,8 +9,8 @@ the rest of each article (see eval/lee.py); a document ranks where its best pass
         [--stages none,sentence,maxsim]
 
 Indexes are kept under --workdir (one folder per chunking) and reused by later runs. Progress
-goes to stderr, the table to stdout. A full run takes about 10 minutes on 2 cores when nothing
-is cached.
+goes to stderr, the table to stdout. A full run from scratch takes about 8 minutes on an idle
+2-core machine (most of it embedding the three indexes); later runs reuse the indexes.
 
 Embeddings are memoised per text for the length of the run (query vectors, the sentence
 vectors that every chunking shares, and the passage token vectors of maxsim): they are the
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from eval.lee import evaluate_lee
 from eval.retrieval import STAGES, StageScores
@@ -144,6 +145,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="second stages, comma-separated (mpnet needs the optional mpnet install)",
     )
     args = ap.parse_args(argv)
+    # numpy's BLAS (maxsim's matmuls) spins its threads when the 2 cores are busy: a cached
+    # maxsim config took 100-300 s instead of 2 s. One thread, as MODELS.md says.
+    with threadpool_limits(limits=1):
+        return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
     logging.getLogger("eval.lee").setLevel(logging.INFO)
     logging.getLogger("rag.ingest").setLevel(logging.INFO)
