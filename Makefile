@@ -59,6 +59,10 @@ quick: install-dev
 	$(PY) -m pytest -q -m "not slow and not llm and not browser"
 
 bench: install
+	# llama-index's HF embedding and BM25 retriever for the comparison (the retriever asks for
+	# PyStemmer<3 but works with our 3.1.0, hence --no-deps); gensim only for its Lee data
+	$(PIP) install llama-index-embeddings-huggingface==0.8.0
+	$(PIP) install --no-deps llama-index-retrievers-bm25==0.8.0 gensim==4.4.0
 	$(PY) bench/run.py
 
 eval: ingest

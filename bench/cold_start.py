@@ -146,7 +146,7 @@ def section_cold_start(runs: int, workdir: Path) -> str:
         check=True,
     )
     split: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    phase_rows = [[k, f"{v:.2f}"] for k, v in split.items()]
+    phase_rows = [[k, f"{v:.3f}"] for k, v in split.items()]
     phase_table = md_table(["phase (one fresh process)", "s"], phase_rows)
     return (
         f"## 5. Cold start (`rag serve` on the five articles, {n_passages} passages; "

@@ -75,14 +75,23 @@ def _gloss_lines() -> Iterator[tuple[str, str]]:
 
 
 def gloss_documents(n: int) -> list[Document]:
-    """The first ``n`` WordNet glosses as one-passage documents."""
+    """The first ``n`` WordNet glosses as one-passage documents.
+
+    Past the 117,659 glosses, document ``k`` (``wn_pair_k``) joins two glosses chosen by a
+    fixed formula, ``"<gloss a> / <gloss b>"``: still real words in one short passage, for
+    sizes WordNet alone cannot reach (1M).
+    """
     out: list[Document] = []
     for doc_id, text in _gloss_lines():
         if len(out) >= n:
             break
         out.append(parse_document(doc_id, f"{doc_id}.txt", text.encode("utf-8")))
-    if len(out) < n:
-        raise ValueError(f"WordNet has only {len(out)} glosses, {n} asked for")
+    glosses = [d.text for d in out]
+    for k in range(n - len(out)):
+        a, b = k % len(glosses), (k * 7919 + 13) % len(glosses)
+        doc_id = f"wn_pair_{k:07d}"
+        text = f"{glosses[a]} / {glosses[b]}"
+        out.append(parse_document(doc_id, f"{doc_id}.txt", text.encode("utf-8")))
     return out
 
 

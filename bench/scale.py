@@ -259,6 +259,21 @@ def _raw_search(index: Any, qv: np.ndarray, k: int) -> np.ndarray:
     return ids
 
 
+EF_SWEEP = (32, 64, 128, 256, 512)
+
+
+def _ef_sweep(index: Any, qv: np.ndarray, exact: np.ndarray) -> dict[str, list[float]]:
+    """Recall@10 and raw search p50 (ms, k=10) of an HNSW index per efSearch."""
+    saved = index.hnsw.efSearch
+    out: dict[str, list[float]] = {}
+    for ef in EF_SWEEP:
+        index.hnsw.efSearch = ef
+        t = time_interleaved([("s", lambda i: index.search(qv[i : i + 1], K))], range(len(qv)))
+        out[str(ef)] = [_recall(_raw_search(index, qv, K), exact), t["s"].p50]
+    index.hnsw.efSearch = saved
+    return out
+
+
 def _storage_recall(vecs: Vectors, qv: np.ndarray, exact: np.ndarray) -> dict[str, float]:
     """Recall@10 (vs fp32 exact) of exact search over vectors stored as fp16 and as int8."""
     import faiss
@@ -305,6 +320,7 @@ def measure_index(index_dir: Path, n_queries: int) -> dict[str, Any]:
     hnsw_build_s = time.perf_counter() - t0 if served.kind != "hnsw" else None
     exact = _raw_search(flat.index, qv, K)
     recall = _recall(_raw_search(hnsw.index, qv, K), exact)
+    sweep = _ef_sweep(hnsw.index, qv, exact)
     storage = _storage_recall(idx.passage_vectors, qv, exact)
     qmap = {q: qv[i : i + 1] for i, q in enumerate(qs)}
     pool = settings.retrieval.candidates
@@ -339,6 +355,7 @@ def measure_index(index_dir: Path, n_queries: int) -> dict[str, Any]:
         "recall_fp16": storage["fp16"],
         "recall_sq8": storage["sq8"],
         "hnsw_build_s": hnsw_build_s,
+        "ef_sweep": sweep,
         "lat": {k: [t.p50, t.p95] for k, t in timings.items()},
     }
 
@@ -370,6 +387,7 @@ def measure_dense_only(n: int, real_index: Path, n_queries: int) -> dict[str, An
         disk_mb = (Path(tmp) / "dense.faiss").stat().st_size / 2**20
     exact = _raw_search(flat.index, qv, K)
     recall = _recall(_raw_search(hnsw.index, qv, K), exact)
+    sweep = _ef_sweep(hnsw.index, qv, exact)
     storage = _storage_recall(vecs, qv, exact)
     qmap = {q: qv[i : i + 1] for i, q in enumerate(qs)}
     pool = Settings().retrieval.candidates
@@ -392,6 +410,7 @@ def measure_dense_only(n: int, real_index: Path, n_queries: int) -> dict[str, An
         "recall_hnsw": recall,
         "recall_fp16": storage["fp16"],
         "recall_sq8": storage["sq8"],
+        "ef_sweep": sweep,
         "lat": {k: [t.p50, t.p95] for k, t in timings.items()},
     }
 
@@ -527,32 +546,60 @@ def dense_table(ds: list[dict[str, Any]]) -> str:
     return md_table(head, rows)
 
 
+def sweep_table(ms_: list[dict[str, Any]]) -> str:
+    head = ["passages", *[f"efSearch {ef}: R@10 / p50 ms" for ef in EF_SWEEP]]
+    rows = [
+        [
+            f"{m['passages']:,}",
+            *[
+                f"{m['ef_sweep'][str(ef)][0]:.3f} / {ms(m['ef_sweep'][str(ef)][1])}"
+                for ef in EF_SWEEP
+            ],
+        ]
+        for m in ms_
+    ]
+    return md_table(head, rows)
+
+
 def run(
-    sizes: list[int], real_size: int, dense_only: list[int], n_queries: int, workdir: Path
+    sizes: list[int],
+    real_size: int,
+    dense_only: list[int],
+    n_queries: int,
+    workdir: Path,
+    real_index: Path | None = None,
+    keep: bool = False,
 ) -> None:
-    real_root = workdir / f"p{real_size}"
-    builds = [build_real(real_size, real_root)]
+    if real_index is None:
+        builds = [build_real(real_size, workdir / f"p{real_size}")]
+        real_index = Path(builds[0]["index"])
+    else:
+        builds = []  # reuse an index an earlier run embedded for real
     for n in sizes:
         if n != real_size:
-            builds.append(build_synthetic(n, workdir / f"p{n}", real_root / "index"))
+            builds.append(build_synthetic(n, workdir / f"p{n}", real_index))
     emit(f"## 4. Scale\n\n### Index build (one thread)\n\n{build_table(builds)}\n")
     measured = []
     for b in builds:
         log(f"scale {b['passages']:,}: measuring in a fresh process")
-        measured.append(_child(["--measure", b["index"], "--queries", str(n_queries)], 900))
+        args = ["--measure", b["index"], "--queries", str(n_queries)]
+        measured.append(_child(args, 900 + b["passages"] / 500))
     emit(f"### Serving (fresh process per index; {n_queries} queries)\n")
     emit(measure_table(measured) + "\n")
+    emit("### HNSW recall@10 against exact search by efSearch (raw faiss, k=10)\n")
+    emit(sweep_table(measured) + "\n")
     for n in sizes:
-        if n != real_size:
+        if n != real_size and not keep:
             shutil.rmtree(workdir / f"p{n}", ignore_errors=True)
     if dense_only:
         ds = []
         for n in dense_only:
             log(f"dense-only {n:,}: measuring in a fresh process")
-            args = ["--dense-measure", str(n), "--real-index", str(real_root / "index")]
+            args = ["--dense-measure", str(n), "--real-index", str(real_index)]
             ds.append(_child([*args, "--queries", str(n_queries)], 3600))
         emit("### Dense only, synthetic vectors (raw faiss; no texts, no BM25)\n")
         emit(dense_table(ds) + "\n")
+        emit(sweep_table(ds) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -561,10 +608,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--real-size", type=int, default=10_000, help="size embedded for real")
     p.add_argument("--dense-only", default="", help="sizes for the raw faiss rows (e.g. 1000000)")
     p.add_argument("--queries", type=int, default=200)
-    p.add_argument("--workdir", type=Path, default=None, help="kept if given")
+    p.add_argument("--workdir", type=Path, default=None, help="indexes are kept if given")
+    p.add_argument(
+        "--real-index", type=Path, help="reuse the --real-size index of an earlier --workdir run"
+    )
     p.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--dense-measure", type=int, help=argparse.SUPPRESS)
-    p.add_argument("--real-index", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.measure:
@@ -576,11 +625,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()} | {args.real_size})
     dense = [int(s) for s in args.dense_only.split(",") if s.strip()]
+    if args.real_index:
+        sizes = [n for n in sizes if n != args.real_size]
     if args.workdir:
-        run(sizes, args.real_size, dense, args.queries, args.workdir)
+        run(sizes, args.real_size, dense, args.queries, args.workdir, args.real_index, keep=True)
     else:
         with tempfile.TemporaryDirectory(prefix="rag-bench-scale-") as tmp:
-            run(sizes, args.real_size, dense, args.queries, Path(tmp))
+            run(sizes, args.real_size, dense, args.queries, Path(tmp), args.real_index)
 
 
 if __name__ == "__main__":
