@@ -167,6 +167,27 @@ class CrossEncoderStage:
         return (1.0 / (1.0 + np.exp(-raw))).astype(np.float32)
 
 
+def top_positive(scores: FloatArray, k: int) -> IntArray:
+    """Ids of the ``k`` highest positive scores, best first, ties by id.
+
+    The same ids in the same order as ``np.argsort(-scores, kind="stable")[:k]`` restricted
+    to positive scores, but only the positive entries are sorted (after an O(n) partition),
+    so the cost follows the number of matching passages rather than the corpus size: at 1M
+    passages a full argsort takes ~70 ms, this a few ms.
+    """
+    pos = np.flatnonzero(scores > 0)
+    k = min(k, len(pos))
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    vals = scores[pos]
+    if len(pos) > 4 * k:
+        kth = np.partition(vals, len(vals) - k)[len(vals) - k]  # the k-th largest value
+        keep = vals >= kth  # keeps every tie at the boundary, so ties still go by id
+        pos, vals = pos[keep], vals[keep]
+    out: IntArray = pos[np.argsort(-vals, kind="stable")[:k]].astype(np.int64)
+    return out
+
+
 def rrf(rankings: list[IntArray], k: int) -> dict[int, float]:
     """Reciprocal rank fusion: sum of 1 / (k + rank) over the lists (rank from 1)."""
     out: dict[int, float] = {}
@@ -313,9 +334,7 @@ class Retriever:
             mask = np.zeros(len(bm), dtype=bool)
             mask[allowed] = True
             bm = np.where(mask, bm, 0.0)
-        n_pos = int((bm > 0).sum())
-        top = min(pool, n_pos)
-        b_ids = np.argsort(-bm, kind="stable")[:top].astype(np.int64)
+        b_ids = top_positive(bm, pool)
 
         dense = {int(i): float(s) for i, s in zip(d_ids, d_scores, strict=True)}
         sparse = {int(i): float(bm[i]) for i in b_ids}
