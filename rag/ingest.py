@@ -78,6 +78,14 @@ def _previous(store: IndexStore, settings: Settings, embedder: Embedder) -> Load
     return old
 
 
+def _rows_by_doc(sentences: list[SentenceRef]) -> dict[str, list[int]]:
+    """Sentence rows per document, in one pass (not one scan per unchanged document)."""
+    rows: dict[str, list[int]] = {}
+    for i, s in enumerate(sentences):
+        rows.setdefault(s.doc_id, []).append(i)
+    return rows
+
+
 def ingest(
     settings: Settings,
     embedder: Embedder,
@@ -98,6 +106,7 @@ def ingest(
         new_ids = {d.doc_id for d in documents}
         report.removed = sorted(set(old_docs) - new_ids)
 
+        old_sentence_rows = _rows_by_doc(old.sentences if old else [])
         passages: list[Passage] = []
         sentences: list[SentenceRef] = []
         pvecs: list[np.ndarray] = []
@@ -111,7 +120,7 @@ def ingest(
                 rows = old.doc_passages.get(d.doc_id, np.zeros(0, np.int64))
                 passages.extend(old.passages[i] for i in rows)
                 pvecs.extend(old.passage_vectors[i] for i in rows)
-                srows = [i for i, s in enumerate(old.sentences) if s.doc_id == d.doc_id]
+                srows = old_sentence_rows.get(d.doc_id, [])
                 sentences.extend(old.sentences[i] for i in srows)
                 svecs.extend(old.sentence_vectors[i] for i in srows)
                 continue
