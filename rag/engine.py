@@ -36,7 +36,10 @@ class Engine:
         self.settings = settings
         set_faiss_threads(settings.embedding.threads)
         self.embedder = embedder or get_embedder(
-            settings.embedding.backend, settings.embedding.model_id, settings.embedding.threads
+            settings.embedding.backend,
+            settings.embedding.model_id,
+            settings.embedding.threads,
+            settings.embedding.query_backend,
         )
         self.store = IndexStore(settings.index.dir, settings.index.keep_versions)
         self._lock = threading.Lock()

@@ -39,6 +39,10 @@ class EmbeddingSettings(BaseModel):
     backend: Literal["sentence-transformers", "onnx-int8"] = Field(
         "sentence-transformers", description="Embedding implementation"
     )
+    query_backend: Literal["same", "sentence-transformers", "onnx-int8"] = Field(
+        "onnx-int8",
+        description="Implementation that embeds queries (same weights; int8 is ~2x faster a query)",
+    )
     model_id: str = Field("all-MiniLM-L6-v2", description="Model name recorded in the manifest")
     batch_size: int = Field(32, ge=1, le=512, description="Passages per forward pass")
     threads: int = Field(1, ge=1, le=64, description="Intra-op threads for torch/faiss")

@@ -73,3 +73,36 @@ def test_an_int8_index_refuses_another_model_and_serves_fp32_queries(
     assert hits and hits[0].doc_id == "000_341026f71ce0a6ab"
     text = store.load().documents[hits[0].doc_id].text
     assert all(text[h.start : h.end] == h.text for h in hits)
+
+
+def test_the_default_engine_embeds_queries_with_int8_and_documents_with_fp32(
+    embedder: Embedder, sentences: list[str]
+) -> None:
+    from rag.embedding import SentenceTransformerEmbedder, SplitEmbedder
+
+    split = get_embedder(
+        "sentence-transformers", "all-MiniLM-L6-v2", 1, Settings().embedding.query_backend
+    )
+    assert isinstance(split, SplitEmbedder)
+    assert isinstance(split.documents, SentenceTransformerEmbedder)
+    assert isinstance(split.queries, OnnxInt8Embedder)
+    assert (split.model_id, split.dim) == (embedder.model_id, embedder.dim)
+    text = sentences[3]
+    assert np.array_equal(split.embed([text])[0], embedder.embed([text])[0])
+    q = split.embed_query(text)
+    assert not np.array_equal(q, embedder.embed_query(text))  # really the int8 model
+    assert float(q @ embedder.embed_query(text)) >= 0.998
+    assert hasattr(split, "token_embeddings")  # maxsim still reaches the fp32 model
+    same = get_embedder("sentence-transformers", "all-MiniLM-L6-v2", 1, "same")
+    assert isinstance(same, SentenceTransformerEmbedder)
+
+
+def test_a_split_embedder_refuses_two_different_models(embedder: Embedder) -> None:
+    from rag.embedding import EmbeddingError, SplitEmbedder
+
+    class Other:
+        model_id = "other-model"
+        dim = 384
+
+    with pytest.raises(EmbeddingError, match="differs"):
+        SplitEmbedder(embedder, Other())  # type: ignore[arg-type]
