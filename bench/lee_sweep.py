@@ -63,10 +63,12 @@ class CachingEmbedder:
         texts: Sequence[str],
         batch_size: int = 32,
         progress: Callable[[int], None] | None = None,
+        workers: int = 1,
     ) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         if missing:
-            for t, v in zip(missing, self.base.embed(missing, batch_size, progress), strict=True):
+            new = self.base.embed(missing, batch_size, progress, workers)
+            for t, v in zip(missing, new, strict=True):
                 self._vectors[t] = v
         if progress and len(texts) > len(missing):
             progress(len(texts) - len(missing))

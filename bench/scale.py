@@ -91,12 +91,18 @@ class CachingEmbedder:
         self.seconds = 0.0
 
     def embed(
-        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        workers: int = 1,
     ) -> Vectors:
         missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
         t0 = time.perf_counter()
         if missing:
-            for t, v in zip(missing, self.base.embed(missing, batch_size), strict=True):
+            for t, v in zip(
+                missing, self.base.embed(missing, batch_size, None, workers), strict=True
+            ):
                 self.cache[t] = v
         self.seconds += time.perf_counter() - t0
         if not texts:

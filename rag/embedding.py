@@ -32,14 +32,124 @@ class Embedder(Protocol):
     dim: int
 
     def embed(
-        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        workers: int = 1,
     ) -> Vectors:
-        """Unit-normalised float32 vectors, one row per text."""
+        """Unit-normalised float32 vectors, one row per text (`workers` batches at a time)."""
         ...
 
     def embed_query(self, text: str) -> Vectors:
         """A unit vector for one query, shape (dim,)."""
         ...
+
+
+Spans = Sequence[tuple[int, int]]
+
+
+def _pool_spans(
+    hidden: Vectors, mask: np.ndarray, offsets: np.ndarray, spans: Sequence[Spans]
+) -> tuple[Vectors, list[Vectors]]:
+    """Mean-pool each text over its mask (the passage vector) and over each char span.
+
+    `hidden` is (batch, tokens, dim), `offsets` (batch, tokens, 2) char offsets per token
+    ((0, 0) for special and padding tokens). A span takes the tokens that start inside it;
+    a span with none (beyond the model's window) gets a zero row for the caller to fill.
+    """
+    m = mask[..., None].astype(np.float32)
+    texts = _normalise((hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None))
+    starts, ends = offsets[..., 0], offsets[..., 1]
+    real = (ends > starts) & (mask > 0)
+    out: list[Vectors] = []
+    for b, text_spans in enumerate(spans):
+        rows = np.zeros((len(text_spans), hidden.shape[2]), np.float32)
+        for j, (lo, hi) in enumerate(text_spans):
+            sel = real[b] & (starts[b] >= lo) & (starts[b] < hi)
+            if sel.any():
+                rows[j] = hidden[b][sel].mean(axis=0)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        out.append(np.where(norms > 0, rows / np.clip(norms, 1e-12, None), 0.0).astype(np.float32))
+    return texts.astype(np.float32), out
+
+
+def _by_length(texts: Sequence[str], batch_size: int) -> list[list[int]]:
+    """Batches of row numbers, longest texts first: less padding per batch."""
+    order = [int(i) for i in np.argsort([-len(t) for t in texts], kind="stable")]
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+Forward = Callable[[Sequence[str]], tuple[Vectors, np.ndarray, np.ndarray]]
+
+
+def _map_batches(
+    forward: Forward,
+    texts: Sequence[str],
+    batch_size: int,
+    progress: Progress | None,
+    workers: int,
+    pool: Callable[[list[int], Vectors, np.ndarray, np.ndarray], None],
+) -> None:
+    """Run `forward` over length-sorted batches, `workers` at a time (the model releases the
+    GIL, so two workers use both cores), and hand each result to `pool` with its rows."""
+
+    def one(rows: list[int]) -> int:
+        hidden, mask, offsets = forward([texts[i] for i in rows])
+        pool(rows, hidden, mask, offsets)
+        if progress:
+            progress(len(rows))
+        return len(rows)
+
+    batches = _by_length(texts, batch_size)
+    if workers <= 1 or len(batches) <= 1:
+        for rows in batches:
+            one(rows)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="embed") as ex:
+        for _ in ex.map(one, batches):
+            pass
+
+
+def _embed_batches(
+    forward: Forward,
+    dim: int,
+    texts: Sequence[str],
+    batch_size: int,
+    progress: Progress | None,
+    workers: int,
+) -> Vectors:
+    out = np.zeros((len(texts), dim), np.float32)
+
+    def pool(rows: list[int], hidden: Vectors, mask: np.ndarray, offsets: np.ndarray) -> None:
+        m = mask[..., None].astype(np.float32)
+        out[rows] = _normalise((hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None))
+
+    _map_batches(forward, texts, batch_size, progress, workers, pool)
+    return out
+
+
+def _embed_span_batches(
+    forward: Forward,
+    dim: int,
+    texts: Sequence[str],
+    spans: Sequence[Spans],
+    batch_size: int,
+    progress: Progress | None,
+    workers: int,
+) -> tuple[Vectors, list[Vectors]]:
+    text_vecs = np.zeros((len(texts), dim), np.float32)
+    span_vecs: list[Vectors] = [np.zeros((0, dim), np.float32)] * len(texts)
+
+    def pool(rows: list[int], hidden: Vectors, mask: np.ndarray, offsets: np.ndarray) -> None:
+        tv, sv = _pool_spans(hidden, mask, offsets, [spans[i] for i in rows])
+        for k, i in enumerate(rows):
+            text_vecs[i], span_vecs[i] = tv[k], sv[k]
+
+    _map_batches(forward, texts, batch_size, progress, workers, pool)
+    return text_vecs, span_vecs
 
 
 def _normalise(v: Vectors) -> Vectors:
@@ -103,6 +213,14 @@ def set_threads(n: int) -> None:
     torch.set_num_threads(n)
 
 
+def _pooling_mode(pooling: Any) -> str:
+    """sentence-transformers 6 names the mode; older versions had one flag per mode."""
+    mode = getattr(pooling, "pooling_mode", None)
+    if isinstance(mode, str):
+        return mode
+    return "mean" if getattr(pooling, "pooling_mode_mean_tokens", False) else "other"
+
+
 class SentenceTransformerEmbedder:
     """sentence-transformers model from a local folder (default: packaged MiniLM).
 
@@ -134,37 +252,90 @@ class SentenceTransformerEmbedder:
         self.dim = int(dim)
         self.max_seq_length = int(self.model.max_seq_length or 256)
         self._lock = threading.Lock()
+        self._fast = self._mean_pooled()
+
+    def _mean_pooled(self) -> bool:
+        """True when the model is Transformer -> mean Pooling -> Normalize (MiniLM, mpnet):
+        then our own batched forward pass gives `encode`'s vectors and can run in threads."""
+        from sentence_transformers.models import Normalize, Pooling
+
+        mods = list(self.model)
+        return (
+            len(mods) == 3
+            and isinstance(mods[1], Pooling)
+            and _pooling_mode(mods[1]) == "mean"
+            and isinstance(mods[2], Normalize)
+        )
+
+    def _forward(self, texts: Sequence[str]) -> tuple[Vectors, np.ndarray, np.ndarray]:
+        """Token vectors (batch, tokens, dim), attention mask and char offsets per token."""
+        import torch
+
+        with self._lock:  # a fast tokenizer is not safe to call from two threads at once
+            enc = self.model.tokenizer(
+                list(texts),
+                padding=True,
+                truncation=True,
+                max_length=self.max_seq_length,
+                return_offsets_mapping=True,
+                return_tensors="pt",
+            )
+        offsets = enc.pop("offset_mapping").numpy()
+        transformer: Any = self.model[0].auto_model
+        with torch.inference_mode():
+            hidden = transformer(**enc).last_hidden_state.float().numpy()
+        return hidden, enc["attention_mask"].numpy(), offsets
 
     def embed(
-        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        workers: int = 1,
     ) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        out: list[Vectors] = []
-        # Sorting by length keeps padding small; rows are put back in order at the end.
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        for i in range(0, len(texts), batch_size):
-            batch = [texts[j] for j in order[i : i + batch_size]]
+        if not self._fast:
+            return self._encode(texts, batch_size, progress)
+        return _embed_batches(self._forward, self.dim, texts, batch_size, progress, workers)
+
+    def _encode(self, texts: Sequence[str], batch_size: int, progress: Progress | None) -> Vectors:
+        """sentence-transformers' own encode, for models our forward pass does not cover."""
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for rows in _by_length(texts, batch_size):
             vecs = self.model.encode(
-                batch,
-                batch_size=len(batch),
+                [texts[i] for i in rows],
+                batch_size=len(rows),
                 convert_to_numpy=True,
                 normalize_embeddings=True,
                 show_progress_bar=False,
             )
-            out.append(np.asarray(vecs, dtype=np.float32))
+            out[rows] = np.asarray(vecs, dtype=np.float32)
             if progress:
-                progress(len(batch))
-        stacked = np.concatenate(out)
-        result = np.empty_like(stacked)
-        result[order] = stacked
-        return result
+                progress(len(rows))
+        return out
 
     def embed_query(self, text: str) -> Vectors:
-        vec = self.model.encode(
-            [text], convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+        vec: Vectors = self.embed([text])[0]
+        return vec
+
+    def embed_with_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Spans],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        workers: int = 1,
+    ) -> tuple[Vectors, list[Vectors]]:
+        """`embed(texts)` plus a vector per char span of each text from the same forward pass.
+
+        The passage vectors equal `embed`'s (same tokenisation, mean pooling, L2 norm); a
+        span's vector is the mean of its contextual token vectors ("late chunking"), so the
+        sentences of a passage cost no extra forward pass.
+        """
+        if not self._fast:
+            raise EmbeddingError("span pooling needs a mean-pooled model")
+        return _embed_span_batches(
+            self._forward, self.dim, texts, spans, batch_size, progress, workers
         )
-        return np.asarray(vec[0], dtype=np.float32)
 
     def token_embeddings(self, texts: Sequence[str]) -> list[Vectors]:
         """Unit-normalised contextual token vectors per text (for late-interaction scoring)."""
@@ -203,38 +374,45 @@ class OnnxInt8Embedder:
         self.model_id = model_id
         self.dim = 384
         self.max_seq_length = 256
+        self._lock = threading.Lock()
 
-    def _run(self, texts: Sequence[str]) -> Vectors:
-        enc = self.tokenizer.encode_batch(list(texts))
+    def _forward(self, texts: Sequence[str]) -> tuple[Vectors, np.ndarray, np.ndarray]:
+        with self._lock:
+            enc = self.tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in enc], dtype=np.int64)
         mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        offsets = np.array([e.offsets for e in enc], dtype=np.int64).reshape(*ids.shape, 2)
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self.session.run(None, feeds)[0]
-        m = mask[..., None].astype(np.float32)
-        pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
-        return _normalise(pooled.astype(np.float32))
+        hidden = np.asarray(self.session.run(None, feeds)[0], dtype=np.float32)
+        return hidden, mask, offsets
 
     def embed(
-        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        workers: int = 1,
     ) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        out: list[Vectors] = []
-        for i in range(0, len(texts), batch_size):
-            out.append(self._run([texts[j] for j in order[i : i + batch_size]]))
-            if progress:
-                progress(min(batch_size, len(texts) - i))
-        stacked = np.concatenate(out)
-        result = np.empty_like(stacked)
-        result[order] = stacked
-        return result
+        return _embed_batches(self._forward, self.dim, texts, batch_size, progress, workers)
 
     def embed_query(self, text: str) -> Vectors:
-        vec: Vectors = self._run([text])[0]
+        vec: Vectors = self.embed([text])[0]
         return vec
+
+    def embed_with_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Spans],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        workers: int = 1,
+    ) -> tuple[Vectors, list[Vectors]]:
+        """As `SentenceTransformerEmbedder.embed_with_spans`, with the int8 model."""
+        return _embed_span_batches(
+            self._forward, self.dim, texts, spans, batch_size, progress, workers
+        )
 
 
 class SplitEmbedder:
@@ -257,9 +435,13 @@ class SplitEmbedder:
         self.max_seq_length = getattr(documents, "max_seq_length", 256)
 
     def embed(
-        self, texts: Sequence[str], batch_size: int = 32, progress: Progress | None = None
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        workers: int = 1,
     ) -> Vectors:
-        return self.documents.embed(texts, batch_size, progress)
+        return self.documents.embed(texts, batch_size, progress, workers)
 
     def embed_query(self, text: str) -> Vectors:
         return self.queries.embed_query(text)

@@ -44,6 +44,16 @@ class EmbeddingSettings(BaseModel):
         description="Implementation that embeds queries (same weights; int8 is ~2x faster a query)",
     )
     model_id: str = Field("all-MiniLM-L6-v2", description="Model name recorded in the manifest")
+    ingest_workers: int = Field(
+        2, ge=1, le=64, description="Batches embedded at once on ingest (one thread each)"
+    )
+    strategy: Literal["separate", "contextual-sentences", "pooled-passages"] = Field(
+        "separate",
+        description=(
+            "Passages and sentences embedded separately; or one pass per passage with sentence "
+            "vectors pooled from its tokens; or one per sentence with passages pooled from them"
+        ),
+    )
     batch_size: int = Field(32, ge=1, le=512, description="Passages per forward pass")
     threads: int = Field(1, ge=1, le=64, description="Intra-op threads for torch/faiss")
     max_query_chars: int = Field(

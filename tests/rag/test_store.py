@@ -244,8 +244,8 @@ def test_engine_refuses_an_index_of_another_model(ws: Workspace, embedder: Embed
         model_id = "another-model"
         dim = embedder.dim
 
-        def embed(self, texts, batch_size=32, progress=None):  # pragma: no cover
-            return embedder.embed(texts, batch_size, progress)
+        def embed(self, texts, batch_size=32, progress=None, workers=1):  # pragma: no cover
+            return embedder.embed(texts, batch_size, progress, workers)
 
         def embed_query(self, text):  # pragma: no cover
             return embedder.embed_query(text)
