@@ -187,9 +187,14 @@ def _row(name: str, t: Timing, floor: float) -> list[str]:
 
 def section_search(n_queries: int, workdir: Path) -> str:
     settings = _settings(workdir / "five")
-    embedder = get_embedder("sentence-transformers", settings.embedding.model_id, 1)
+    e = settings.embedding
+    # The defaults: passages and sentences by fp32 MiniLM, queries by the int8 ONNX MiniLM.
+    embedder = get_embedder(e.backend, e.model_id, 1, e.query_backend)
+    fp32 = get_embedder("sentence-transformers", e.model_id, 1)
     engine = Engine(settings, embedder)
     engine.ingest(documents=five_documents())
+    slow = Engine(settings, fp32)
+    slow.load()
     pin_threads(1)
     qs = cycle([q.question for q in questions()], n_queries)
     faiss_index: Any = engine.index.dense.index
@@ -198,25 +203,23 @@ def section_search(n_queries: int, workdir: Path) -> str:
     def floor(q: str) -> None:
         faiss_index.search(embedder.embed_query(q).reshape(1, -1), pool)
 
+    def floor_fp32(q: str) -> None:
+        faiss_index.search(fp32.embed_query(q).reshape(1, -1), pool)
+
     qvecs = {q: embedder.embed_query(q).reshape(1, -1) for q in set(qs)}
     none = settings.retrieval.model_copy(update={"second_stage": "none"})
     runs: list[tuple[str, Callable[[str], Any]]] = [
-        ("floor: embed query + raw faiss search (k=30)", floor),
+        (f"floor: embed query ({e.query_backend}) + raw faiss search (k=30)", floor),
         ("Engine.search (defaults: hybrid + sentence stage, top_k=5)", engine.search),
         ("Engine.search, second_stage=none", lambda q: engine.search(q, retrieval=none)),
         ("Engine.ask (extractive, verified)", engine.ask),
-        ("  part: embed query", embedder.embed_query),
+        (f"  part: embed query ({e.query_backend})", embedder.embed_query),
         ("  part: raw faiss search (k=30)", lambda q: faiss_index.search(qvecs[q], pool)),
         ("  part: BM25 scores", engine.index.bm25.scores),
+        ("floor with the fp32 query embedder", floor_fp32),
+        ("Engine.search with the fp32 query embedder (query_backend=same)", slow.search),
+        ("Engine.ask with the fp32 query embedder", slow.ask),
     ]
-    try:
-        int8 = get_embedder("onnx-int8", settings.embedding.model_id, 1)
-    except Exception as exc:
-        log(f"search: onnx-int8 skipped ({exc})")
-    else:
-        fast = Engine(settings, int8)
-        fast.load()
-        runs.append(("Engine.search, onnx-int8 query embedder", fast.search))
     log(f"search: {len(runs)} operations x {len(qs)} queries, interleaved")
     timings = time_interleaved(runs, qs)
     base = timings[runs[0][0]].p50
