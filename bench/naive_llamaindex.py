@@ -1,6 +1,6 @@
 """Section 3: our engine against a naive llama-index pipeline on the same chunks and model.
 
-    .venv/bin/python -m bench.naive_llamaindex [--queries 200]
+    .venv/bin/python -m bench.naive_llamaindex [--queries 200] [--sizes 0,10000]
 
 Both sides get the passages our chunker made from the five articles (as llama-index
 ``TextNode``s with no metadata in the embedded text) and the same all-MiniLM-L6-v2 weights
@@ -14,6 +14,11 @@ Both sides get the passages our chunker made from the five articles (as llama-in
 
 Latency: ``--queries`` queries (the question set cycled), interleaved. Quality: evidence-level
 recall@5 and MRR@10 (``eval.metrics``) over the answerable questions of eval/questions.jsonl.
+
+``--sizes``: 0 is the five articles alone; a size N adds distractors until there are N passages
+(the scale corpus of ``bench.scale``: Lee news, then WordNet glosses), so the same questions
+are asked of a corpus in which their evidence is 25 passages out of N. There llama-index is
+given our passage vectors (``TextNode.embedding``, same model) instead of re-embedding N nodes.
 
 Needs ``llama-index-embeddings-huggingface==0.8.0`` and ``llama-index-retrievers-bm25==0.8.0``
 (the latter installed with ``--no-deps``: it asks for PyStemmer<3, and 3.1.0 works).
@@ -39,7 +44,8 @@ from bench.common import (
     stopwatch,
     time_interleaved,
 )
-from bench.data import five_documents, questions
+from bench.data import five_documents, questions, wordnet_available
+from bench.scale import scale_documents
 from eval.metrics import mean, mrr_at_k, recall_at_k
 from rag.embedding import get_embedder, minilm_path
 from rag.engine import Engine
@@ -49,7 +55,7 @@ K = 10
 Span = tuple[str, int, int]
 
 
-def _llama_retrievers(engine: Engine) -> tuple[Any, Any, float]:
+def _llama_retrievers(engine: Engine, reuse_vectors: bool) -> tuple[Any, Any, float]:
     """(dense retriever, fusion retriever, build seconds) over the engine's passages."""
     from llama_index.core import Settings as LISettings
     from llama_index.core import VectorStoreIndex
@@ -72,6 +78,7 @@ def _llama_retrievers(engine: Engine) -> tuple[Any, Any, float]:
             metadata={"doc_id": p.doc_id, "start": p.start, "end": p.end},
             excluded_embed_metadata_keys=keys,
             excluded_llm_metadata_keys=keys,
+            embedding=engine.index.passage_vectors[i].tolist() if reuse_vectors else None,
         )
         for i, p in enumerate(engine.index.passages)
     ]
@@ -112,12 +119,15 @@ def _engine_spans(engine: Engine, retrieval: Any = None) -> Callable[[str], list
     return run
 
 
-def section_llamaindex(n_queries: int, workdir: Path) -> str:
+def section_llamaindex(n_queries: int, workdir: Path, size: int = 0) -> str:
     settings = Settings().with_paths(corpus=workdir / "corpus", index=workdir / "index")
-    engine = Engine(settings, get_embedder("sentence-transformers", "all-MiniLM-L6-v2", 1))
-    engine.ingest(documents=five_documents())
+    e = settings.embedding
+    engine = Engine(settings, get_embedder(e.backend, e.model_id, 1, e.query_backend))
+    docs = five_documents() if size == 0 else scale_documents(size, settings)
+    log(f"llama-index: ingesting {len(docs)} documents")
+    engine.ingest(documents=docs)
     log("llama-index: building VectorStoreIndex + BM25Retriever")
-    dense, fusion, build_s = _llama_retrievers(engine)
+    dense, fusion, build_s = _llama_retrievers(engine, reuse_vectors=size > 0)
     none = settings.retrieval.model_copy(update={"second_stage": "none"})
     pipelines: list[tuple[str, Callable[[str], list[Span]]]] = [
         ("ours: Engine.search (defaults)", _engine_spans(engine)),
@@ -153,11 +163,13 @@ def section_llamaindex(n_queries: int, workdir: Path) -> str:
         ["pipeline (top 10)", "p50 ms", "p95 ms", "p50 ÷ ours", "evidence R@5", "MRR@10"], rows
     )
     fusion_p50 = timings[pipelines[3][0]].p50
+    n = len(engine.index.passages)
+    what = "five articles" if size == 0 else "five articles + distractors"
+    built = "embed nodes + BM25" if size == 0 else "nodes with our vectors + BM25"
     return (
-        f"## 3. Naive llama-index on the same chunks and model ({len(engine.index.passages)} "
-        f"passages; {n_queries} queries for latency, {len(qs)} answerable questions for "
-        f"quality)\n\n{table}\n\n"
-        f"llama-index build (embed {len(engine.index.passages)} nodes + BM25): {build_s:.1f} s. "
+        f"### {n:,} passages ({what}; {n_queries} queries for latency, {len(qs)} answerable "
+        f"questions for quality)\n\n{table}\n\n"
+        f"llama-index build ({built}): {build_s:.1f} s. "
         f"Speed: llama-index hybrid p50 ÷ ours = **{fusion_p50 / ours:.2f}**."
     )
 
@@ -165,11 +177,17 @@ def section_llamaindex(n_queries: int, workdir: Path) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Engine vs a naive llama-index pipeline")
     p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--sizes", default="0,10000", help="passages (0: the five articles alone)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
-        emit(section_llamaindex(args.queries, Path(tmp)))
-        emit()
+    emit("## 3. A naive llama-index pipeline on the same chunks and model\n")
+    for size in [int(x) for x in args.sizes.split(",") if x.strip()]:
+        if size and not wordnet_available():
+            emit(f"{size:,} passages skipped: WordNet is missing (apt-get install wordnet-base)\n")
+            continue
+        with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
+            emit(section_llamaindex(args.queries, Path(tmp), size))
+            emit()
 
 
 if __name__ == "__main__":

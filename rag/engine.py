@@ -11,7 +11,8 @@ from typing import Any
 
 from rag.corpus import DOC_ID, SUFFIXES, BadDocument, parse_document
 from rag.embedding import Embedder, get_embedder
-from rag.ingest import IngestReport, ProgressFactory, ingest
+from rag.ingest import IngestReport, ingest
+from rag.ingest_embed import ProgressFactory
 from rag.retrieval import Filters, Retriever
 from rag.settings import RetrievalSettings, Settings
 from rag.store import IndexStore, LoadedIndex, set_faiss_threads

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,13 +12,12 @@ import numpy as np
 from rag.chunking import chunk_document
 from rag.corpus import Skipped, corpus_fingerprint, load_corpus
 from rag.embedding import Embedder
+from rag.ingest_embed import EmbedWork, ProgressFactory, embed_work
 from rag.settings import Settings
 from rag.store import BuildData, IndexProblem, IndexStore, LoadedIndex
 from rag.types import Document, Passage, SentenceRef
 
 log = logging.getLogger(__name__)
-
-ProgressFactory = Callable[[int, str], Callable[[int], None]]
 
 
 @dataclass
@@ -87,139 +85,6 @@ def _rows_by_doc(sentences: list[SentenceRef]) -> dict[str, list[int]]:
     return rows
 
 
-def _embed_contextual(
-    embedder: Embedder,
-    passages: list[Passage],
-    todo_p: list[int],
-    pvecs: list[np.ndarray],
-    sentences: list[SentenceRef],
-    todo_s: list[int],
-    svecs: list[np.ndarray],
-    batch_size: int,
-    tick: Callable[[int], None] | None,
-    workers: int,
-) -> list[int]:
-    """Passages and their sentences from one forward pass; returns sentences left over.
-
-    A sentence in two passages (the overlap) gets the mean of its two contextual vectors.
-    """
-    members = _inside(passages, todo_p, sentences, todo_s)
-    spans = [
-        [(sentences[r].start - passages[i].start, sentences[r].end - passages[i].start) for r in m]
-        for i, m in zip(todo_p, members, strict=True)
-    ]
-    texts = [passages[i].text for i in todo_p]
-    pv, sv = embedder.embed_with_spans(  # type: ignore[attr-defined]
-        texts, spans, batch_size, tick, workers
-    )
-    sums: dict[int, np.ndarray] = {}
-    for row, v, inside, vs in zip(todo_p, pv, members, sv, strict=True):
-        pvecs[row] = v
-        for r, sent_vec in zip(inside, vs, strict=True):
-            if sent_vec.any():
-                sums[r] = sums.get(r, 0) + sent_vec
-    for r, total in sums.items():
-        svecs[r] = (total / np.linalg.norm(total)).astype(np.float32)
-    return [r for r in todo_s if r not in sums]
-
-
-def _inside(
-    passages: list[Passage], todo_p: list[int], sentences: list[SentenceRef], todo_s: list[int]
-) -> list[list[int]]:
-    """For each passage row in `todo_p`, the rows of `todo_s` that lie inside it."""
-    by_doc: dict[str, list[int]] = {}
-    for row in todo_s:
-        by_doc.setdefault(sentences[row].doc_id, []).append(row)
-    out = []
-    for i in todo_p:
-        p = passages[i]
-        out.append(
-            [
-                r
-                for r in by_doc.get(p.doc_id, [])
-                if sentences[r].start >= p.start and sentences[r].end <= p.end
-            ]
-        )
-    return out
-
-
-def _pool_passages(
-    embedder: Embedder,
-    passages: list[Passage],
-    todo_p: list[int],
-    pvecs: list[np.ndarray],
-    sentences: list[SentenceRef],
-    todo_s: list[int],
-    svecs: list[np.ndarray],
-    batch_size: int,
-    workers: int,
-) -> None:
-    """A passage vector is the length-weighted mean of its sentence vectors, re-normalised.
-
-    A passage that is not whole sentences (a piece of a sentence over the token budget) is
-    embedded on its own.
-    """
-    leftover = []
-    for row, inside in zip(todo_p, _inside(passages, todo_p, sentences, todo_s), strict=True):
-        p = passages[row]
-        if (
-            not inside
-            or sentences[inside[0]].start != p.start
-            or sentences[inside[-1]].end != p.end
-        ):
-            leftover.append(row)
-            continue
-        weights = np.array([len(sentences[r].text) for r in inside], np.float32)[:, None]
-        total = (np.array([svecs[r] for r in inside]) * weights).sum(axis=0)
-        pvecs[row] = (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
-    if leftover:
-        new = embedder.embed([passages[i].text for i in leftover], batch_size, None, workers)
-        for row, v in zip(leftover, new, strict=True):
-            pvecs[row] = v
-
-
-def _embed(
-    settings: Settings,
-    embedder: Embedder,
-    passages: list[Passage],
-    todo_p: list[int],
-    pvecs: list[np.ndarray],
-    sentences: list[SentenceRef],
-    todo_s: list[int],
-    svecs: list[np.ndarray],
-    progress: ProgressFactory | None,
-) -> None:
-    """Fill the rows `todo_p` of `pvecs` and `todo_s` of `svecs` in place."""
-    bs = settings.embedding.batch_size
-    workers = settings.embedding.ingest_workers
-    strategy = settings.embedding.strategy
-    if strategy == "pooled-passages":
-        tick = progress(len(todo_s), "embedding") if (progress and todo_s) else None
-        new = embedder.embed([sentences[i].text for i in todo_s], bs, tick, workers)
-        for row, v in zip(todo_s, new, strict=True):
-            svecs[row] = v
-        _pool_passages(embedder, passages, todo_p, pvecs, sentences, todo_s, svecs, bs, workers)
-        return
-    if strategy == "contextual-sentences" and hasattr(embedder, "embed_with_spans") and todo_p:
-        tick = progress(len(todo_p), "embedding") if progress else None
-        todo_s = _embed_contextual(
-            embedder, passages, todo_p, pvecs, sentences, todo_s, svecs, bs, tick, workers
-        )
-        todo_p = []  # done; sentences outside every passage's model window are left
-        tick = None
-    else:
-        total = len(todo_p) + len(todo_s)
-        tick = progress(total, "embedding") if (progress and total) else None
-    # One call for passages and sentences: its length-sorted batches keep all workers busy.
-    texts = [passages[i].text for i in todo_p] + [sentences[i].text for i in todo_s]
-    if texts:
-        new = embedder.embed(texts, bs, tick, workers)
-        for row, v in zip(todo_p, new[: len(todo_p)], strict=True):
-            pvecs[row] = v
-        for row, v in zip(todo_s, new[len(todo_p) :], strict=True):
-            svecs[row] = v
-
-
 def ingest(
     settings: Settings,
     embedder: Embedder,
@@ -275,7 +140,8 @@ def ingest(
                 sentences.append(SentenceRef(d.doc_id, s.start, s.end, d.text[s.start : s.end]))
                 svecs.append(np.zeros(embedder.dim, np.float32))
 
-        _embed(settings, embedder, passages, todo_p, pvecs, sentences, todo_s, svecs, progress)
+        work = EmbedWork(passages, sentences, pvecs, svecs, todo_p, todo_s)
+        embed_work(work, embedder, settings.embedding, progress)
         report.embedded_passages = len(todo_p)
         report.passages = len(passages)
 
