@@ -297,7 +297,7 @@ def number_facts(text: str) -> set[str]:
     return out
 
 
-def _number_word_ok(fact: str, span_facts: set[str]) -> bool:
+def _number_word_ok(fact: str, span_facts: frozenset[str]) -> bool:
     """'one billion users' matches '1 billion users' and 'more than 1 billion' alike."""
     if fact in span_facts:
         return True
@@ -324,8 +324,10 @@ def entities(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def all_facts(text: str) -> set[str]:
-    return number_facts(text) | date_facts(text)
+@lru_cache(maxsize=1 << 14)
+def all_facts(text: str) -> frozenset[str]:
+    """Numbers, amounts and dates of a text (cached: answers check the same spans again)."""
+    return frozenset(number_facts(text) | date_facts(text))
 
 
 def missing_facts(sentence: str, evidence: str) -> list[str]:

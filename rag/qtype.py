@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rag.facts import all_facts, entities
@@ -57,8 +58,13 @@ def question_types(question: str) -> set[str]:
     return kinds
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def satisfies(kind: str, sentence: str) -> bool:
-    """Whether a sentence holds the asked-for type of answer."""
+    """Whether a sentence holds the asked-for type of answer.
+
+    Cached: the second stage asks it of the same stored sentences for query after query,
+    and the fact regexes were most of a search's Python time.
+    """
     if kind in ("why", "how"):
         return bool(CAUSAL_CUES.search(sentence)) or kind == "how"
     facts = all_facts(sentence)
