@@ -1,7 +1,8 @@
-"""Section 4: scale. Index build, disk, memory, search latency and HNSW recall by corpus size.
+"""Section 4: scale. Index build, disk, memory, search latency and ANN recall by corpus size.
 
     .venv/bin/python -m bench.scale [--sizes 10000,100000] [--real-size 10000]
-        [--dense-only 1000000] [--queries 200] [--workdir DIR]
+        [--real-index DIR] [--dense-only 1000000] [--hnsw 32:80,32:200]
+        [--build-threads 2] [--queries 200] [--workdir DIR]
 
 The corpus is deterministic: the five articles, all of gensim's Lee news (about 830
 passages), then WordNet 3.0 glosses (one short passage each, from Debian's wordnet-base) until
@@ -9,19 +10,23 @@ the size is reached. Sizes are passages.
 
 * ``--real-size`` (10k) is ingested for real: ``Engine.ingest`` embeds every passage and
   sentence with the default model (a gloss's one sentence is the passage text itself, so it
-  is embedded once and reused).
+  is embedded once and reused). ``--real-index`` reuses one an earlier ``--workdir`` run kept
+  (it is then measured only if ``--sizes`` names it).
 * Larger sizes reuse those real vectors and give every other passage a **synthetic** vector
   (see ``bench.data.synthetic_vectors``: a random mix of two real passage vectors plus noise);
-  the index is written by the real ``IndexStore.write`` (HNSW past 50k passages, BM25, checksums)
-  and searched by the real ``Engine``, whose query vectors are real.
-* ``--dense-only`` sizes (1M) have no texts: synthetic vectors only, raw faiss indexes only
-  (exact ``IndexFlatIP`` and the engine's ``IndexHNSWFlat`` M=32, efConstruction=80,
-  efSearch=128). Not in ``make bench``: the HNSW build takes ~10 minutes on one thread.
+  the index is written by the real ``IndexStore.write`` (IVF past 50k passages, BM25,
+  checksums) and searched by the real ``Engine``, whose query vectors are real.
+* ``--dense-only`` sizes (1M) have no texts: synthetic vectors only, raw faiss indexes only:
+  exact ``IndexFlatIP``, the engine's default approximate index (IVF, float16) and, with
+  ``--hnsw M:efConstruction,...``, HNSW graphs to compare (the 1M M=32 efConstruction=80
+  graph takes 8-16 minutes). Builds use ``--build-threads`` faiss threads, searches one.
 
 Each index is measured in a fresh child process (``--measure DIR``), so its RSS is the model
-plus that index. Recall@10 is HNSW against exact search, over 200 real query vectors (the
-question set plus Lee first sentences). float16 and int8 (scalar-quantised) rows give the
-recall cost of storing the vectors in fewer bytes.
+plus that index. Recall@10 is the approximate index ("ANN": IVF or HNSW) against exact
+search, over 200 real query vectors (the question set plus Lee first sentences), at the
+default search breadth and swept over nprobe (IVF) / efSearch (HNSW). float16 and int8
+(scalar-quantised) columns give the recall cost of storing the vectors in fewer bytes
+(exact search over rounded vectors).
 """
 
 from __future__ import annotations
@@ -665,6 +670,7 @@ def run(
     hnsw: str = "",
     build_threads: int = 2,
 ) -> None:
+    reused = real_index is not None
     if real_index is None:
         builds = [build_real(real_size, workdir / f"p{real_size}")]
         real_index = Path(builds[0]["index"])
@@ -673,12 +679,17 @@ def run(
     for n in sizes:
         if n != real_size:
             builds.append(build_synthetic(n, workdir / f"p{n}", real_index))
-    emit(f"## 4. Scale\n\n### Index build\n\n{build_table(builds)}\n")
+    emit("## 4. Scale\n")
+    if builds:
+        emit(f"### Index build\n\n{build_table(builds)}\n")
+    to_measure = [(b["passages"], b["index"]) for b in builds]
+    if reused and real_size in sizes:
+        to_measure.insert(0, (real_size, str(real_index)))  # measured, not rebuilt
     measured = []
-    for b in builds:
-        log(f"scale {b['passages']:,}: measuring in a fresh process")
-        args = ["--measure", b["index"], "--queries", str(n_queries)]
-        measured.append(_child(args, 900 + b["passages"] / 500))
+    for n, index in to_measure:
+        log(f"scale {n:,}: measuring in a fresh process")
+        args = ["--measure", index, "--queries", str(n_queries)]
+        measured.append(_child(args, 900 + n / 500))
     if measured:
         emit(f"### Serving (fresh process per index; {n_queries} queries)\n")
         emit(measure_table(measured) + "\n")
@@ -729,10 +740,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         print(json.dumps(result), flush=True)
         return
-    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()} | {args.real_size})
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    if not args.real_index:
+        sizes = sorted({*sizes, args.real_size})  # built first: the others reuse its vectors
     dense = [int(s) for s in args.dense_only.split(",") if s.strip()]
-    if args.real_index:
-        sizes = [n for n in sizes if n != args.real_size]
     if args.workdir:
         run(
             sizes,
