@@ -72,8 +72,13 @@ def settings_table() -> str:
         ),
         (
             "dense index",
-            f"exact up to {s.index.hnsw_threshold:,} passages, then HNSW "
-            f"M={s.index.hnsw_m} efSearch={s.index.hnsw_ef_search}",
+            f"exact up to {s.index.ann_threshold:,} passages, then "
+            + (
+                f"IVF {s.index.ivf_lists_per_sqrt:g} x sqrt(N) cells, nprobe "
+                f"{s.index.ivf_nprobe}, {s.index.ivf_storage}"
+                if s.index.ann == "ivf"
+                else f"HNSW M={s.index.hnsw_m} efSearch={s.index.hnsw_ef_search}"
+            ),
         ),
         ("answer", f"LLM backend {s.llm.backend} (extractive)"),
     ]

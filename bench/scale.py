@@ -1,7 +1,8 @@
-"""Section 4: scale. Index build, disk, memory, search latency and HNSW recall by corpus size.
+"""Section 4: scale. Index build, disk, memory, search latency and ANN recall by corpus size.
 
     .venv/bin/python -m bench.scale [--sizes 10000,100000] [--real-size 10000]
-        [--dense-only 1000000] [--queries 200] [--workdir DIR]
+        [--real-index DIR] [--dense-only 1000000] [--hnsw 32:80,32:200]
+        [--build-threads 2] [--queries 200] [--workdir DIR]
 
 The corpus is deterministic: the five articles, all of gensim's Lee news (about 830
 passages), then WordNet 3.0 glosses (one short passage each, from Debian's wordnet-base) until
@@ -9,19 +10,23 @@ the size is reached. Sizes are passages.
 
 * ``--real-size`` (10k) is ingested for real: ``Engine.ingest`` embeds every passage and
   sentence with the default model (a gloss's one sentence is the passage text itself, so it
-  is embedded once and reused).
+  is embedded once and reused). ``--real-index`` reuses one an earlier ``--workdir`` run kept
+  (it is then measured only if ``--sizes`` names it).
 * Larger sizes reuse those real vectors and give every other passage a **synthetic** vector
   (see ``bench.data.synthetic_vectors``: a random mix of two real passage vectors plus noise);
-  the index is written by the real ``IndexStore.write`` (HNSW past 50k passages, BM25, checksums)
-  and searched by the real ``Engine``, whose query vectors are real.
-* ``--dense-only`` sizes (1M) have no texts: synthetic vectors only, raw faiss indexes only
-  (exact ``IndexFlatIP`` and the engine's ``IndexHNSWFlat`` M=32, efConstruction=80,
-  efSearch=128). Not in ``make bench``: the HNSW build takes ~10 minutes on one thread.
+  the index is written by the real ``IndexStore.write`` (IVF past 50k passages, BM25,
+  checksums) and searched by the real ``Engine``, whose query vectors are real.
+* ``--dense-only`` sizes (1M) have no texts: synthetic vectors only, raw faiss indexes only:
+  exact ``IndexFlatIP``, the engine's default approximate index (IVF, float16) and, with
+  ``--hnsw M:efConstruction,...``, HNSW graphs to compare (the 1M M=32 efConstruction=80
+  graph takes 8-16 minutes). Builds use ``--build-threads`` faiss threads, searches one.
 
 Each index is measured in a fresh child process (``--measure DIR``), so its RSS is the model
-plus that index. Recall@10 is HNSW against exact search, over 200 real query vectors (the
-question set plus Lee first sentences). float16 and int8 (scalar-quantised) rows give the
-recall cost of storing the vectors in fewer bytes.
+plus that index. Recall@10 is the approximate index ("ANN": IVF or HNSW) against exact
+search, over 200 real query vectors (the question set plus Lee first sentences), at the
+default search breadth and swept over nprobe (IVF) / efSearch (HNSW). float16 and int8
+(scalar-quantised) columns give the recall cost of storing the vectors in fewer bytes
+(exact search over rounded vectors).
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ from rag.embedding import Embedder, Progress, get_embedder
 from rag.engine import Engine
 from rag.ingest import chunking_params
 from rag.lexical import BM25Index
-from rag.settings import Settings
+from rag.settings import IndexSettings, Settings
 from rag.store import BuildData, DenseIndex, IndexStore
 from rag.types import Document, Passage, SentenceRef
 
@@ -239,7 +244,7 @@ def build_synthetic(n: int, root: Path, real_index: Path) -> dict[str, Any]:
     ix = settings.index
     t0 = time.perf_counter()
     with timed_builds() as parts:
-        IndexStore(ix.dir).write(data, ix.hnsw_threshold, ix.hnsw_m, ix.hnsw_ef_search)
+        IndexStore(ix.dir).write(data, ix)
     wall = time.perf_counter() - t0
     return {
         "passages": len(passages),
@@ -265,18 +270,33 @@ def _raw_search(index: Any, qv: np.ndarray, k: int) -> np.ndarray:
     return ids
 
 
+NPROBE_SWEEP = (8, 16, 32, 64, 128, 256)
 EF_SWEEP = (32, 64, 128, 256, 512)
 
 
-def _ef_sweep(index: Any, qv: np.ndarray, exact: np.ndarray) -> dict[str, list[float]]:
-    """Recall@10 and raw search p50 (ms, k=10) of an HNSW index per efSearch."""
-    saved = index.hnsw.efSearch
+def _knob(dense: DenseIndex) -> tuple[str, tuple[int, ...]]:
+    return ("nprobe", NPROBE_SWEEP) if dense.kind == "ivf" else ("efSearch", EF_SWEEP)
+
+
+def _set_knob(dense: DenseIndex, value: int) -> None:
+    if dense.kind == "ivf":
+        dense.index.nprobe = min(value, dense.index.nlist)
+    else:
+        dense.index.hnsw.efSearch = value
+
+
+def _sweep(dense: DenseIndex, qv: np.ndarray, exact: np.ndarray) -> dict[str, list[float]]:
+    """Recall@10 and raw search p50 (ms, k=10) of an IVF index by nprobe / HNSW by efSearch."""
+    _, values = _knob(dense)
+    saved = dense.index.nprobe if dense.kind == "ivf" else dense.index.hnsw.efSearch
     out: dict[str, list[float]] = {}
-    for ef in EF_SWEEP:
-        index.hnsw.efSearch = ef
-        t = time_interleaved([("s", lambda i: index.search(qv[i : i + 1], K))], range(len(qv)))
-        out[str(ef)] = [_recall(_raw_search(index, qv, K), exact), t["s"].p50]
-    index.hnsw.efSearch = saved
+    for v in values:
+        _set_knob(dense, v)
+        t = time_interleaved(
+            [("s", lambda i: dense.index.search(qv[i : i + 1], K))], range(len(qv))
+        )
+        out[str(v)] = [_recall(_raw_search(dense.index, qv, K), exact), t["s"].p50]
+    _set_knob(dense, saved)
     return out
 
 
@@ -298,8 +318,28 @@ def _storage_recall(vecs: Vectors, qv: np.ndarray, exact: np.ndarray) -> dict[st
     return out
 
 
+def _file_mb(dense: DenseIndex) -> float:
+    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
+        dense.save(Path(tmp) / "dense.faiss")
+        return (Path(tmp) / "dense.faiss").stat().st_size / 2**20
+
+
+def _describe(dense: DenseIndex) -> str:
+    """``ivf nlist=4000 nprobe=64 float16`` and the like, from the recorded parameters."""
+    p = dense.params
+    if dense.kind == "ivf":
+        return f"IVF nlist={p['nlist']} nprobe={p['nprobe']} {p['storage']}"
+    if dense.kind == "hnsw":
+        return f"HNSW M={p['m']} efC={p['ef_construction']} efSearch={p['ef_search']}"
+    return "flat (exact)"
+
+
 def measure_index(index_dir: Path, n_queries: int) -> dict[str, Any]:
-    """Run in a fresh process: load the index with the engine and time searches."""
+    """Run in a fresh process: load the index with the engine and time searches.
+
+    "ann" is the approximate index the engine serves past the threshold; where it serves
+    the exact one (10k), the default approximate index is built here to compare.
+    """
     settings = Settings().with_paths(index=index_dir)
     embedder = get_embedder("sentence-transformers", MODEL, 1)
     pin_threads(1)
@@ -314,19 +354,17 @@ def measure_index(index_dir: Path, n_queries: int) -> dict[str, Any]:
     n = len(idx.passages)
     qs = query_texts(n_queries)
     qv = np.stack([embedder.embed_query(q) for q in qs]).astype(np.float32)
-    ix = settings.index
     served = idx.dense
-    flat = DenseIndex.build(idx.passage_vectors, n + 1, ix.hnsw_m, ix.hnsw_ef_search)
-    t0 = time.perf_counter()
-    hnsw = (
-        served
-        if served.kind == "hnsw"
-        else DenseIndex.build(idx.passage_vectors, 0, ix.hnsw_m, ix.hnsw_ef_search)
+    flat = DenseIndex.build(
+        idx.passage_vectors, settings.index.model_copy(update={"ann_threshold": n})
     )
-    hnsw_build_s = time.perf_counter() - t0 if served.kind != "hnsw" else None
+    t0 = time.perf_counter()
+    every = settings.index.model_copy(update={"ann_threshold": 0})
+    ann = served if served.kind != "flat" else DenseIndex.build(idx.passage_vectors, every)
+    ann_build_s = time.perf_counter() - t0 if served.kind == "flat" else None
     exact = _raw_search(flat.index, qv, K)
-    recall = _recall(_raw_search(hnsw.index, qv, K), exact)
-    sweep = _ef_sweep(hnsw.index, qv, exact)
+    recall = _recall(_raw_search(ann.index, qv, K), exact)
+    sweep = _sweep(ann, qv, exact)
     storage = _storage_recall(idx.passage_vectors, qv, exact)
     qmap = {q: qv[i : i + 1] for i, q in enumerate(qs)}
     pool = settings.retrieval.candidates
@@ -340,34 +378,74 @@ def measure_index(index_dir: Path, n_queries: int) -> dict[str, Any]:
 
     ops: list[tuple[str, Callable[[str], Any]]] = [
         ("floor_flat", lambda q: flat.index.search(embedder.embed_query(q).reshape(1, -1), pool)),
-        ("floor_hnsw", lambda q: hnsw.index.search(embedder.embed_query(q).reshape(1, -1), pool)),
+        ("floor_ann", lambda q: ann.index.search(embedder.embed_query(q).reshape(1, -1), pool)),
         ("search_flat", with_dense(flat)),
-        ("search_hnsw", with_dense(hnsw)),
+        ("search_ann", with_dense(ann)),
         ("faiss_flat", lambda q: flat.index.search(qmap[q], pool)),
-        ("faiss_hnsw", lambda q: hnsw.index.search(qmap[q], pool)),
+        ("faiss_ann", lambda q: ann.index.search(qmap[q], pool)),
         ("bm25", idx.bm25.scores),
     ]
     timings = time_interleaved(ops, cycle(qs, n_queries))
     idx.dense = served
+    dense_file = idx.path / "dense.faiss"
     return {
         "passages": n,
         "served_kind": served.kind,
+        "served": _describe(served),
+        "ann": _describe(ann),
+        "ann_kind": ann.kind,
         "load_s": load_s,
         "rss_model_mb": rss_model,
         "rss_loaded_mb": rss_loaded,
         "peak_rss_mb": peak_rss_mb(),
         "disk_mb": dir_size_mb(idx.path),
-        "recall_hnsw": recall,
+        "dense_file_mb": dense_file.stat().st_size / 2**20,
+        "recall_ann": recall,
         "recall_fp16": storage["fp16"],
         "recall_sq8": storage["sq8"],
-        "hnsw_build_s": hnsw_build_s,
-        "ef_sweep": sweep,
+        "ann_build_s": ann_build_s,
+        "sweep": sweep,
         "lat": {k: [t.p50, t.p95] for k, t in timings.items()},
     }
 
 
-def measure_dense_only(n: int, real_index: Path, n_queries: int) -> dict[str, Any]:
-    """Synthetic vectors only, raw faiss only (run in a fresh process)."""
+def _floor_timings(
+    flat: DenseIndex, ann: DenseIndex, embedder: Embedder, qs: list[str], n_queries: int
+) -> dict[str, list[float]]:
+    """p50/p95 ms of embed + raw search (the floor) and of the raw search alone, k=30."""
+    pool = Settings().retrieval.candidates
+    qmap = {q: embedder.embed_query(q).reshape(1, -1) for q in qs}
+
+    def floor(d: DenseIndex) -> Callable[[str], Any]:
+        return lambda q: d.index.search(embedder.embed_query(q).reshape(1, -1), pool)
+
+    def raw(d: DenseIndex) -> Callable[[str], Any]:
+        return lambda q: d.index.search(qmap[q], pool)
+
+    ops = [
+        ("floor_flat", floor(flat)),
+        ("floor_ann", floor(ann)),
+        ("faiss_flat", raw(flat)),
+        ("faiss_ann", raw(ann)),
+    ]
+    timings = time_interleaved(ops, cycle(qs, n_queries))
+    return {k: [t.p50, t.p95] for k, t in timings.items()}
+
+
+def _hnsw_specs(text: str) -> list[tuple[int, int]]:
+    """``"32:80,32:200"`` -> [(M, efConstruction), ...]."""
+    return [(int(m), int(e)) for m, e in (p.split(":") for p in text.split(",") if p.strip())]
+
+
+def measure_dense_only(
+    n: int, real_index: Path, n_queries: int, hnsw: str = "", build_threads: int = 2
+) -> dict[str, Any]:
+    """Synthetic vectors only, raw faiss only (run in a fresh process).
+
+    Builds the exact index, the engine's default approximate index (IVF) and, if asked,
+    HNSW indexes (``hnsw="M:efConstruction,..."``) on ``build_threads`` threads; searches
+    on one thread.
+    """
     embedder = get_embedder("sentence-transformers", MODEL, 1)
     pin_threads(1)
     embedder.embed_query("warm up")
@@ -379,45 +457,51 @@ def measure_dense_only(n: int, real_index: Path, n_queries: int) -> dict[str, An
     vecs = synthetic_vectors(unit(real), n, seed=n)
     rss_vecs = rss_mb()
     ix = Settings().index
+    pin_threads(build_threads)
     t0 = time.perf_counter()
-    flat = DenseIndex.build(vecs, n + 1, ix.hnsw_m, ix.hnsw_ef_search)
+    flat = DenseIndex.build(vecs, ix.model_copy(update={"ann_threshold": n}))
     flat_s = time.perf_counter() - t0
     rss_flat = rss_mb()
-    log(f"dense-only {n:,}: building HNSW (M={ix.hnsw_m}, efConstruction=80), one thread")
-    t0 = time.perf_counter()
-    hnsw = DenseIndex.build(vecs, 0, ix.hnsw_m, ix.hnsw_ef_search)
-    hnsw_s = time.perf_counter() - t0
-    rss_hnsw = rss_mb()
-    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
-        hnsw.save(Path(tmp) / "dense.faiss")
-        disk_mb = (Path(tmp) / "dense.faiss").stat().st_size / 2**20
     exact = _raw_search(flat.index, qv, K)
-    recall = _recall(_raw_search(hnsw.index, qv, K), exact)
-    sweep = _ef_sweep(hnsw.index, qv, exact)
     storage = _storage_recall(vecs, qv, exact)
-    qmap = {q: qv[i : i + 1] for i, q in enumerate(qs)}
-    pool = Settings().retrieval.candidates
-    ops: list[tuple[str, Callable[[str], Any]]] = [
-        ("floor_flat", lambda q: flat.index.search(embedder.embed_query(q).reshape(1, -1), pool)),
-        ("floor_hnsw", lambda q: hnsw.index.search(embedder.embed_query(q).reshape(1, -1), pool)),
-        ("faiss_flat", lambda q: flat.index.search(qmap[q], pool)),
-        ("faiss_hnsw", lambda q: hnsw.index.search(qmap[q], pool)),
-    ]
-    timings = time_interleaved(ops, cycle(qs, n_queries))
+    anns: list[dict[str, Any]] = []
+    specs: list[IndexSettings] = [ix.model_copy(update={"ann_threshold": 0, "ann": "ivf"})]
+    for m, efc in _hnsw_specs(hnsw):
+        update = {"ann_threshold": 0, "ann": "hnsw", "hnsw_m": m, "hnsw_ef_construction": efc}
+        specs.append(ix.model_copy(update=update))
+    for spec in specs:
+        pin_threads(build_threads)
+        rss_before = rss_mb()
+        log(f"dense-only {n:,}: building {spec.ann} on {build_threads} thread(s)")
+        t0 = time.perf_counter()
+        ann = DenseIndex.build(vecs, spec)
+        build_s = time.perf_counter() - t0
+        ann.vectors = None  # do not count the shared float32 rows
+        rss_ann = rss_mb() - rss_before
+        pin_threads(1)
+        anns.append(
+            {
+                "ann": _describe(ann),
+                "ann_kind": ann.kind,
+                "build_s": build_s,
+                "index_mb": rss_ann,
+                "file_mb": _file_mb(ann),
+                "recall": _recall(_raw_search(ann.index, qv, K), exact),
+                "sweep": _sweep(ann, qv, exact),
+                "lat": _floor_timings(flat, ann, embedder, qs, n_queries),
+            }
+        )
+        del ann
     return {
         "passages": n,
+        "build_threads": build_threads,
         "vectors_mb": rss_vecs - rss0,
         "flat_mb": rss_flat - rss_vecs,
-        "hnsw_mb": rss_hnsw - rss_flat,
         "flat_build_s": flat_s,
-        "hnsw_build_s": hnsw_s,
-        "disk_mb": disk_mb,
         "peak_rss_mb": peak_rss_mb(),
-        "recall_hnsw": recall,
         "recall_fp16": storage["fp16"],
         "recall_sq8": storage["sq8"],
-        "ef_sweep": sweep,
-        "lat": {k: [t.p50, t.p95] for k, t in timings.items()},
+        "anns": anns,
     }
 
 
@@ -468,25 +552,27 @@ def measure_table(ms_: list[dict[str, Any]]) -> str:
     rows = []
     for m in ms_:
         n = m["passages"]
-        floor = m["lat"][f"floor_{m['served_kind']}"][0]
-        search = m["lat"][f"search_{m['served_kind']}"][0]
+        side = "ann" if m["served_kind"] != "flat" else "flat"
+        floor = m["lat"][f"floor_{side}"][0]
+        search = m["lat"][f"search_{side}"][0]
         rows.append(
             [
                 f"{n:,}",
-                m["served_kind"],
+                m["served"],
                 f"{m['disk_mb']:.1f}",
+                f"{m['dense_file_mb']:.1f}",
                 f"{m['load_s']:.1f}",
                 f"{m['rss_loaded_mb']:,.0f}",
                 f"{(m['rss_loaded_mb'] - m['rss_model_mb']) * 1024 / n:.1f}",
                 _lat(m, "floor_flat"),
-                _lat(m, "floor_hnsw"),
+                _lat(m, "floor_ann"),
                 _lat(m, "search_flat"),
-                _lat(m, "search_hnsw"),
-                f"{search / floor:.1f}x",
+                _lat(m, "search_ann"),
+                f"{search / floor:.2f}x",
                 _lat(m, "faiss_flat"),
-                _lat(m, "faiss_hnsw"),
+                _lat(m, "faiss_ann"),
                 _lat(m, "bm25"),
-                f"{m['recall_hnsw']:.3f}",
+                f"{m['ann']}: {m['recall_ann']:.3f}",
                 f"{m['recall_fp16']:.3f}",
                 f"{m['recall_sq8']:.3f}",
             ]
@@ -495,18 +581,19 @@ def measure_table(ms_: list[dict[str, Any]]) -> str:
         "passages",
         "served index",
         "disk MiB",
+        "dense.faiss MiB",
         "load s",
         "RSS MiB",
         "KiB/passage",
         "floor flat p50/p95 ms",
-        "floor HNSW",
+        "floor ANN",
         "Engine.search flat",
-        "Engine.search HNSW",
+        "Engine.search ANN",
         "search ÷ floor (served)",
         "raw faiss flat",
-        "raw faiss HNSW",
+        "raw faiss ANN",
         "BM25 scores",
-        "HNSW R@10",
+        "ANN R@10",
         "fp16 R@10",
         "int8 R@10",
     ]
@@ -517,53 +604,58 @@ def dense_table(ds: list[dict[str, Any]]) -> str:
     rows = [
         [
             f"{d['passages']:,}",
+            a["ann"],
+            f"{a['build_s']:.0f}",
+            f"{a['index_mb']:,.0f}",
+            f"{a['file_mb']:,.0f}",
+            f"{a['file_mb'] * 2**20 / d['passages']:,.0f}",
+            _lat(a, "floor_flat"),
+            _lat(a, "floor_ann"),
+            _lat(a, "faiss_flat"),
+            _lat(a, "faiss_ann"),
+            f"{a['recall']:.3f}",
+        ]
+        for d in ds
+        for a in d["anns"]
+    ]
+    head = [
+        "vectors",
+        "index",
+        f"build s ({ds[0]['build_threads'] if ds else 1} threads)",
+        "index RSS MiB",
+        "file MiB",
+        "bytes/vector",
+        "floor flat p50/p95 ms",
+        "floor ANN",
+        "raw faiss flat",
+        "raw faiss ANN",
+        "R@10",
+    ]
+    extra = [
+        [
+            f"{d['passages']:,}",
             f"{d['flat_build_s']:.1f}",
-            f"{d['hnsw_build_s']:.0f}",
             f"{d['vectors_mb']:,.0f}",
             f"{d['flat_mb']:,.0f}",
-            f"{d['hnsw_mb']:,.0f}",
-            f"{d['disk_mb']:,.0f}",
-            _lat(d, "floor_flat"),
-            _lat(d, "floor_hnsw"),
-            _lat(d, "faiss_flat"),
-            _lat(d, "faiss_hnsw"),
-            f"{d['recall_hnsw']:.3f}",
             f"{d['recall_fp16']:.3f}",
             f"{d['recall_sq8']:.3f}",
         ]
         for d in ds
     ]
-    head = [
-        "vectors",
-        "flat build s",
-        "HNSW build s",
-        "vectors MiB",
-        "flat MiB",
-        "HNSW MiB",
-        "HNSW file MiB",
-        "floor flat p50/p95 ms",
-        "floor HNSW",
-        "raw faiss flat",
-        "raw faiss HNSW",
-        "HNSW R@10",
-        "fp16 R@10",
-        "int8 R@10",
-    ]
-    return md_table(head, rows)
+    head2 = ["vectors", "flat build s", "vectors MiB", "flat MiB", "fp16 R@10", "int8 R@10"]
+    return md_table(head, rows) + "\n\n" + md_table(head2, extra)
 
 
-def sweep_table(ms_: list[dict[str, Any]]) -> str:
-    head = ["passages", *[f"efSearch {ef}: R@10 / p50 ms" for ef in EF_SWEEP]]
-    rows = [
-        [
-            f"{m['passages']:,}",
-            *[
-                f"{m['ef_sweep'][str(ef)][0]:.3f} / {ms(m['ef_sweep'][str(ef)][1])}"
-                for ef in EF_SWEEP
-            ],
-        ]
-        for m in ms_
-    ]
+def sweep_table(items: list[tuple[int, str, dict[str, list[float]]]]) -> str:
+    """One row per (passages, index); R@10 / p50 ms by nprobe (IVF) or efSearch (HNSW)."""
+    rows = []
+    for n, name, sweep in items:
+        knob = "nprobe" if name.startswith("IVF") else "efSearch"
+        cells = [f"{knob} {k}: {v[0]:.3f} / {ms(v[1])}" for k, v in sweep.items()]
+        rows.append([f"{n:,}", name, *cells])
+    width = max((len(r) for r in rows), default=2)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    head = ["passages", "index", *["R@10 / p50 ms"] * (width - 2)]
     return md_table(head, rows)
 
 
@@ -575,7 +667,10 @@ def run(
     workdir: Path,
     real_index: Path | None = None,
     keep: bool = False,
+    hnsw: str = "",
+    build_threads: int = 2,
 ) -> None:
+    reused = real_index is not None
     if real_index is None:
         builds = [build_real(real_size, workdir / f"p{real_size}")]
         real_index = Path(builds[0]["index"])
@@ -584,16 +679,22 @@ def run(
     for n in sizes:
         if n != real_size:
             builds.append(build_synthetic(n, workdir / f"p{n}", real_index))
-    emit(f"## 4. Scale\n\n### Index build (one thread)\n\n{build_table(builds)}\n")
+    emit("## 4. Scale\n")
+    if builds:
+        emit(f"### Index build\n\n{build_table(builds)}\n")
+    to_measure = [(b["passages"], b["index"]) for b in builds]
+    if reused and real_size in sizes:
+        to_measure.insert(0, (real_size, str(real_index)))  # measured, not rebuilt
     measured = []
-    for b in builds:
-        log(f"scale {b['passages']:,}: measuring in a fresh process")
-        args = ["--measure", b["index"], "--queries", str(n_queries)]
-        measured.append(_child(args, 900 + b["passages"] / 500))
-    emit(f"### Serving (fresh process per index; {n_queries} queries)\n")
-    emit(measure_table(measured) + "\n")
-    emit("### HNSW recall@10 against exact search by efSearch (raw faiss, k=10)\n")
-    emit(sweep_table(measured) + "\n")
+    for n, index in to_measure:
+        log(f"scale {n:,}: measuring in a fresh process")
+        args = ["--measure", index, "--queries", str(n_queries)]
+        measured.append(_child(args, 900 + n / 500))
+    if measured:
+        emit(f"### Serving (fresh process per index; {n_queries} queries)\n")
+        emit(measure_table(measured) + "\n")
+        emit("### ANN recall@10 against exact search by search breadth (raw faiss, k=10)\n")
+        emit(sweep_table([(m["passages"], m["ann"], m["sweep"]) for m in measured]) + "\n")
     for n in sizes:
         if n != real_size and not keep:
             shutil.rmtree(workdir / f"p{n}", ignore_errors=True)
@@ -602,10 +703,12 @@ def run(
         for n in dense_only:
             log(f"dense-only {n:,}: measuring in a fresh process")
             args = ["--dense-measure", str(n), "--real-index", str(real_index)]
-            ds.append(_child([*args, "--queries", str(n_queries)], 3600))
+            args += ["--hnsw", hnsw, "--build-threads", str(build_threads)]
+            ds.append(_child([*args, "--queries", str(n_queries)], 7200))
         emit("### Dense only, synthetic vectors (raw faiss; no texts, no BM25)\n")
         emit(dense_table(ds) + "\n")
-        emit(sweep_table(ds) + "\n")
+        items = [(d["passages"], a["ann"], a["sweep"]) for d in ds for a in d["anns"]]
+        emit(sweep_table(items) + "\n")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -619,6 +722,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--real-index", type=Path, help="reuse the --real-size index of an earlier --workdir run"
     )
     p.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--hnsw", default="", help="HNSW M:efConstruction pairs for the dense-only rows (32:80)"
+    )
+    p.add_argument(
+        "--build-threads", type=int, default=2, help="faiss threads for dense-only builds"
+    )
     p.add_argument("--dense-measure", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -626,18 +735,40 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(json.dumps(measure_index(args.measure, args.queries)), flush=True)
         return
     if args.dense_measure:
-        result = measure_dense_only(args.dense_measure, args.real_index, args.queries)
+        result = measure_dense_only(
+            args.dense_measure, args.real_index, args.queries, args.hnsw, args.build_threads
+        )
         print(json.dumps(result), flush=True)
         return
-    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()} | {args.real_size})
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    if not args.real_index:
+        sizes = sorted({*sizes, args.real_size})  # built first: the others reuse its vectors
     dense = [int(s) for s in args.dense_only.split(",") if s.strip()]
-    if args.real_index:
-        sizes = [n for n in sizes if n != args.real_size]
     if args.workdir:
-        run(sizes, args.real_size, dense, args.queries, args.workdir, args.real_index, keep=True)
+        run(
+            sizes,
+            args.real_size,
+            dense,
+            args.queries,
+            args.workdir,
+            args.real_index,
+            True,
+            args.hnsw,
+            args.build_threads,
+        )
     else:
         with tempfile.TemporaryDirectory(prefix="rag-bench-scale-") as tmp:
-            run(sizes, args.real_size, dense, args.queries, Path(tmp), args.real_index)
+            run(
+                sizes,
+                args.real_size,
+                dense,
+                args.queries,
+                Path(tmp),
+                args.real_index,
+                False,
+                args.hnsw,
+                args.build_threads,
+            )
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ class Engine:
             model_id=self.embedder.model_id,
             dim=self.embedder.dim,
             ef_search=self.settings.index.hnsw_ef_search,
+            nprobe=self.settings.index.ivf_nprobe,
         )
         retriever = Retriever(
             index,

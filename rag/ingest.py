@@ -162,12 +162,7 @@ def ingest(
             sentence_vectors=np.array(svecs, dtype=np.float32).reshape(-1, dim),
             manifest=manifest,
         )
-        report.version = store.write(
-            data,
-            settings.index.hnsw_threshold,
-            settings.index.hnsw_m,
-            settings.index.hnsw_ef_search,
-        )
+        report.version = store.write(data, settings.index)
     report.seconds = time.perf_counter() - t0
     log.info("ingest done: %s", report.to_dict())
     return report
