@@ -40,7 +40,7 @@ SECTIONS: dict[str, tuple[list[str], float]] = {
     "ingest": (["bench.ingest_search", "--section", "ingest"], 600),
     "search": (["bench.ingest_search", "--section", "search"], 600),
     "llamaindex": (["bench.naive_llamaindex"], 1800),
-    "scale": (["bench.scale"], 1800),
+    "scale": (["bench.scale", "--sizes", "10000,100000,1000000"], 5400),
     "cold": (["bench.cold_start"], 600),
 }
 NEEDS: dict[str, list[tuple[str, str]]] = {
