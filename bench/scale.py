@@ -384,6 +384,7 @@ def measure_index(index_dir: Path, n_queries: int) -> dict[str, Any]:
         ("faiss_flat", lambda q: flat.index.search(qmap[q], pool)),
         ("faiss_ann", lambda q: ann.index.search(qmap[q], pool)),
         ("bm25", idx.bm25.scores),
+        ("ask_served", lambda q: (setattr(idx, "dense", served), engine.ask(q))),
     ]
     timings = time_interleaved(ops, cycle(qs, n_queries))
     idx.dense = served
@@ -569,6 +570,7 @@ def measure_table(ms_: list[dict[str, Any]]) -> str:
                 _lat(m, "search_flat"),
                 _lat(m, "search_ann"),
                 f"{search / floor:.2f}x",
+                _lat(m, "ask_served") if "ask_served" in m["lat"] else "-",
                 _lat(m, "faiss_flat"),
                 _lat(m, "faiss_ann"),
                 _lat(m, "bm25"),
@@ -590,6 +592,7 @@ def measure_table(ms_: list[dict[str, Any]]) -> str:
         "Engine.search flat",
         "Engine.search ANN",
         "search ÷ floor (served)",
+        "Engine.ask (served, extractive)",
         "raw faiss flat",
         "raw faiss ANN",
         "BM25 scores",
