@@ -58,8 +58,7 @@ def _pool_spans(
     ((0, 0) for special and padding tokens). A span takes the tokens that start inside it;
     a span with none (beyond the model's window) gets a zero row for the caller to fill.
     """
-    m = mask[..., None].astype(np.float32)
-    texts = _normalise((hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None))
+    texts = _mean_pool(hidden, mask)
     starts, ends = offsets[..., 0], offsets[..., 1]
     real = (ends > starts) & (mask > 0)
     out: list[Vectors] = []
@@ -71,7 +70,15 @@ def _pool_spans(
                 rows[j] = hidden[b][sel].mean(axis=0)
         norms = np.linalg.norm(rows, axis=1, keepdims=True)
         out.append(np.where(norms > 0, rows / np.clip(norms, 1e-12, None), 0.0).astype(np.float32))
-    return texts.astype(np.float32), out
+    return texts, out
+
+
+def _mean_pool(hidden: Vectors, mask: np.ndarray) -> Vectors:
+    """Unit mean of each text's token vectors over its attention mask (sentence-transformers'
+    mean pooling followed by Normalize)."""
+    m = mask[..., None].astype(np.float32)
+    pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+    return _normalise(pooled.astype(np.float32))
 
 
 def _by_length(texts: Sequence[str], batch_size: int) -> list[list[int]]:
@@ -124,8 +131,7 @@ def _embed_batches(
     out = np.zeros((len(texts), dim), np.float32)
 
     def pool(rows: list[int], hidden: Vectors, mask: np.ndarray, offsets: np.ndarray) -> None:
-        m = mask[..., None].astype(np.float32)
-        out[rows] = _normalise((hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None))
+        out[rows] = _mean_pool(hidden, mask)
 
     _map_batches(forward, texts, batch_size, progress, workers, pool)
     return out
@@ -224,8 +230,8 @@ def _pooling_mode(pooling: Any) -> str:
 class _TokenModel:
     """Embedding through `_forward` (token vectors, mask, offsets) and mean pooling.
 
-    Subclasses set `dim` and implement `_forward`; a subclass that cannot (a model whose
-    pooling is not the mean) overrides `embed`.
+    Subclasses set `dim` and implement `_forward`; one whose model is not mean-pooled sets
+    `_fast = False` and implements `_encode` (its own batched encode) instead.
     """
 
     dim: int

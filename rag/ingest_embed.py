@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,17 +38,23 @@ class EmbedWork:
         by_doc: dict[str, list[int]] = {}
         for row in self.todo_s:
             by_doc.setdefault(self.sentences[row].doc_id, []).append(row)
+        starts: dict[str, list[int]] = {}
+        for doc_id, rows in by_doc.items():
+            rows.sort(key=lambda r: self.sentences[r].start)
+            starts[doc_id] = [self.sentences[r].start for r in rows]
         out = []
         for i in self.todo_p:
             p = self.passages[i]
             rows = by_doc.get(p.doc_id, [])
-            out.append(
-                [
-                    r
-                    for r in rows
-                    if self.sentences[r].start >= p.start and self.sentences[r].end <= p.end
-                ]
-            )
+            # sentences are sorted by start: begin at the first one inside the passage
+            first = bisect.bisect_left(starts.get(p.doc_id, []), p.start)
+            inside = []
+            for r in rows[first:]:
+                if self.sentences[r].start >= p.end:
+                    break
+                if self.sentences[r].end <= p.end:
+                    inside.append(r)
+            out.append(inside)
         return out
 
 
@@ -93,9 +100,14 @@ def _contextual(
                 sums[r] = sums.get(r, 0) + sent_vec
     for r, total in sums.items():
         work.svecs[r] = (total / np.linalg.norm(total)).astype(np.float32)
-    left = EmbedWork(work.passages, work.sentences, work.pvecs, work.svecs, [], [])
-    left.todo_s = [r for r in work.todo_s if r not in sums]
-    _separate(left, embedder, bs, workers, None)
+    left = [r for r in work.todo_s if r not in sums]
+    _separate(
+        EmbedWork(work.passages, work.sentences, work.pvecs, work.svecs, [], left),
+        embedder,
+        bs,
+        workers,
+        None,
+    )
 
 
 def _pooled(
