@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rag.conflicts import Figure, find_money_conflict
-from rag.evidence import Candidate, candidates, term_stats
+from rag.evidence import ANAPHOR, Candidate, candidates, term_stats
 from rag.lexical import tokenize
 from rag.qtype import question_types, split_parts, unmatched_names
 from rag.retrieval import Filters
@@ -127,7 +127,33 @@ def _select(
         extra = next((c for c in cands if c.type_ok and c.score >= TYPED_FLOOR * best), None)
         if extra is not None:
             chosen = [*chosen[: max_n - 1], extra]
-    return chosen
+    return _with_antecedents(chosen, cands, max_n)
+
+
+def _with_antecedents(
+    chosen: list[Candidate], cands: list[Candidate], max_n: int
+) -> list[Candidate]:
+    """Put the sentence an anaphoric one points back to ("The latter want ...") just before
+    it, so the answer reads on its own; the antecedent takes the place of the weakest other
+    sentence when the answer is full."""
+    by_row = {c.row: c for c in cands}
+    out = list(chosen)
+    for c in chosen:
+        prev = by_row.get(c.row - 1)
+        if prev is None or prev.doc_id != c.doc_id or not ANAPHOR.match(c.text):
+            continue
+        if prev in out:  # already chosen: read it first
+            if out.index(prev) > out.index(c):
+                out.remove(prev)
+                out.insert(out.index(c), prev)
+            continue
+        if len(out) >= max_n:
+            spare = [o for o in out if o is not c and not ANAPHOR.match(o.text)]
+            if not spare:
+                continue
+            out.remove(spare[-1])
+        out.insert(out.index(c), prev)
+    return out
 
 
 def _conflict_claim(figures: list[Figure]) -> Claim:
@@ -221,10 +247,12 @@ def _missing_parts(engine: Engine, question: str, hits: list[SearchHit]) -> tupl
     if len(parts) < 2:
         return [], 1
     missing = []
-    for part in parts:
-        pvec = engine.embedder.embed_query(part)
-        pc = candidates(engine.index, hits, part, pvec, question_types(part))
-        if evidence_strength(pc, part, engine) < engine.settings.answer.abstain_threshold:
+    for i, part in enumerate(parts):
+        # "..., and who set it?": a part with under two content words is about the first part
+        query = part if i == 0 or len(tokenize(part)) >= 2 else f"{part} ({parts[0]})"
+        pvec = engine.embedder.embed_query(query)
+        pc = candidates(engine.index, hits, query, pvec, question_types(part))
+        if evidence_strength(pc, query, engine) < engine.settings.answer.abstain_threshold:
             missing.append(part.rstrip("?"))
     return missing, len(parts)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -20,6 +22,15 @@ FloatArray = npt.NDArray[np.float32]
 
 # Weights of the sentence score (semantic, lexical, retrieval prior, answer type).
 W_SEM, W_LEX, W_PRIOR, W_TYPE = 0.5, 0.35, 0.15, 0.08
+# A sentence that opens by pointing back ("The latter want to ...", "this measure was taken
+# to ...") is about what the sentence before it names; it may borrow that sentence's
+# relevance, discounted. News puts the reason for a fact in just such a follow-on sentence.
+CARRY = 0.9
+ANAPHOR = re.compile(
+    r"^\W*(?:the (?:latter|former)|this|these|those|that|it|they|such|he|she|"
+    r"far from being \w+, this)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,5 +113,22 @@ def candidates(
                 score += W_TYPE if type_ok else -W_TYPE
             out.append(Candidate(row, s.doc_id, s.start, s.end, s.text, sem, lex, prior,
                                  type_ok, score))  # fmt: skip
+    if kinds:
+        out = _carry_context(out, index)
     out.sort(key=lambda c: (-c.score, c.doc_id, c.start))
+    return out
+
+
+def _carry_context(cands: list[Candidate], index: LoadedIndex) -> list[Candidate]:
+    """Let an anaphoric sentence of the asked-for type borrow its predecessor's relevance."""
+    by_row = {c.row: c for c in cands}
+    out = []
+    for c in cands:
+        prev = by_row.get(c.row - 1)
+        if prev is not None and c.type_ok and prev.doc_id == c.doc_id and ANAPHOR.match(c.text):
+            base = prev.score - (W_TYPE if prev.type_ok else -W_TYPE)
+            carried = CARRY * base + W_TYPE
+            if carried > c.score:
+                c = dataclasses.replace(c, score=carried)
+        out.append(c)
     return out

@@ -99,6 +99,57 @@ def test_unanswerable_question(built_engine: Engine) -> None:
     assert_plain_refusal(d)
 
 
+@slow
+def test_why_reason_in_a_follow_on_sentence_is_found_and_read_in_context(
+    built_engine: Engine,
+) -> None:
+    # The reason ("to comply with the new regulations") sits in the sentence after the one
+    # that matches the question, and only points back to it ("this measure").
+    d = ask(
+        built_engine, "Why did Ant withdraw the online deposit products offered through Alipay?"
+    )
+    assert d["status"] == "answered"
+    quotes = [c["quote"] for c in d["citations"]]
+    reason = next(i for i, q in enumerate(quotes) if q.startswith("Far from being trivial"))
+    assert "comply" in quotes[reason]
+    antecedent = next(i for i, q in enumerate(quotes) if "decided to withdraw" in q)
+    # the sentence it points back to is cited and read first
+    assert antecedent < reason
+
+
+@slow
+def test_short_second_part_is_read_with_the_first(built_engine: Engine) -> None:
+    # "and who set it?" has one content word: it is about the record of the first part.
+    d = ask(
+        built_engine,
+        "What was the previous world IPO record that Ant's listing would have beaten, "
+        "and who set it?",
+    )
+    assert d["status"] == "answered", d["answer"]
+    assert "Aramco" in d["answer"]
+
+
+def test_antecedents_go_first_and_replace_the_weakest() -> None:
+    from rag.answer import _with_antecedents
+    from rag.evidence import Candidate
+
+    def cand(row: int, text: str, score: float, doc: str = "d") -> Candidate:
+        return Candidate(row, doc, row * 10, row * 10 + 5, text, 0.5, 0.5, 1.0, True, score)
+
+    a = cand(1, "Ant withdrew the products.", 0.5)
+    b = cand(2, "This measure was taken to comply with the rules.", 0.9)
+    c = cand(7, "Regulators met Ant.", 0.8)
+    d = cand(9, "Alipay has a billion users.", 0.7)
+    assert _with_antecedents([b, c], [b, c, a, d], 4) == [a, b, c]
+    # full answer: the antecedent replaces the weakest non-anaphoric sentence
+    assert _with_antecedents([b, c, d], [b, c, d, a], 3) == [a, b, c]
+    # an antecedent already chosen after its anaphor moves before it
+    assert _with_antecedents([b, c, a], [b, c, a], 3) == [a, b, c]
+    # another document's sentence is never an antecedent
+    other = cand(1, "Unrelated.", 0.6, doc="e")
+    assert _with_antecedents([b], [b, other], 3) == [b]
+
+
 # -- partial ---------------------------------------------------------------------------------
 
 
