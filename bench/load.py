@@ -515,7 +515,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--backend",
         choices=["sentence-transformers", "onnx-int8"],
         default="sentence-transformers",
-        help="RAG_EMBEDDING__BACKEND for ingest and serve",
+        help="RAG_EMBEDDING__BACKEND (documents) for ingest and serve; queries use the default "
+        "RAG_EMBEDDING__QUERY_BACKEND (int8 ONNX)",
     )
     p.add_argument(
         "--sections",
@@ -540,7 +541,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     bodies = Bodies(load_questions(REPO / "eval" / "questions.jsonl"))
     cores = os.cpu_count()
     emit(
-        f"`{cmd.strip()}` ({args.backend}), {time.strftime('%Y-%m-%d %H:%M')}, {cores} cores, "
+        f"`{cmd.strip()}` (documents: {args.backend}, queries: int8 ONNX), "
+        f"{time.strftime('%Y-%m-%d %H:%M')}, {cores} cores, "
         f"load average at start {load_average()}"
     )
     root = Path(tempfile.mkdtemp(prefix="rag-load-"))

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from rag.engine import Engine
 
 
-class CitedRetriever(BaseRetriever):  # type: ignore[misc]
+class CitedRetriever(BaseRetriever):
     """Hybrid retrieval of the Engine behind llama-index's retriever interface.
 
     >>> retriever = CitedRetriever(engine, top_k=3)

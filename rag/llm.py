@@ -125,7 +125,7 @@ def make_llm(backend: str, settings: LLMSettings, threads: int = 1) -> Any:
         raise LLMUnavailable(f"unknown LLM backend {backend!r}")
     server = XLlamaServer.get(settings.model_path or smollm2_path(), threads)
 
-    class LocalLLM(CustomLLM):  # type: ignore[misc]
+    class LocalLLM(CustomLLM):
         """SmolLM2 in-process through xllamacpp."""
 
         @property
