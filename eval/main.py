@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import statistics
 import sys
@@ -46,6 +47,23 @@ def retrieval_only(engine: Engine, args: Any) -> int:
         print(json.dumps(tables, indent=2))
     else:
         print(text)
+    return 0
+
+
+def abstention_only(engine: Engine, args: Any) -> int:
+    from eval.abstention import curve, format_curve, read_labelled, roc_auc, score_questions
+
+    scored = score_questions(engine, read_labelled(args.questions))
+    current = engine.settings.answer.abstain_threshold
+    grid = sorted({round(0.1 + 0.05 * i, 2) for i in range(11)} | {current})
+    rows = curve(scored, grid)
+    if args.json:
+        listed = [dataclasses.asdict(s) for s in scored]
+        out = {"auc": roc_auc(scored), "threshold": current, "curve": rows, "questions": listed}
+        print(json.dumps(out, indent=2))
+    else:
+        print(format_curve(scored, rows, f"Abstention on {args.questions}"))
+        print(f"\ncurrent threshold: {current:.2f} (RAG_ANSWER__ABSTAIN_THRESHOLD)")
     return 0
 
 
@@ -94,6 +112,8 @@ def main(args: Any, settings: Settings | None) -> int:
     engine.load()
     if args.retrieval:
         return retrieval_only(engine, args)
+    if args.abstention:
+        return abstention_only(engine, args)
     docs = {d.doc_id: d.text for d in engine.documents()}
     questions = load_questions(args.questions, docs)
     gate = load_gate()

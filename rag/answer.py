@@ -241,20 +241,34 @@ def _conflicts(figures: list[Figure], citations: list[Citation]) -> list[Conflic
     return [Conflict(quantity="amount", values=values)]
 
 
-def _missing_parts(engine: Engine, question: str, hits: list[SearchHit]) -> tuple[list[str], int]:
-    """Parts of a multi-part question the evidence does not cover, and the number of parts."""
+def part_strengths(engine: Engine, question: str, hits: list[SearchHit]) -> dict[str, float]:
+    """Evidence strength of each part of a multi-part question ({} for a single question)."""
     parts = split_parts(question)
     if len(parts) < 2:
-        return [], 1
-    missing = []
+        return {}
+    out: dict[str, float] = {}
     for i, part in enumerate(parts):
         # "..., and who set it?": a part with under two content words is about the first part
         query = part if i == 0 or len(tokenize(part)) >= 2 else f"{part} ({parts[0]})"
         pvec = engine.embedder.embed_query(query)
         pc = candidates(engine.index, hits, query, pvec, question_types(part))
-        if evidence_strength(pc, query, engine) < engine.settings.answer.abstain_threshold:
-            missing.append(part.rstrip("?"))
-    return missing, len(parts)
+        out[part.rstrip("?")] = evidence_strength(pc, query, engine)
+    return out
+
+
+def answerability(
+    engine: Engine, question: str, hits: list[SearchHit], cands: list[Candidate]
+) -> tuple[float, list[str]]:
+    """The score compared with the abstain threshold, and the parts below it.
+
+    A multi-part question is as answerable as its best-covered part; its uncovered parts are
+    reported as missing.
+    """
+    parts = part_strengths(engine, question, hits)
+    threshold = engine.settings.answer.abstain_threshold
+    if parts:
+        return max(parts.values()), [p for p, v in parts.items() if v < threshold]
+    return evidence_strength(cands, question, engine), []
 
 
 def _claims(
@@ -296,11 +310,7 @@ def answer_question(
     t1 = time.perf_counter()
     timings = {"retrieve": round((t1 - t0) * 1000, 2)}
     cands = candidates(engine.index, result.results, q, qvec, question_types(q))
-    missing, n_parts = _missing_parts(engine, q, result.results)
-    if n_parts > 1:  # a multi-part question is answerable when one of its parts is
-        strength = 1.0 if len(missing) < n_parts else 0.0
-    else:
-        strength = evidence_strength(cands, q, engine)
+    strength, missing = answerability(engine, q, result.results, cands)
 
     def finish(**fields: Any) -> Answer:
         t2 = time.perf_counter()

@@ -203,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--update-baseline", action="store_true", help="rewrite the baseline")
     p.add_argument("--retrieval", action="store_true", help="only the per-stage retrieval table")
     p.add_argument("--lee", action="store_true", help="with --retrieval: also the Lee corpus")
+    p.add_argument(
+        "--abstention",
+        action="store_true",
+        help="only the abstention trade-off (any JSONL with question and answerable)",
+    )
     p.add_argument("--llm", choices=["none", "local", "openai"], default=None)
     p.add_argument("--repeats", type=int, default=3, help="runs in LLM mode (spread reported)")
     p.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="diff two run records")
@@ -233,9 +238,10 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         FileNotFoundError,
     ]
     try:
+        from eval.abstention import LabelledSetError
         from eval.questions import QuestionSetError
 
-        errors.append(QuestionSetError)
+        errors += [QuestionSetError, LabelledSetError]
     except ImportError:  # pragma: no cover
         pass
     return tuple(errors)

@@ -110,6 +110,8 @@ def runs(ws: Workspace) -> dict[str, Run]:
     lines[BAD_QUESTION_LINE - 1] = json.dumps(row, ensure_ascii=False)
     bad_questions = root / "bad-questions.jsonl"
     bad_questions.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    unlabelled = root / "unlabelled.jsonl"
+    unlabelled.write_text('{"question": "Who?", "answerable": true}\n{"question": "x"}\n')
     here = ws.where
     jobs: dict[str, tuple[Sequence[str | Path], Mapping[str, str] | None]] = {
         "search": (["search", WHY, "--top-k", "3", "--json", *here], None),
@@ -135,6 +137,8 @@ def runs(ws: Workspace) -> dict[str, Run]:
             ["eval", "--questions", bad_questions, "--runs-dir", root / "runs-bad", *here],
             None,
         ),
+        "abstention": (["eval", "--abstention", "--json", *here], None),
+        "abstention_bad": (["eval", "--abstention", "--questions", unlabelled, *here], None),
     }
     return run_all(jobs)
 
@@ -223,6 +227,7 @@ def test_ask_plain_prints_the_answer_then_numbered_quotes(runs: dict[str, Run]) 
         ("corrupt", ["passages.jsonl"]),
         ("missing_index", ["no-index"]),
         ("bad_questions", [f"bad-questions.jsonl:{BAD_QUESTION_LINE}:", "quote"]),
+        ("abstention_bad", ["unlabelled.jsonl:2:", "answerable"]),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
@@ -231,6 +236,18 @@ def test_bad_input_exits_2_with_one_line(
     r = runs[name]
     assert_one_line_error(r, *fragments)
     assert r.stdout == ""
+
+
+def test_eval_abstention_json_scores_every_question(runs: dict[str, Run]) -> None:
+    r = runs["abstention"]
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert len(data["questions"]) == 76
+    assert 0.5 < data["auc"] <= 1.0
+    assert any(row["threshold"] == data["threshold"] for row in data["curve"])
+    for row in data["curve"]:
+        assert 0.0 <= row["abstained_unanswerable"] <= 1.0
+        assert 0.0 <= row["false_abstentions"] <= 1.0
 
 
 # -- eval: the gate and run comparison -------------------------------------------------------
