@@ -61,7 +61,7 @@ def score_questions(engine: Engine, rows: Sequence[tuple[str, str, bool]]) -> li
         qvec = engine.embedder.embed_query(q)
         hits = engine.retriever.search(q, engine.settings.retrieval.top_k, None, qvec=qvec)
         cands = candidates(engine.index, hits.results, q, qvec, question_types(q))
-        score, _ = answerability(engine, q, hits.results, cands)
+        score = answerability(engine, q, hits.results, cands).score
         out.append(Scored(qid, question, answerable, round(score, 4)))
     return out
 

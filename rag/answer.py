@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -106,19 +107,25 @@ def evidence_strength(cands: list[Candidate], question: str, engine: Engine) -> 
 
 
 def _select(
-    engine: Engine, cands: list[Candidate], max_n: int, typed: bool = False
+    engine: Engine,
+    cands: list[Candidate],
+    max_n: int,
+    typed: bool = False,
+    lead_rows: Sequence[int] = (),
 ) -> list[Candidate]:
     """Up to max_n non-redundant sentences within RELATIVE_FLOOR of the best; for a typed
-    question (why, how much, when, who) at least one that holds the asked-for type."""
+    question (why, how much, when, who) at least one that holds the asked-for type; the best
+    sentence of each covered part of a multi-part question (``lead_rows``) first."""
     if not cands:
         return []
     best = cands[0].score
     vecs = engine.index.sentence_vectors
-    chosen: list[Candidate] = []
+    by_row = {c.row: c for c in cands}
+    chosen: list[Candidate] = [by_row[r] for r in lead_rows if r in by_row][:max_n]
     for c in cands:
         if len(chosen) >= max_n or c.score < RELATIVE_FLOOR * best:
             break
-        if any(float(vecs[c.row] @ vecs[o.row]) > REDUNDANT for o in chosen):
+        if c in chosen or any(float(vecs[c.row] @ vecs[o.row]) > REDUNDANT for o in chosen):
             continue
         chosen.append(c)
     if typed and not any(c.type_ok for c in chosen):
@@ -127,6 +134,7 @@ def _select(
         extra = next((c for c in cands if c.type_ok and c.score >= TYPED_FLOOR * best), None)
         if extra is not None:
             chosen = [*chosen[: max_n - 1], extra]
+    chosen.sort(key=lambda c: -c.score)  # the parts' leads are kept, read by relevance
     return _with_antecedents(chosen, cands, max_n)
 
 
@@ -241,38 +249,64 @@ def _conflicts(figures: list[Figure], citations: list[Citation]) -> list[Conflic
     return [Conflict(quantity="amount", values=values)]
 
 
-def part_strengths(engine: Engine, question: str, hits: list[SearchHit]) -> dict[str, float]:
-    """Evidence strength of each part of a multi-part question ({} for a single question)."""
+@dataclass(frozen=True, slots=True)
+class Answerability:
+    """The score compared with the abstain threshold, the parts of a multi-part question
+    below it, and the best sentence row of each covered part (the answer leads with those)."""
+
+    score: float
+    missing: list[str]
+    lead_rows: list[int]
+
+
+def part_strengths(
+    engine: Engine, question: str, hits: list[SearchHit]
+) -> dict[str, tuple[float, int | None]]:
+    """Evidence strength and best sentence row of each part of a multi-part question
+    ({} for a single question)."""
     parts = split_parts(question)
     if len(parts) < 2:
         return {}
-    out: dict[str, float] = {}
+    out: dict[str, tuple[float, int | None]] = {}
     for i, part in enumerate(parts):
         # "..., and who set it?": a part with under two content words is about the first part
         query = part if i == 0 or len(tokenize(part)) >= 2 else f"{part} ({parts[0]})"
         pvec = engine.embedder.embed_query(query)
-        pc = candidates(engine.index, hits, query, pvec, question_types(part))
-        out[part.rstrip("?")] = evidence_strength(pc, query, engine)
+        kinds = question_types(part)
+        pc = candidates(engine.index, hits, query, pvec, kinds)
+        best = next((c for c in pc if c.type_ok), pc[0] if pc else None) if kinds else None
+        best = best or (pc[0] if pc else None)
+        out[part.rstrip("?")] = (evidence_strength(pc, query, engine), best.row if best else None)
     return out
 
 
 def answerability(
     engine: Engine, question: str, hits: list[SearchHit], cands: list[Candidate]
-) -> tuple[float, list[str]]:
-    """The score compared with the abstain threshold, and the parts below it.
+) -> Answerability:
+    """How answerable the question is from the retrieved evidence.
 
     A multi-part question is as answerable as its best-covered part; its uncovered parts are
     reported as missing.
     """
     parts = part_strengths(engine, question, hits)
     threshold = engine.settings.answer.abstain_threshold
-    if parts:
-        return max(parts.values()), [p for p, v in parts.items() if v < threshold]
-    return evidence_strength(cands, question, engine), []
+    if not parts:
+        return Answerability(evidence_strength(cands, question, engine), [], [])
+    covered = [row for v, row in parts.values() if v >= threshold and row is not None]
+    return Answerability(
+        max(v for v, _ in parts.values()),
+        [p for p, (v, _) in parts.items() if v < threshold],
+        list(dict.fromkeys(covered)),
+    )
 
 
 def _claims(
-    engine: Engine, q: str, cands: list[Candidate], backend: str, max_n: int
+    engine: Engine,
+    q: str,
+    cands: list[Candidate],
+    backend: str,
+    max_n: int,
+    lead_rows: Sequence[int] = (),
 ) -> tuple[list[Claim], str, str | None]:
     """Claims from the LLM when asked for (falling back on failure), else extractive ones."""
     if backend and backend != "none":
@@ -286,7 +320,8 @@ def _claims(
     else:
         fallback = None
     claims = []
-    for c in _select(engine, cands, max_n, typed=bool(question_types(q) - {"how"})):
+    typed = bool(question_types(q) - {"how"})
+    for c in _select(engine, cands, max_n, typed=typed, lead_rows=lead_rows):
         text, s, e = trim(c.text, c.start, c.end)
         claims.append(Claim(capitalise(text), ((c.doc_id, s, e),), c.score))
     return claims, "extractive", fallback
@@ -310,7 +345,8 @@ def answer_question(
     t1 = time.perf_counter()
     timings = {"retrieve": round((t1 - t0) * 1000, 2)}
     cands = candidates(engine.index, result.results, q, qvec, question_types(q))
-    strength, missing = answerability(engine, q, result.results, cands)
+    verdict = answerability(engine, q, result.results, cands)
+    strength, missing = verdict.score, verdict.missing
 
     def finish(**fields: Any) -> Answer:
         t2 = time.perf_counter()
@@ -331,7 +367,8 @@ def answer_question(
     figures = find_money_conflict(cands, RELATIVE_FLOOR * cands[0].score) if cands else []
     # The sentence saying the sources differ counts towards the answer's length.
     room = settings.answer.max_sentences - (1 if figures else 0)
-    claims, mode, fallback = _claims(engine, q, cands, llm or settings.llm.backend, max(1, room))
+    backend = llm or settings.llm.backend
+    claims, mode, fallback = _claims(engine, q, cands, backend, max(1, room), verdict.lead_rows)
     if figures:
         claims.append(_conflict_claim(figures))
     sentences, citations, texts = _number(claims, verifier, engine, cands)

@@ -129,6 +129,19 @@ def test_short_second_part_is_read_with_the_first(built_engine: Engine) -> None:
     assert "Aramco" in d["answer"]
 
 
+@slow
+def test_each_covered_part_of_a_multi_part_question_is_answered(built_engine: Engine) -> None:
+    d = ask(
+        built_engine,
+        "What had Ant already pulled from Alipay, and which Alipay services was it then told "
+        "to fix?",
+    )
+    assert d["status"] == "answered", d["answer"]
+    quotes = " ".join(c["quote"] for c in d["citations"])
+    assert "withdraw" in quotes  # part one: what it pulled
+    assert "“fix” the credit, insurance and wealth management services" in quotes  # part two
+
+
 def test_antecedents_go_first_and_replace_the_weakest() -> None:
     from rag.answer import _with_antecedents
     from rag.evidence import Candidate
