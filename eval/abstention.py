@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.answer import answerability
+from rag.answer import answerability, retrieve
 from rag.engine import Engine
 from rag.evidence import candidates
 from rag.qtype import question_types
@@ -57,19 +57,21 @@ def read_labelled(path: Path) -> list[tuple[str, str, bool]]:
 def score_questions(engine: Engine, rows: Sequence[tuple[str, str, bool]]) -> list[Scored]:
     out = []
     for qid, question, answerable in rows:
-        q, _ = engine.retriever.clean_query(question)
-        qvec = engine.embedder.embed_query(q)
-        hits = engine.retriever.search(q, engine.settings.retrieval.top_k, None, qvec=qvec)
-        cands = candidates(engine.index, hits.results, q, qvec, question_types(q))
-        score = answerability(engine, q, hits.results, cands).score
+        q, qvec, result = retrieve(engine, question)
+        cands = candidates(engine.index, result.results, q, qvec, question_types(q))
+        score = answerability(engine, q, result.results, cands).score
         out.append(Scored(qid, question, answerable, round(score, 4)))
     return out
 
 
+def _split(scored: Sequence[Scored]) -> tuple[list[float], list[float]]:
+    """Scores of the answerable and of the unanswerable questions."""
+    return [s.score for s in scored if s.answerable], [s.score for s in scored if not s.answerable]
+
+
 def roc_auc(scored: Sequence[Scored]) -> float:
     """Probability that an answerable question outscores an unanswerable one (ties half)."""
-    pos = [s.score for s in scored if s.answerable]
-    neg = [s.score for s in scored if not s.answerable]
+    pos, neg = _split(scored)
     if not pos or not neg:
         return float("nan")
     wins = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in pos for n in neg)
@@ -78,8 +80,7 @@ def roc_auc(scored: Sequence[Scored]) -> float:
 
 def curve(scored: Sequence[Scored], thresholds: Sequence[float]) -> list[dict[str, float]]:
     """Per threshold: share of unanswerable abstained on, share of answerable refused."""
-    pos = [s.score for s in scored if s.answerable]
-    neg = [s.score for s in scored if not s.answerable]
+    pos, neg = _split(scored)
     rows = []
     for t in thresholds:
         rows.append(

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rag.conflicts import Figure, find_money_conflict
-from rag.evidence import ANAPHOR, Candidate, candidates, term_stats
+from rag.evidence import ANAPHOR, Candidate, FloatArray, candidates, term_stats
 from rag.lexical import tokenize
 from rag.qtype import question_types, split_parts, unmatched_names
 from rag.retrieval import Filters
-from rag.types import Answer, AnswerSentence, Citation, Conflict, SearchHit
+from rag.types import Answer, AnswerSentence, Citation, Conflict, SearchHit, SearchResult
 from rag.verify import Verifier
 
 if TYPE_CHECKING:
@@ -274,8 +274,8 @@ def part_strengths(
         pvec = engine.embedder.embed_query(query)
         kinds = question_types(part)
         pc = candidates(engine.index, hits, query, pvec, kinds)
-        best = next((c for c in pc if c.type_ok), pc[0] if pc else None) if kinds else None
-        best = best or (pc[0] if pc else None)
+        # the best sentence of the asked-for type, else the best sentence
+        best = next((c for c in pc if c.type_ok), pc[0] if pc else None)
         out[part.rstrip("?")] = (evidence_strength(pc, query, engine), best.row if best else None)
     return out
 
@@ -327,6 +327,16 @@ def _claims(
     return claims, "extractive", fallback
 
 
+def retrieve(
+    engine: Engine, question: str, top_k: int | None = None, filters: Filters | None = None
+) -> tuple[str, FloatArray, SearchResult]:
+    """The cleaned question, its vector and its search result: what an answer starts from."""
+    q, _ = engine.retriever.clean_query(question)
+    qvec = engine.embedder.embed_query(q)
+    k = top_k or engine.settings.retrieval.top_k
+    return q, qvec, engine.retriever.search(q, k, filters, qvec=qvec)
+
+
 def answer_question(
     engine: Engine,
     question: str,
@@ -337,11 +347,8 @@ def answer_question(
     """Answer a question with verified citations, or abstain."""
     t0 = time.perf_counter()
     settings = engine.settings
-    q, _ = engine.retriever.clean_query(question)
     f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
-    qvec = engine.embedder.embed_query(q)
-    k = top_k or settings.retrieval.top_k
-    result = engine.retriever.search(q, k, f, qvec=qvec)
+    q, qvec, result = retrieve(engine, question, top_k, f)
     t1 = time.perf_counter()
     timings = {"retrieve": round((t1 - t0) * 1000, 2)}
     cands = candidates(engine.index, result.results, q, qvec, question_types(q))
