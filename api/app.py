@@ -15,8 +15,8 @@ from api.briefings import router as briefings_router
 from api.deps import EngineDep
 from api.routes import router
 from rag.engine import Engine
+from rag.index.store import IndexProblem
 from rag.settings import Settings
-from rag.store import IndexProblem
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
 from api.schemas import VISIBLE, CitationOut, ConflictOut, SearchFilters, SentenceOut
-from rag.briefing import MAX_SENTENCES_LIMIT
-from rag.briefing_render import RENDERERS
-from rag.briefing_types import Briefing
+from rag.briefing.briefer import MAX_SENTENCES_LIMIT
+from rag.briefing.render import RENDERERS
+from rag.briefing.types import Briefing
 
 router = APIRouter(prefix="/v1")
 

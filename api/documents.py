@@ -21,8 +21,8 @@ from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
 from api.schemas import DocumentMeta
 from api.security import problem_doc
-from rag.corpus import DOC_ID, SUFFIXES
-from rag.ingest import IngestReport
+from rag.index.corpus import DOC_ID, SUFFIXES
+from rag.index.ingest import IngestReport
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 

@@ -10,10 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rag.corpus import BadDocument, CorpusError
 from rag.engine import DocumentNotFound
-from rag.retrieval import QueryError
-from rag.store import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound
+from rag.index.corpus import BadDocument, CorpusError
+from rag.index.store import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound
+from rag.search.filters import QueryError
 
 log = logging.getLogger(__name__)
 

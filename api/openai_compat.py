@@ -30,7 +30,7 @@ from api.deps import EngineDep
 from api.errors import PROBLEM, problem
 from api.schemas import VISIBLE, SearchFilters
 from api.streaming import SSE, SSE_HEADERS, answer_pieces, json_data, problem_body, sse
-from rag.followup import standalone_question
+from rag.text.followup import standalone_question
 from rag.types import Answer
 
 router = APIRouter(prefix="/v1", tags=["openai"])

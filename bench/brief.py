@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag.briefing_render import to_html, to_markdown
+from rag.briefing.render import to_html, to_markdown
 from rag.engine import Engine
 from rag.settings import Settings
 

@@ -93,8 +93,8 @@ def phases(index: Path) -> dict[str, float]:
     """In-process split of a cold start (run in a fresh interpreter)."""
     t0 = time.perf_counter()
     from api.app import create_app
-    from rag.embedding import get_embedder
     from rag.engine import Engine
+    from rag.index.embedding import get_embedder
     from rag.settings import Settings
 
     out = {"import api.app (FastAPI, rag, numpy)": time.perf_counter() - t0}

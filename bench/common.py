@@ -45,8 +45,8 @@ def single_thread_env() -> None:
 
 def pin_threads(n: int = 1) -> None:
     """torch and faiss to ``n`` threads (the Engine does the same from its settings)."""
-    from rag.embedding import set_threads
-    from rag.store import set_faiss_threads
+    from rag.index.dense import set_faiss_threads
+    from rag.index.embedding import set_threads
 
     set_threads(n)
     set_faiss_threads(n)

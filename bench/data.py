@@ -22,7 +22,7 @@ import numpy.typing as npt
 from bench.common import REPO
 from eval.lee import lee_path
 from eval.questions import Question, load_questions
-from rag.corpus import load_corpus, parse_document
+from rag.index.corpus import load_corpus, parse_document
 from rag.types import Document
 
 WORDNET = Path("/usr/share/wordnet")

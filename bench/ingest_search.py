@@ -39,8 +39,9 @@ from bench.common import (
     time_interleaved,
 )
 from bench.data import five_documents, lee_documents, questions
-from rag.embedding import Embedder, Progress, Vectors, get_embedder
 from rag.engine import Engine
+from rag.index.embedder import Embedder, Progress, Vectors
+from rag.index.embedding import get_embedder
 from rag.settings import Settings
 from rag.types import Document
 

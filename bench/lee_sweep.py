@@ -34,7 +34,8 @@ from threadpoolctl import threadpool_limits
 
 from eval.lee import evaluate_lee
 from eval.retrieval import STAGES, StageScores
-from rag.embedding import Embedder, get_embedder
+from rag.index.embedder import Embedder
+from rag.index.embedding import get_embedder
 from rag.settings import ChunkingSettings, RetrievalSettings, Settings
 
 FUSIONS: list[tuple[str, dict[str, Any]]] = [
@@ -156,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
     logging.getLogger("eval.lee").setLevel(logging.INFO)
-    logging.getLogger("rag.ingest").setLevel(logging.INFO)
+    logging.getLogger("rag.index.ingest").setLevel(logging.INFO)
 
     settings = Settings()
     default = settings.retrieval

@@ -47,8 +47,9 @@ from bench.common import (
 from bench.data import five_documents, questions, wordnet_available
 from bench.scale import scale_documents
 from eval.metrics import mean, mrr_at_k, recall_at_k
-from rag.embedding import get_embedder, minilm_path
 from rag.engine import Engine
+from rag.index.embedder import minilm_path
+from rag.index.embedding import get_embedder
 from rag.settings import Settings
 
 K = 10

@@ -71,14 +71,17 @@ from bench.data import (
     synthetic_vectors,
     unit,
 )
-from rag.chunking import chunk_document, split_sentences
-from rag.corpus import corpus_fingerprint
-from rag.embedding import Embedder, Progress, get_embedder
 from rag.engine import Engine
-from rag.ingest import chunking_params
-from rag.lexical import BM25Index
+from rag.index.bm25 import BM25Index
+from rag.index.chunking import chunk_document
+from rag.index.corpus import corpus_fingerprint
+from rag.index.dense import DenseIndex
+from rag.index.embedder import Embedder, Progress
+from rag.index.embedding import get_embedder
+from rag.index.ingest import chunking_params
+from rag.index.store import BuildData, IndexStore
 from rag.settings import IndexSettings, Settings
-from rag.store import BuildData, DenseIndex, IndexStore
+from rag.text.sentences import split_sentences
 from rag.types import Document, Passage, SentenceRef
 
 MODEL = "all-MiniLM-L6-v2"

@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.answer import answerability, retrieve
+from rag.answer.answerability import answerability
+from rag.answer.answerer import retrieve
+from rag.answer.scored import candidates
 from rag.engine import Engine
-from rag.evidence import candidates
-from rag.qtype import question_types
+from rag.text.questions import question_types
 
 
 class LabelledSetError(ValueError):

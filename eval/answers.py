@@ -7,7 +7,7 @@ from typing import Any
 
 from eval.metrics import key_fact_coverage, span_overlap, token_f1
 from eval.questions import Question
-from rag.verify import Verifier
+from rag.answer.verify import Verifier
 
 
 def citation_validity(answer: Mapping[str, Any], documents: Mapping[str, str]) -> float:

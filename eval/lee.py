@@ -34,11 +34,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from eval.retrieval import STAGES, StageScores, score_rankings, stage_rankings
-from rag.chunking import split_sentences
-from rag.embedding import Embedder
 from rag.engine import Engine
-from rag.ingest import is_stale
+from rag.index.embedder import Embedder
+from rag.index.ingest import is_stale
 from rag.settings import RetrievalSettings, Settings
+from rag.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Usage::
 
     from pathlib import Path
-    from rag.corpus import load_corpus
+    from rag.index.corpus import load_corpus
     from eval.questions import load_questions
 
     docs, _ = load_corpus(Path("corpus"))

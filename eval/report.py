@@ -65,7 +65,7 @@ def markdown(
         headline_table(run, baseline),
         "",
         "Citation recall/precision are ALCE-style but judged by our own verifier "
-        "(rag/verify.py), not ALCE's NLI model: not comparable to published ALCE numbers.",
+        "(rag/answer/verify.py), not ALCE's NLI model: not comparable to published ALCE numbers.",
         "",
         "## Retrieval (answerable questions)",
         "",

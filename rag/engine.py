@@ -9,13 +9,16 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from rag.corpus import DOC_ID, SUFFIXES, BadDocument, parse_document
-from rag.embedding import Embedder, get_embedder
-from rag.ingest import IngestReport, ingest
-from rag.ingest_embed import ProgressFactory
-from rag.retrieval import Filters, Retriever
+from rag.index.corpus import DOC_ID, SUFFIXES, BadDocument, parse_document
+from rag.index.dense import set_faiss_threads
+from rag.index.embedder import Embedder
+from rag.index.embedding import get_embedder
+from rag.index.ingest import IngestReport, ingest
+from rag.index.store import IndexStore, LoadedIndex
+from rag.index.strategies import ProgressFactory
+from rag.search.filters import Filters
+from rag.search.retriever import Retriever
 from rag.settings import RetrievalSettings, Settings
-from rag.store import IndexStore, LoadedIndex, set_faiss_threads
 from rag.types import Answer, Document, SearchResult
 
 log = logging.getLogger(__name__)
@@ -172,14 +175,14 @@ class Engine:
         filters: dict[str, Any] | Filters | None = None,
         llm: str | None = None,
     ) -> Answer:
-        from rag.answer import answer_question
+        from rag.answer.answerer import answer_question
 
         answer: Answer = answer_question(self, question, top_k, filters, llm)
         return answer
 
     def brief(self, topic: str, **kwargs: Any) -> Any:
         """A citation-backed briefing on a topic (see rag.briefing.build_briefing)."""
-        from rag.briefing import build_briefing
+        from rag.briefing.briefer import build_briefing
 
         return build_briefing(self, topic, **kwargs)
 

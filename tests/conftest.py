@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.embedding import Embedder, get_embedder
 from rag.engine import Engine
+from rag.index.embedder import Embedder
+from rag.index.embedding import get_embedder
 from rag.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -39,7 +39,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def rag(args: Sequence[str | Path], env: Mapping[str, str] | None = None) -> Run:
     return subprocess.run(
-        [sys.executable, "-m", "rag.cli", *map(str, args)],
+        [sys.executable, "-m", "cli.main", *map(str, args)],
         cwd=REPO,
         env=dict(env) if env is not None else clean_env(),
         capture_output=True,

@@ -25,8 +25,8 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from rag.embedding import Embedder
 from rag.engine import Engine
+from rag.index.embedder import Embedder
 from rag.settings import Settings
 
 

@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from api.openai_compat import MODELS, _stream, chunks, completion
-from rag.retrieval import QueryError
+from rag.search.filters import QueryError
 from rag.types import Answer, AnswerSentence, Citation
 
 QUESTION = "Why was the Ant IPO suspended?"

@@ -10,7 +10,7 @@ import pytest
 
 from api.streaming import answer_pieces, problem_body, sentence_events, sse, wants_stream
 from rag.engine import DocumentNotFound
-from rag.retrieval import QueryError
+from rag.search.filters import QueryError
 from rag.types import Answer, AnswerSentence, Citation
 
 QUESTION = "Why was the Ant IPO suspended?"

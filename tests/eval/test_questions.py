@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from eval.questions import Question, QuestionSetError, load_questions
-from rag.corpus import load_corpus
+from rag.index.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,8 +18,9 @@ from answer_contract import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.answer import CONNECTIVE, NOT_COVERED, trim
+from rag.answer.answerer import NOT_COVERED
 from rag.engine import Engine
+from rag.text.wording import CONNECTIVE, trim
 
 ANT_000 = "000_341026f71ce0a6ab"
 ANT_003 = "003_80a24d3b298a0e19"
@@ -143,8 +144,8 @@ def test_each_covered_part_of_a_multi_part_question_is_answered(built_engine: En
 
 
 def test_antecedents_go_first_and_replace_the_weakest() -> None:
-    from rag.answer import _with_antecedents
-    from rag.evidence import Candidate
+    from rag.answer.scored import Candidate
+    from rag.answer.selection import _with_antecedents
 
     def cand(row: int, text: str, score: float, doc: str = "d") -> Candidate:
         return Candidate(row, doc, row * 10, row * 10 + 5, text, 0.5, 0.5, 1.0, True, score)

@@ -19,19 +19,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.answer import Claim
-from rag.briefing import build_briefing
-from rag.briefing_evidence import stands_alone, subject_of
-from rag.briefing_render import to_html, to_markdown
-from rag.briefing_timeline import find_dates, resolve
-from rag.briefing_types import NOT_COVERED, Briefing
-from rag.cli import main as cli_main
+from cli.main import main as cli_main
+from rag.answer.claims import Claim
+from rag.answer.scored import Candidate
+from rag.answer.verify import Verifier
+from rag.briefing.briefer import build_briefing
+from rag.briefing.evidence import subject_of
+from rag.briefing.pieces import stands_alone
+from rag.briefing.render import to_html, to_markdown
+from rag.briefing.types import NOT_COVERED, Briefing
 from rag.engine import Engine
-from rag.evidence import Candidate
-from rag.facts import missing_facts
-from rag.retrieval import QueryError
+from rag.search.filters import QueryError
+from rag.text.dates import find_dates, resolve
+from rag.text.facts import missing_facts
 from rag.types import AnswerSentence, Citation
-from rag.verify import Verifier
 
 ANT = "the regulatory crackdown on Ant Group"
 ECB = "the European Central Bank's interest rate decisions"
@@ -278,9 +279,9 @@ def test_failing_llm_hook_falls_back_to_extraction(built_engine: Engine) -> None
 def test_llm_option_without_rag_llm_falls_back(
     built_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "rag.llm", None)  # import rag.llm -> ImportError
+    monkeypatch.setitem(sys.modules, "rag.answer.llm", None)  # import rag.llm -> ImportError
     b = built_engine.brief(ANT, llm="local")
-    assert b.mode == "extractive" and b.fallback_reason and "rag.llm" in b.fallback_reason
+    assert b.mode == "extractive" and b.fallback_reason and "rag.answer.llm" in b.fallback_reason
     assert b.status == "briefed"
 
 

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import chunk_document, chunk_spans, estimate_tokens, split_sentences
-from rag.corpus import parse_document
+from rag.index.chunking import chunk_document, chunk_spans
+from rag.index.corpus import parse_document
+from rag.text.sentences import estimate_tokens, split_sentences
 from rag.types import Span
 
 # Pieces of news prose with the quirks the splitter must handle.

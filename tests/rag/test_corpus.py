@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.corpus import (
+from rag.index.corpus import (
     BadDocument,
     CorpusError,
     corpus_fingerprint,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.embedding import minilm_path
-from rag.retrieval import QueryError
+from rag.index.embedder import minilm_path
+from rag.search.filters import QueryError
 from rag.settings import RetrievalSettings
 
 

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import chunk_document
-from rag.corpus import load_corpus
-from rag.embedding import Embedder, _pool_spans, get_embedder
 from rag.engine import Engine
+from rag.index.chunking import chunk_document
+from rag.index.corpus import load_corpus
+from rag.index.embedder import Embedder, _pool_spans
+from rag.index.embedding import get_embedder
 from rag.settings import Settings
 
 

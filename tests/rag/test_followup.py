@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.followup import entities, is_followup, standalone_question
+from rag.text.followup import entities, is_followup, standalone_question
 
 IPO = "Why was the Ant IPO suspended?"
 

@@ -9,10 +9,11 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from rag.chunking import chunk_document
-from rag.corpus import parse_document
+from rag.index.chunking import chunk_document
+from rag.index.corpus import parse_document
+from rag.index.dense import DenseIndex, ivf_lists, set_faiss_threads
+from rag.index.store import BuildData, IndexStore
 from rag.settings import IndexSettings
-from rag.store import BuildData, DenseIndex, IndexStore, ivf_lists, set_faiss_threads
 from rag.types import SentenceRef
 
 DIM = 384  # the model's dimension

@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.chunking import split_sentences
-from rag.corpus import load_corpus
-from rag.embedding import Embedder, OnnxInt8Embedder, get_embedder
 from rag.engine import Engine
+from rag.index.corpus import load_corpus
+from rag.index.embedder import Embedder
+from rag.index.embedding import get_embedder
+from rag.index.onnx import OnnxInt8Embedder
+from rag.index.store import IndexMismatch, IndexStore
 from rag.settings import Settings
-from rag.store import IndexMismatch, IndexStore
+from rag.text.sentences import split_sentences
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +80,8 @@ def test_an_int8_index_refuses_another_model_and_serves_fp32_queries(
 def test_the_default_engine_embeds_queries_with_int8_and_documents_with_fp32(
     embedder: Embedder, sentences: list[str]
 ) -> None:
-    from rag.embedding import SentenceTransformerEmbedder, SplitEmbedder
+    from rag.index.embedder import SplitEmbedder
+    from rag.index.embedding import SentenceTransformerEmbedder
 
     split = get_embedder(
         "sentence-transformers", "all-MiniLM-L6-v2", 1, Settings().embedding.query_backend
@@ -98,7 +101,7 @@ def test_the_default_engine_embeds_queries_with_int8_and_documents_with_fp32(
 
 
 def test_a_split_embedder_refuses_two_different_models(embedder: Embedder) -> None:
-    from rag.embedding import EmbeddingError, SplitEmbedder
+    from rag.index.embedder import EmbeddingError, SplitEmbedder
 
     class Other:
         model_id = "other-model"

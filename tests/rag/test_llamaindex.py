@@ -9,7 +9,7 @@ from llama_index.core.response_synthesizers.no_text import NoText
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle, TextNode
 
 from rag.engine import Engine
-from rag.llamaindex import CitedRetriever
+from rag.search.llamaindex import CitedRetriever
 
 WHY = "Why was the Ant IPO suspended?"
 ANT_000 = "000_341026f71ce0a6ab"

@@ -24,10 +24,10 @@ from answer_contract import (
     capitalised,
 )
 
-from rag.embedding import Embedder
+from rag.answer.llm import SYSTEM_PROMPT, parse_claims
+from rag.answer.scored import Candidate
 from rag.engine import Engine
-from rag.evidence import Candidate
-from rag.llm import SYSTEM_PROMPT, parse_claims
+from rag.index.embedder import Embedder
 from rag.settings import LLMSettings, Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,7 +103,7 @@ def test_local_backend_answer_is_verified(built_engine: Engine) -> None:
 def openai_url() -> Iterator[str]:
     """llama.cpp's own OpenAI-compatible HTTP server (xllamacpp) in a separate process."""
     code = (
-        "from rag.llm import XLlamaServer, smollm2_path; import time,sys; "
+        "from rag.answer.llm import XLlamaServer, smollm2_path; import time,sys; "
         "s=XLlamaServer.get(smollm2_path(), 1); print(s.base_url, flush=True); time.sleep(3600)"
     )
     proc = subprocess.Popen(

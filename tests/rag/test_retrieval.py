@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from rag.engine import Engine
-from rag.retrieval import Filters, QueryError, minmax, overlap_ratio, rrf, weighted
+from rag.search.filters import Filters, QueryError
+from rag.search.fusion import minmax, overlap_ratio, rrf, weighted
 from rag.settings import RetrievalSettings
 from rag.types import SearchResult
 

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-import rag.store
-from rag.chunking import chunk_document
-from rag.corpus import parse_document
-from rag.embedding import Embedder
+import rag.index.store
 from rag.engine import Engine
+from rag.index.chunking import chunk_document
+from rag.index.corpus import parse_document
+from rag.index.embedder import Embedder
+from rag.index.store import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound, IndexStore
 from rag.settings import Settings
-from rag.store import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound, IndexStore
 
 REPO = Path(__file__).resolve().parents[2]
 IDS = [
@@ -289,8 +289,8 @@ def test_pruning_keeps_the_newest_versions(
     and keep an older one. (Quick incremental ingests take ~20 ms, so this happens for real.)
     Here the clock is frozen and the uuids happen to sort in reverse build order."""
     hexes = iter(f"{n:032x}" for n in range(2**127, 0, -(2**120)))
-    monkeypatch.setattr(rag.store.time, "strftime", lambda fmt, *a: "20300101T000000")
-    monkeypatch.setattr(rag.store.uuid, "uuid4", lambda: uuid.UUID(hex=next(hexes)))
+    monkeypatch.setattr(rag.index.store.time, "strftime", lambda fmt, *a: "20300101T000000")
+    monkeypatch.setattr(rag.index.store.uuid, "uuid4", lambda: uuid.UUID(hex=next(hexes)))
     engine = Engine(with_keep(ws.settings, 2), embedder)
     built = []
     for _ in range(3):
@@ -328,19 +328,19 @@ CHILD = textwrap.dedent(
     import sys, time
     from pathlib import Path
 
-    import rag.store
-    from rag.embedding import get_embedder
-    from rag.ingest import ingest
+    import rag.index.store
+    from rag.index.embedding import get_embedder
+    from rag.index.ingest import ingest
     from rag.settings import Settings
 
     # Hold the build open after the dense index is written, so the parent can reliably kill
     # the process while a half-written .build-* folder exists (the write phase alone takes
     # well under a second).
-    _save = rag.store.DenseIndex.save
+    _save = rag.index.store.DenseIndex.save
     def slow_save(self, path):
         _save(self, path)
         time.sleep(120)
-    rag.store.DenseIndex.save = slow_save
+    rag.index.store.DenseIndex.save = slow_save
 
     settings = Settings().with_paths(corpus=Path(sys.argv[1]), index=Path(sys.argv[2]))
     ingest(settings, get_embedder("sentence-transformers", "all-MiniLM-L6-v2", 1))

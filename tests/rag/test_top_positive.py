@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.retrieval import top_positive
+from rag.search.fusion import top_positive
 
 
 def reference(scores: np.ndarray, k: int) -> list[int]:

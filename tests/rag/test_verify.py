@@ -1,4 +1,4 @@
-"""The support verifier (rag.verify) and the fact extractor under it (rag.facts).
+"""The support verifier (rag.answer.verify) and the fact extractor under it (rag.text.facts).
 
 The verifier's constants were calibrated on the first 68 lines of tests/data/verify_pairs.jsonl
 (p001..p068); lines 69..135 are held out and measure it. The floors below are what a
@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from rag.corpus import load_corpus
-from rag.embedding import Embedder
-from rag.facts import date_facts, entities, missing_facts, number_facts
-from rag.verify import DEFAULT_THRESHOLD, Verdict, Verifier, contradicts
+from rag.answer.verify import DEFAULT_THRESHOLD, Verdict, Verifier, contradicts
+from rag.index.corpus import load_corpus
+from rag.index.embedder import Embedder
+from rag.text.facts import date_facts, entities, missing_facts, number_facts
 
 PAIRS_FILE = Path(__file__).resolve().parents[1] / "data" / "verify_pairs.jsonl"
 CALIBRATION_LINES = 68
@@ -264,7 +264,7 @@ def test_threshold_is_validated(embedder: Embedder) -> None:
     assert not strict.check("Ant would have raised $37 billion.", [RAISED]).supported
 
 
-# -- rag.facts -------------------------------------------------------------------------------
+# -- rag.text.facts -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -4,228 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
-from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from rag.chunking import TOKEN
-from rag.embedding import Embedder
-from rag.qtype import question_types, satisfies
+from rag.index.embedder import Embedder
+from rag.index.store import LoadedIndex
+from rag.search.filters import Filters, QueryError
+from rag.search.fusion import minmax, overlap_ratio, rrf, top_positive, weighted
+from rag.search.stages import (
+    BestSentenceStage,
+    CrossEncoderStage,
+    MaxSimStage,
+    MpnetStage,
+    SecondStage,
+)
 from rag.settings import RetrievalSettings
-from rag.store import LoadedIndex
+from rag.text.sentences import TOKEN
 from rag.types import SearchHit, SearchResult
 
 log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
-
-
-class QueryError(ValueError):
-    """The query cannot be searched (empty, or a bad filter)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    doc_ids: tuple[str, ...] | None = None
-    published_from: dt.date | None = None
-    published_to: dt.date | None = None
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any] | None) -> Filters:
-        if not raw:
-            return cls()
-        unknown = set(raw) - {"doc_ids", "published_from", "published_to"}
-        if unknown:
-            raise QueryError(f"unknown filter(s): {', '.join(sorted(unknown))}")
-        ids = raw.get("doc_ids")
-        if ids is not None and (
-            not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)
-        ):
-            raise QueryError("filter doc_ids must be a list of strings")
-        return cls(
-            doc_ids=tuple(ids) if ids is not None else None,
-            published_from=_date(raw.get("published_from"), "published_from"),
-            published_to=_date(raw.get("published_to"), "published_to"),
-        )
-
-    def active(self) -> bool:
-        return bool(self.doc_ids is not None or self.published_from or self.published_to)
-
-
-def _date(value: Any, name: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise QueryError(f"filter {name} must be a date YYYY-MM-DD, got {value!r}") from exc
-
-
-class SecondStage(Protocol):
-    name: str
-
-    def score(self, query: str, qvec: FloatArray, ids: IntArray) -> FloatArray:
-        """A relevance score per candidate passage, higher is better, roughly in [0, 1]."""
-        ...
-
-
-class BestSentenceStage:
-    """A passage scores as its best-matching sentence (precomputed sentence vectors), where a
-    sentence holding the asked-for answer type (a reason for "why", an amount for "how
-    much", a date for "when") gets a bonus."""
-
-    name = "sentence"
-
-    def __init__(self, index: LoadedIndex, type_bonus: float = 0.0) -> None:
-        self.index = index
-        self.type_bonus = type_bonus
-
-    def score(self, query: str, qvec: FloatArray, ids: IntArray) -> FloatArray:
-        kinds = question_types(query) - {"how"} if self.type_bonus else set()
-        out = np.zeros(len(ids), dtype=np.float32)
-        for n, pid in enumerate(ids):
-            rows = self.index.passage_sentences[int(pid)]
-            if len(rows):
-                sims = self.index.sentence_vectors[rows.start : rows.stop] @ qvec
-                if kinds:
-                    bonus = [
-                        self.type_bonus
-                        if all(satisfies(k, self.index.sentences[r].text) for k in kinds)
-                        else 0.0
-                        for r in rows
-                    ]
-                    sims = sims + np.array(bonus, dtype=np.float32)
-                out[n] = float(sims.max())
-            else:
-                out[n] = float(self.index.passage_vectors[pid] @ qvec)
-        return out
-
-
-class MaxSimStage:
-    """Late interaction: mean over query tokens of the best passage-token similarity."""
-
-    name = "maxsim"
-
-    def __init__(self, index: LoadedIndex, embedder: Any) -> None:
-        if not hasattr(embedder, "token_embeddings"):
-            raise QueryError("maxsim needs the sentence-transformers backend")
-        self.index = index
-        self.embedder = embedder
-
-    def score(self, query: str, qvec: FloatArray, ids: IntArray) -> FloatArray:
-        texts = [query] + [self.index.passages[int(i)].text for i in ids]
-        toks = self.embedder.token_embeddings(texts)
-        q = toks[0][1:-1] if len(toks[0]) > 2 else toks[0]  # drop [CLS]/[SEP]
-        return np.array([float((q @ t.T).max(axis=1).mean()) for t in toks[1:]], np.float32)
-
-
-class MpnetStage:
-    """all-mpnet-base-v2 re-scores the candidates (an optional install); passage vectors are
-    computed on first use and cached for the life of the index."""
-
-    name = "mpnet"
-
-    def __init__(self, index: LoadedIndex) -> None:
-        from rag.embedding import SentenceTransformerEmbedder, mpnet_path
-
-        self.index = index
-        self.model = SentenceTransformerEmbedder(mpnet_path(), model_id="all-mpnet-base-v2")
-        self.cache: dict[int, FloatArray] = {}
-
-    def score(self, query: str, qvec: FloatArray, ids: IntArray) -> FloatArray:
-        todo = [int(i) for i in ids if int(i) not in self.cache]
-        if todo:
-            vecs = self.model.embed([self.index.passages[i].text for i in todo])
-            self.cache.update(zip(todo, vecs, strict=True))
-        q = self.model.embed_query(query)
-        return np.array([float(self.cache[int(i)] @ q) for i in ids], dtype=np.float32)
-
-
-class CrossEncoderStage:
-    """A sentence-transformers CrossEncoder from a local folder, for users who have weights."""
-
-    name = "cross-encoder"
-
-    def __init__(self, index: LoadedIndex, model_path: str) -> None:
-        from sentence_transformers import CrossEncoder
-
-        self.index = index
-        self.model = CrossEncoder(model_path, device="cpu")
-
-    def score(self, query: str, qvec: FloatArray, ids: IntArray) -> FloatArray:
-        if not len(ids):
-            return np.zeros(0, np.float32)
-        pairs = [(query, self.index.passages[int(i)].text) for i in ids]
-        raw = np.asarray(self.model.predict(pairs, show_progress_bar=False), dtype=np.float32)
-        if raw.ndim > 1:
-            raw = raw[:, -1]
-        return (1.0 / (1.0 + np.exp(-raw))).astype(np.float32)
-
-
-def top_positive(scores: FloatArray, k: int) -> IntArray:
-    """Ids of the ``k`` highest positive scores, best first, ties by id.
-
-    The same ids in the same order as ``np.argsort(-scores, kind="stable")[:k]`` restricted
-    to positive scores, but only the positive entries are sorted (after an O(n) partition),
-    so the cost follows the number of matching passages rather than the corpus size: at 1M
-    passages a full argsort takes ~70 ms, this a few ms.
-    """
-    pos = np.flatnonzero(scores > 0)
-    k = min(k, len(pos))
-    if k <= 0:
-        return np.zeros(0, np.int64)
-    vals = scores[pos]
-    if len(pos) > 4 * k:
-        kth = np.partition(vals, len(vals) - k)[len(vals) - k]  # the k-th largest value
-        keep = vals >= kth  # keeps every tie at the boundary, so ties still go by id
-        pos, vals = pos[keep], vals[keep]
-    out: IntArray = pos[np.argsort(-vals, kind="stable")[:k]].astype(np.int64)
-    return out
-
-
-def rrf(rankings: list[IntArray], k: int) -> dict[int, float]:
-    """Reciprocal rank fusion: sum of 1 / (k + rank) over the lists (rank from 1)."""
-    out: dict[int, float] = {}
-    for ranking in rankings:
-        for r, pid in enumerate(ranking, start=1):
-            out[int(pid)] = out.get(int(pid), 0.0) + 1.0 / (k + r)
-    return out
-
-
-def minmax(values: dict[int, float]) -> dict[int, float]:
-    if not values:
-        return {}
-    lo, hi = min(values.values()), max(values.values())
-    span = hi - lo
-    if span <= 1e-12:
-        return dict.fromkeys(values, 1.0)
-    return {k: (v - lo) / span for k, v in values.items()}
-
-
-def weighted(
-    dense: dict[int, float], sparse: dict[int, float], dense_weight: float
-) -> dict[int, float]:
-    """Weighted sum of min-max normalised scores; a list that misses an id gives it 0."""
-    d, s = minmax(dense), minmax(sparse)
-    return {
-        pid: dense_weight * d.get(pid, 0.0) + (1 - dense_weight) * s.get(pid, 0.0)
-        for pid in set(d) | set(s)
-    }
-
-
-def overlap_ratio(a: tuple[str, int, int], b: tuple[str, int, int]) -> float:
-    """Shared characters over the shorter span's length; 0 across documents."""
-    if a[0] != b[0]:
-        return 0.0
-    inter = min(a[2], b[2]) - max(a[1], b[1])
-    if inter <= 0:
-        return 0.0
-    return inter / max(1, min(a[2] - a[1], b[2] - b[1]))
 
 
 class Retriever:

@@ -93,7 +93,7 @@ def html_to_text(raw: str) -> tuple[str, str | None]:
 
 
 def first_sentence(text: str, limit: int = 120) -> str:
-    from rag.chunking import DATELINE, split_sentences
+    from rag.text.sentences import DATELINE, split_sentences
 
     spans = split_sentences(text)
     if len(spans) > 1 and DATELINE.match(text):

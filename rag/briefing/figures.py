@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.conflicts import find_money_conflict
-from rag.evidence import Candidate
-from rag.facts import NUMBER, number_facts
+from rag.answer.conflicts import find_money_conflict
+from rag.answer.scored import Candidate
+from rag.text.facts import NUMBER, number_facts
 
 MONEY_OR_SCALE = re.compile(r"^(?:money:|pct:)|^num:.*e\+(?:0[6-9]|1\d)$")
 

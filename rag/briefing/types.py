@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from rag.briefing_timeline import ResolvedDate
+from rag.text.dates import ResolvedDate
 from rag.types import AnswerSentence, Citation, Conflict
 
 NOT_COVERED = "The corpus does not cover this topic."

@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from rag.chunking import chunk_document
-from rag.corpus import Skipped, corpus_fingerprint, load_corpus
-from rag.embedding import Embedder
-from rag.ingest_embed import EmbedWork, ProgressFactory, embed_work
+from rag.index.chunking import chunk_document
+from rag.index.corpus import Skipped, corpus_fingerprint, load_corpus
+from rag.index.embedder import Embedder
+from rag.index.store import BuildData, IndexProblem, IndexStore, LoadedIndex
+from rag.index.strategies import EmbedWork, ProgressFactory, embed_work
 from rag.settings import Settings
-from rag.store import BuildData, IndexProblem, IndexStore, LoadedIndex
 from rag.types import Document, Passage, SentenceRef
 
 log = logging.getLogger(__name__)

@@ -51,7 +51,7 @@ def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     if args.if_stale:
-        from rag.ingest import is_stale
+        from rag.index.ingest import is_stale
 
         if not is_stale(_settings(args)):
             _emit(args, {"stale": False}, "index is up to date")
@@ -108,7 +108,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from rag.briefing_render import RENDERERS
+    from rag.briefing.render import RENDERERS
 
     engine = _engine(args)
     briefing = engine.brief(
@@ -220,11 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _known_errors() -> tuple[type[BaseException], ...]:
     from pydantic import ValidationError
 
-    from rag.corpus import BadDocument, CorpusError
-    from rag.embedding import EmbeddingError
     from rag.engine import DocumentNotFound
-    from rag.retrieval import QueryError
-    from rag.store import IndexProblem
+    from rag.index.corpus import BadDocument, CorpusError
+    from rag.index.embedder import EmbeddingError
+    from rag.index.store import IndexProblem
+    from rag.search.filters import QueryError
 
     errors: list[type[BaseException]] = [
         UsageError,

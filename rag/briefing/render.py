@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from rag.briefing_types import NOT_COVERED, Briefing, KeyFigure, link, with_markers
+from rag.briefing.types import NOT_COVERED, Briefing, KeyFigure, link, with_markers
 from rag.types import AnswerSentence, Citation
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from rag.lexical import tokenize
-from rag.qtype import satisfies
-from rag.store import LoadedIndex
+from rag.index.store import LoadedIndex
+from rag.text.questions import satisfies
+from rag.text.tokens import tokenize
 from rag.types import SearchHit
 
 FloatArray = npt.NDArray[np.float32]

@@ -22,26 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.answer import Claim, evidence_strength
-from rag.briefing_evidence import (
-    FACETS,
-    Deduper,
-    Event,
-    Piece,
-    Pool,
-    assign_sections,
-    dated_events,
-    gather,
-    pick_summary,
-    relevant_terms,
-    shown,
-    subject_of,
-    tidy,
-    timeline_order,
-)
-from rag.briefing_figures import FigureRef, key_figures
-from rag.briefing_timeline import find_dates
-from rag.briefing_types import (
+from rag.answer.answerability import evidence_strength
+from rag.answer.claims import Claim
+from rag.answer.scored import Candidate
+from rag.answer.verify import Verifier
+from rag.briefing.evidence import Pool, gather, pick_summary, relevant_terms, subject_of
+from rag.briefing.facets import FACETS, assign_sections
+from rag.briefing.figures import FigureRef, key_figures
+from rag.briefing.pieces import Deduper, Piece, shown, tidy
+from rag.briefing.timeline import Event, dated_events, timeline_order
+from rag.briefing.types import (
     NOT_COVERED,
     Briefing,
     FigureValue,
@@ -53,14 +43,14 @@ from rag.briefing_types import (
     link,
     with_markers,
 )
-from rag.evidence import Candidate
-from rag.facts import missing_facts
-from rag.retrieval import Filters, QueryError
+from rag.search.filters import Filters, QueryError
+from rag.text.dates import find_dates
+from rag.text.facts import missing_facts
 from rag.types import AnswerSentence, Citation, Conflict
-from rag.verify import Verifier
 
 if TYPE_CHECKING:
     from rag.engine import Engine
+
 
 __all__ = ["NOT_COVERED", "Briefing", "Phraser", "build_briefing", "join", "link", "with_markers"]
 
@@ -370,7 +360,7 @@ def _hook(
     if not backend or backend == "none":
         return None, "extractive", None
     try:
-        from rag.llm import llm_claims
+        from rag.answer.llm import llm_claims
     except ImportError as exc:
         return None, "extractive", f"LLM module rag.llm is not available ({exc})"
 

@@ -17,13 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rag.chunking import split_sentences
-from rag.evidence import Candidate
+from rag.answer.scored import Candidate
 from rag.settings import LLMSettings
+from rag.text.sentences import split_sentences
 
 if TYPE_CHECKING:
-    from rag.answer import Claim
+    from rag.answer.claims import Claim
     from rag.engine import Engine
+
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ def build_prompt(question: str, sources: Sequence[Candidate]) -> list[tuple[str,
 
 def parse_claims(text: str, sources: Sequence[Candidate]) -> list[Claim]:
     """Sentences with their [n] markers resolved; out-of-range markers are dropped."""
-    from rag.answer import Claim
+    from rag.answer.claims import Claim
 
     claims: list[Claim] = []
     for span in split_sentences(text):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.embedding import Embedder
+from rag.index.embedder import Embedder
 from rag.settings import EmbeddingSettings
 from rag.types import Passage, SentenceRef
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
-from rag.facts import all_facts, entities
+from rag.text.facts import all_facts, entities
 
 WH = (
     r"(?:what|when|who|whom|whose|which|where|why|how|on what|at what|in what|did|does|do|"

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.embedding import Embedder
-from rag.facts import missing_facts
-from rag.lexical import tokenize
+from rag.index.embedder import Embedder
+from rag.text.facts import missing_facts
+from rag.text.tokens import tokenize
 
 # Calibrated on the first half of tests/data/verify_pairs.jsonl (see tests/rag/test_verify.py).
 LEXICAL_WEIGHT = 0.5

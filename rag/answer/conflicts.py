@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.evidence import Candidate
-from rag.facts import number_facts
+from rag.answer.scored import Candidate
+from rag.text.facts import number_facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +19,7 @@ class Figure:
 def _display(text: str, fact: str) -> str:
     import re
 
-    from rag.facts import NUMBER
+    from rag.text.facts import NUMBER
 
     for m in NUMBER.finditer(text):
         if fact in number_facts(m.group(0)):

@@ -1,0 +1,138 @@
+"""Evidence for a briefing: the pool of relevant sentences, the summary, the topic's names.
+
+Every choice here is a selection among document sentences (with exact offsets); nothing is
+written. The parts are a summary, a few sections (facets of a news story, kept only when
+sentences support them), a timeline of dated sentences and key figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rag.answer.scored import Candidate, candidates, term_stats
+from rag.briefing.facets import AMOUNT_QUERY, FACETS
+from rag.briefing.pieces import Deduper, Piece
+from rag.index.store import LoadedIndex
+from rag.search.filters import Filters
+from rag.text.facts import entities
+from rag.text.tokens import tokenize
+from rag.types import SearchHit
+
+if TYPE_CHECKING:
+    from rag.engine import Engine
+
+
+POOL_FLOOR = 0.6  # a sentence is relevant if it scores within 60% of the best one
+
+
+WIDE_FLOOR = 0.3  # dated events and figures may come from a wider pool (relevant documents)
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    topic_cands: list[Candidate]  # scored for the topic alone (abstention)
+    cands: list[Candidate]  # the union pool, scored for the topic, best first
+    relevant: list[Candidate]  # cands above the relevance floor
+    wide: list[Candidate]  # above a lower floor, from documents with a relevant sentence
+    facet_vecs: np.ndarray  # embedded FACETS examples, one row each
+
+
+def subject_of(topic: str) -> str:
+    """The topic's main name ("Ant Group" in "the regulatory crackdown on Ant Group")."""
+    names = re.findall(r"[A-Z][\w&.'’-]*(?:\s+(?:of\s+)?[A-Z][\w&.'’-]*)*", topic)
+    names = [re.sub(r"['’]s$", "", n) for n in names]
+    names = [n for n in names if entities(n)] or names
+    return max(names, key=len) if names else "the subject"
+
+
+def _merge_hits(results: Sequence[Sequence[SearchHit]]) -> list[SearchHit]:
+    """Union of several result lists, each scaled by its own best score."""
+    best: dict[int, SearchHit] = {}
+    for hits in results:
+        top = max((h.score for h in hits), default=1.0) or 1.0
+        for h in hits:
+            scaled = dataclasses.replace(h, score=h.score / top)
+            if h.passage_id not in best or best[h.passage_id].score < scaled.score:
+                best[h.passage_id] = scaled
+    return sorted(best.values(), key=lambda h: -h.score)
+
+
+_VECTORS: dict[tuple[str, str], np.ndarray] = {}
+_VECTORS_LOCK = threading.Lock()
+VECTOR_CACHE_SIZE = 1024
+
+
+def _embed_cached(engine: Engine, texts: list[str]) -> np.ndarray:
+    """Vectors of fixed texts (facet examples, facet queries of a subject), computed once."""
+    model = engine.embedder.model_id
+    with _VECTORS_LOCK:
+        known = {t: _VECTORS[(model, t)] for t in texts if (model, t) in _VECTORS}
+    todo = [t for t in dict.fromkeys(texts) if t not in known]
+    if todo:
+        fresh = dict(zip(todo, engine.embedder.embed(todo), strict=True))
+        known.update(fresh)
+        with _VECTORS_LOCK:
+            if len(_VECTORS) + len(fresh) > VECTOR_CACHE_SIZE:
+                _VECTORS.clear()
+            _VECTORS.update({(model, t): v for t, v in fresh.items()})
+    return np.stack([known[t] for t in texts])
+
+
+def gather(engine: Engine, topic: str, subject: str, filters: Filters, k: int) -> Pool:
+    """Retrieve for the topic and for each facet; score every sentence against the topic."""
+    index, retriever = engine.index, engine.retriever
+    qvec = engine.embedder.embed_query(topic)
+    first = retriever.search(topic, k, filters, qvec=qvec).results
+    topic_cands = candidates(index, first, topic, qvec, set())
+    results = [first]
+    queries = [f"{subject} {f.query.format(subject=subject)}" for f in FACETS]
+    queries.append(f"{subject} {AMOUNT_QUERY}")
+    vecs = _embed_cached(engine, [*queries, *(f.example for f in FACETS)])
+    for q, vec in zip(queries, vecs[: len(queries)], strict=True):
+        results.append(retriever.search(q, max(3, k // 2), filters, qvec=vec).results)
+    cands = candidates(index, _merge_hits(results), topic, qvec, set())
+    best = cands[0].score if cands else 0.0
+    relevant = [c for c in cands if c.score >= POOL_FLOOR * best]
+    docs = {c.doc_id for c in relevant}
+    wide = [c for c in cands if c.score >= WIDE_FLOOR * best and c.doc_id in docs]
+    return Pool(topic_cands, cands, relevant, wide, vecs[len(queries) :])
+
+
+def pick_summary(pieces: list[Piece], subject: str, n: int, dedupe: Deduper) -> list[Piece]:
+    """The best stand-alone sentences that name the subject, from different documents while
+    there are any (a second pass fills up from documents already used)."""
+    subject_terms = set(tokenize(subject))
+    ranked = sorted(
+        pieces,
+        key=lambda p: -(p.cand.score + (0.05 if subject_terms & set(tokenize(p.text)) else 0.0)),
+    )
+    chosen: list[Piece] = []
+    for distinct in (True, False):
+        docs = {p.cand.doc_id for p in chosen}
+        for p in ranked:
+            if len(chosen) >= n:
+                return chosen
+            if (distinct and p.cand.doc_id in docs) or p in chosen or dedupe.seen(p.cand):
+                continue
+            chosen.append(p)
+            docs.add(p.cand.doc_id)
+            dedupe.add(p.cand)
+    return chosen
+
+
+def relevant_terms(index: LoadedIndex, topic: str) -> tuple[list[str], list[str]]:
+    """The topic's name words, split into those the corpus uses and those it never does."""
+    stats = term_stats(index)
+    known: list[str] = []
+    unknown: list[str] = []
+    for ent in sorted(entities(topic)):
+        for t in tokenize(ent):
+            (known if stats.known(t) else unknown).append(t)
+    return known, unknown
