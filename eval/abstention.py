@@ -19,14 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.answer.answerability import answerability
-from rag.answer.answerer import retrieve
-from rag.answer.scored import candidates
 from rag.engine import Engine
-from rag.text.questions import question_types
+from rag.errors import RagError
 
 
-class LabelledSetError(ValueError):
+class LabelledSetError(RagError, ValueError):
     """A line of the labelled file lacks a question or its answerable flag."""
 
 
@@ -57,10 +54,9 @@ def read_labelled(path: Path) -> list[tuple[str, str, bool]]:
 
 def score_questions(engine: Engine, rows: Sequence[tuple[str, str, bool]]) -> list[Scored]:
     out = []
+    answerer = engine.snapshot.answerer  # one index version for the whole set
     for qid, question, answerable in rows:
-        q, qvec, result = retrieve(engine, question)
-        cands = candidates(engine.index, result.results, q, qvec, question_types(q))
-        score = answerability(engine, q, result.results, cands).score
+        score = answerer.evidence(question).verdict.score
         out.append(Scored(qid, question, answerable, round(score, 4)))
     return out
 

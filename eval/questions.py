@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from rag.errors import RagError
 from rag.types import Status
 
 Category = Literal[
@@ -39,7 +40,7 @@ Category = Literal[
 NonEmptyStr = Annotated[str, Field(min_length=1)]
 
 
-class QuestionSetError(Exception):
+class QuestionSetError(RagError):
     """A question-set file is unreadable or one of its lines is invalid.
 
     ``str(err)`` is ``"<path>:<line>: <reason>"`` (or ``"<path>: <reason>"`` when no single

@@ -1,4 +1,9 @@
-"""The Engine: the one object the CLI, api/ and eval/ hold."""
+"""The composition root: one immutable Snapshot per index version, swapped as a unit.
+
+A request takes ``engine.snapshot`` once and uses only that object: its index, retriever,
+answerer and briefer belong to the same index version, so an upload or a delete that
+publishes a new version mid-request cannot mix two versions in one answer.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,17 @@ import logging
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.answer.answerer import Answerer
+from rag.answer.claims import ClaimWriter, ExtractiveWriter
+from rag.answer.llm import llm_writers
+from rag.answer.verify import Verifier
+from rag.briefing.briefer import Briefer
+from rag.briefing.types import Briefing
+from rag.errors import RagError
 from rag.index.corpus import DOC_ID, SUFFIXES, BadDocument, parse_document
 from rag.index.dense import set_faiss_threads
 from rag.index.embedder import Embedder
@@ -24,12 +37,26 @@ from rag.types import Answer, Document, SearchResult
 log = logging.getLogger(__name__)
 
 
-class DocumentNotFound(KeyError):
+class DocumentNotFound(RagError):
     """No document with that doc_id in the index."""
+
+    def __init__(self, doc_id: str) -> None:
+        super().__init__(f"no document {doc_id!r}")
+        self.doc_id = doc_id
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One index version and everything built on it."""
+
+    index: LoadedIndex
+    retriever: Retriever
+    answerer: Answerer
+    briefer: Briefer
 
 
 class Engine:
-    """Loads the index once and answers searches and questions.
+    """Loads the index once and answers searches, questions and briefings.
 
     >>> engine = Engine(Settings())
     >>> engine.search("why was the Ant IPO suspended?").results[0].doc_id
@@ -46,10 +73,14 @@ class Engine:
             settings.embedding.query_backend,
         )
         self.store = IndexStore(settings.index.dir, settings.index.keep_versions)
+        # Built once: they hold no index state (the extractive writer is per snapshot).
+        self.verifier = Verifier(self.embedder, settings.answer.support_threshold)
+        self.llm_writers: dict[str, ClaimWriter] = dict(
+            llm_writers(settings.llm, settings.embedding.threads)
+        )
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()  # one upload/delete at a time
-        self._index: LoadedIndex | None = None
-        self._retriever: Retriever | None = None
+        self._snapshot: Snapshot | None = None
 
     # -- index lifecycle -------------------------------------------------------------------
     def load(self) -> LoadedIndex:
@@ -60,32 +91,42 @@ class Engine:
             ef_search=self.settings.index.hnsw_ef_search,
             nprobe=self.settings.index.ivf_nprobe,
         )
-        retriever = Retriever(
-            index,
-            self.embedder,
-            self.settings.retrieval,
-            self.settings.embedding.max_query_chars,
-        )
+        snapshot = self._build(index)
         with self._lock:
-            self._index, self._retriever = index, retriever
+            self._snapshot = snapshot
         log.info("index %s loaded: %s", index.version, index.manifest["counts"])
         return index
 
+    def _build(self, index: LoadedIndex) -> Snapshot:
+        s = self.settings
+        retriever = Retriever(index, self.embedder, s.retrieval, s.embedding.max_query_chars)
+        writer = ExtractiveWriter(index.sentence_vectors)
+        answerer = Answerer(
+            index, retriever, self.embedder, self.verifier, s, writer, self.llm_writers
+        )
+        briefer = Briefer(index, retriever, self.embedder, self.verifier, s, self.llm_writers)
+        return Snapshot(index, retriever, answerer, briefer)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The current snapshot (loading the index on first use); take it once per request."""
+        snap = self._snapshot
+        if snap is None:
+            self.load()
+            snap = self._snapshot
+            assert snap is not None
+        return snap
+
     @property
     def index(self) -> LoadedIndex:
-        if self._index is None:
-            return self.load()
-        return self._index
+        return self.snapshot.index
 
     @property
     def retriever(self) -> Retriever:
-        if self._retriever is None:
-            self.load()
-        assert self._retriever is not None
-        return self._retriever
+        return self.snapshot.retriever
 
     def ready(self) -> bool:
-        return self._index is not None
+        return self._snapshot is not None
 
     def ingest(
         self, progress: ProgressFactory | None = None, documents: list[Document] | None = None
@@ -148,7 +189,7 @@ class Engine:
         """Run one query end to end so the first user request is not the slow one."""
         self.search("warm up")
 
-    # -- queries -------------------------------------------------------------------------
+    # -- queries: each takes the snapshot once ---------------------------------------------
     def search(
         self,
         query: str,
@@ -158,7 +199,7 @@ class Engine:
     ) -> SearchResult:
         f = filters if isinstance(filters, Filters) else Filters.from_dict(filters)
         t0 = time.perf_counter()
-        result = self.retriever.search(query, top_k, f, retrieval)
+        result = self.snapshot.retriever.search(query, top_k, f, retrieval)
         log.info(
             "search q=%r k=%s hits=%d ms=%.1f",
             result.query[:80],
@@ -175,22 +216,24 @@ class Engine:
         filters: dict[str, Any] | Filters | None = None,
         llm: str | None = None,
     ) -> Answer:
-        from rag.answer.answerer import answer_question
+        return self.snapshot.answerer.ask(question, top_k, filters, llm)
 
-        answer: Answer = answer_question(self, question, top_k, filters, llm)
-        return answer
-
-    def brief(self, topic: str, **kwargs: Any) -> Any:
-        """A citation-backed briefing on a topic (see rag.briefing.build_briefing)."""
-        from rag.briefing.briefer import build_briefing
-
-        return build_briefing(self, topic, **kwargs)
+    def brief(
+        self,
+        topic: str,
+        max_sentences: int | None = None,
+        filters: dict[str, Any] | Filters | None = None,
+        llm: str | None = None,
+        writer: ClaimWriter | None = None,
+    ) -> Briefing:
+        """A citation-backed briefing on a topic (see rag.briefing.briefer)."""
+        return self.snapshot.briefer.brief(topic, max_sentences, filters, llm, writer)
 
     def document(self, doc_id: str) -> Document:
-        doc = self.index.documents.get(doc_id)
+        doc = self.snapshot.index.documents.get(doc_id)
         if doc is None:
             raise DocumentNotFound(doc_id)
         return doc
 
     def documents(self) -> list[Document]:
-        return sorted(self.index.documents.values(), key=lambda d: d.doc_id)
+        return sorted(self.snapshot.index.documents.values(), key=lambda d: d.doc_id)

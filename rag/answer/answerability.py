@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from rag.answer.scored import Candidate, candidates, term_stats
+from rag.answer.scored import ScoredSentence, candidates, term_stats
+from rag.index.embedder import Embedder
+from rag.index.store import LoadedIndex
 from rag.text.questions import question_types, split_parts, unmatched_names
 from rag.text.tokens import tokenize
 from rag.types import SearchHit
-
-if TYPE_CHECKING:
-    from rag.engine import Engine
-
 
 OOV_PENALTY = 0.35  # weight of question terms the corpus never uses
 UNKNOWN_NAME_PENALTY = 0.2  # per name or year of the question the evidence never mentions
 EVIDENCE_SENTENCES = 8
 
 
-def evidence_strength(cands: list[Candidate], question: str, engine: Engine) -> float:
+def evidence_strength(cands: list[ScoredSentence], question: str, index: LoadedIndex) -> float:
     """How well the best evidence answers the question; compared with a calibrated threshold.
 
     The best candidate that holds the asked-for answer type counts, less a penalty for
@@ -29,18 +26,26 @@ def evidence_strength(cands: list[Candidate], question: str, engine: Engine) -> 
         return 0.0
     typed = [c for c in cands if c.type_ok] or cands
     best = max(c.score for c in typed)
-    docs = engine.index.documents
+    docs = index.documents
     evidence = " ".join(c.text for c in cands[:EVIDENCE_SENTENCES])
     years = {(docs[c.doc_id].published or "")[:4] for c in cands}
     unknown = unmatched_names(question, evidence, {y for y in years if y})
     best -= UNKNOWN_NAME_PENALTY * min(len(unknown), 2)
-    stats = term_stats(engine.index)
+    stats = term_stats(index)
     terms = list(dict.fromkeys(tokenize(question)))
     if not terms:
         return best
     total = sum(stats.idf(t) for t in terms)
     oov = sum(stats.idf(t) for t in terms if not stats.known(t)) / total
     return best - OOV_PENALTY * oov
+
+
+@dataclass(frozen=True, slots=True)
+class PartStrength:
+    """One part of a multi-part question: its evidence strength and its best sentence row."""
+
+    strength: float
+    best_row: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,41 +59,47 @@ class Answerability:
 
 
 def part_strengths(
-    engine: Engine, question: str, hits: list[SearchHit]
-) -> dict[str, tuple[float, int | None]]:
+    index: LoadedIndex, embedder: Embedder, question: str, hits: list[SearchHit]
+) -> dict[str, PartStrength]:
     """Evidence strength and best sentence row of each part of a multi-part question
     ({} for a single question)."""
     parts = split_parts(question)
     if len(parts) < 2:
         return {}
-    out: dict[str, tuple[float, int | None]] = {}
+    out: dict[str, PartStrength] = {}
     for i, part in enumerate(parts):
         # "..., and who set it?": a part with under two content words is about the first part
         query = part if i == 0 or len(tokenize(part)) >= 2 else f"{part} ({parts[0]})"
-        pvec = engine.embedder.embed_query(query)
+        pvec = embedder.embed_query(query)
         kinds = question_types(part)
-        pc = candidates(engine.index, hits, query, pvec, kinds)
+        pc = candidates(index, hits, query, pvec, kinds)
         # the best sentence of the asked-for type, else the best sentence
         best = next((c for c in pc if c.type_ok), pc[0] if pc else None)
-        out[part.rstrip("?")] = (evidence_strength(pc, query, engine), best.row if best else None)
+        out[part.rstrip("?")] = PartStrength(
+            evidence_strength(pc, query, index), best.row if best else None
+        )
     return out
 
 
 def answerability(
-    engine: Engine, question: str, hits: list[SearchHit], cands: list[Candidate]
+    index: LoadedIndex,
+    embedder: Embedder,
+    question: str,
+    hits: list[SearchHit],
+    cands: list[ScoredSentence],
+    threshold: float,
 ) -> Answerability:
     """How answerable the question is from the retrieved evidence.
 
     A multi-part question is as answerable as its best-covered part; its uncovered parts are
     reported as missing.
     """
-    parts = part_strengths(engine, question, hits)
-    threshold = engine.settings.answer.abstain_threshold
+    parts = part_strengths(index, embedder, question, hits)
     if not parts:
-        return Answerability(evidence_strength(cands, question, engine), [], [])
-    covered = [row for v, row in parts.values() if v >= threshold and row is not None]
+        return Answerability(evidence_strength(cands, question, index), [], [])
+    covered = [p.best_row for p in parts.values() if p.strength >= threshold]
     return Answerability(
-        max(v for v, _ in parts.values()),
-        [p for p, (v, _) in parts.items() if v < threshold],
-        list(dict.fromkeys(covered)),
+        max(p.strength for p in parts.values()),
+        [name for name, p in parts.items() if p.strength < threshold],
+        list(dict.fromkeys(row for row in covered if row is not None)),
     )

@@ -1,91 +1,110 @@
-"""The one citing path: verify each claim, re-cite or drop it, number the spans from 1."""
+"""The one citing path, for answers and briefings: verify each sentence against the spans it
+cites, re-cite it to a retrieved sentence that supports it or drop it, number spans from 1."""
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
 
-from rag.answer.claims import Claim
-from rag.answer.conflicts import Figure
-from rag.answer.scored import Candidate
+from rag.answer.claims import Claim, Span
+from rag.answer.scored import ScoredSentence
 from rag.answer.verify import Verifier
-from rag.types import AnswerSentence, Citation, Conflict
-
-if TYPE_CHECKING:
-    from rag.engine import Engine
-
+from rag.text.facts import missing_facts
+from rag.types import AnswerSentence, Citation, Document
 
 log = logging.getLogger(__name__)
 
-
-def _conflict_claim(figures: list[Figure]) -> Claim:
-    parts = [f"{f.display}" for f in figures]
-    listing = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
-    text = f"The sources differ on this figure, giving {listing}."
-    spans = tuple((f.candidate.doc_id, f.candidate.start, f.candidate.end) for f in figures)
-    return Claim(text, spans, max(f.candidate.score for f in figures), facts_only=True)
+RECITE_FROM = 10  # retrieved sentences tried when a sentence's own spans do not support it
+TERMINAL = re.compile(r"[.!?…]+[\"'”’)]*$")
 
 
-def _number(
-    claims: list[Claim], verifier: Verifier, engine: Engine, cands: list[Candidate]
-) -> tuple[list[AnswerSentence], list[Citation], list[str]]:
-    """Verify each claim, re-cite or drop it, and number citations from 1."""
-    docs = engine.index.documents
-    citations: list[Citation] = []
-    markers: dict[tuple[str, int, int], int] = {}
-    sentences: list[AnswerSentence] = []
-    texts: list[str] = []
-    for claim in claims:
-        spans = list(claim.spans)
-        quotes = [docs[d].text[s:e] for d, s, e in spans]
-        if claim.facts_only:
-            from rag.text.facts import missing_facts
+def with_markers(text: str, markers: Sequence[int], close: str = ".") -> str:
+    """The sentence with its [n] markers before the final punctuation (`close` is added
+    when it has none).
 
-            ok = not missing_facts(claim.text, " ".join(quotes))
-            support = 1.0 if ok else 0.0
-        else:
-            verdict = verifier.check(claim.text, quotes)
-            ok, support = verdict.supported, verdict.score
-            if not ok:  # re-cite to the retrieved sentence that supports it, if any
-                for c in cands[:10]:
-                    v2 = verifier.check(claim.text, [c.text])
-                    if v2.supported:
-                        spans, ok, support = [(c.doc_id, c.start, c.end)], True, v2.score
-                        break
-        if not ok:
-            log.info("dropped unsupported sentence: %r", claim.text[:80])
-            continue
-        nums = []
-        for span in spans:
-            if span not in markers:
-                markers[span] = len(markers) + 1
-                d, s, e = span
-                score = next((c.score for c in cands if (c.doc_id, c.start) == (d, s)), 0.0)
-                citations.append(
-                    Citation(markers[span], d, s, e, docs[d].text[s:e], round(score, 4))
-                )
-            nums.append(markers[span])
-        sentences.append(AnswerSentence(claim.text, nums, round(float(support), 4)))
-        texts.append(_with_markers(claim.text, nums))
-    return sentences, citations, texts
-
-
-def _with_markers(text: str, nums: list[int]) -> str:
-    marks = "".join(f"[{n}]" for n in nums)
-    m = re.search(r"[.!?…]+[\"'”’)]*$", text)
+    >>> with_markers("Ant's IPO was suspended.", [1, 2])
+    "Ant's IPO was suspended [1][2]."
+    >>> with_markers("A headline", [3], close="")
+    'A headline [3]'
+    """
+    marks = "".join(f"[{n}]" for n in markers)
+    m = TERMINAL.search(text)
     if m:
         return f"{text[: m.start()]} {marks}{text[m.start() :]}"
-    return f"{text} {marks}."
+    return f"{text} {marks}{close}"
 
 
-def _conflicts(figures: list[Figure], citations: list[Citation]) -> list[Conflict]:
-    if not figures:
-        return []
-    by_span = {(c.doc_id, c.start, c.end): c.marker for c in citations}
-    values = []
-    for fig in figures:
-        key = (fig.candidate.doc_id, fig.candidate.start, fig.candidate.end)
-        marks = [by_span[key]] if key in by_span else []
-        values.append({"value": fig.display, "doc_id": fig.candidate.doc_id, "citations": marks})
-    return [Conflict(quantity="amount", values=values)]
+class Citer:
+    """Verifies sentences and numbers the spans they cite, for one answer or briefing.
+
+    A citation's score is the claim's score, or, when `span_scores` is given, the score of
+    the retrieved sentence starting at the span ((doc_id, start) -> score; 0 if none).
+    """
+
+    def __init__(
+        self,
+        documents: Mapping[str, Document],
+        verifier: Verifier,
+        span_scores: Mapping[tuple[str, int], float] | None = None,
+    ) -> None:
+        self.docs = documents
+        self.verifier = verifier
+        self.span_scores = span_scores
+        self.citations: list[Citation] = []
+        self.markers: dict[Span, int] = {}
+
+    def cite_claim(
+        self, claim: Claim, recite: Sequence[ScoredSentence] = ()
+    ) -> AnswerSentence | None:
+        return self.cite(claim.text, claim.spans, claim.score, claim.facts_only, recite)
+
+    def cite(
+        self,
+        text: str,
+        spans: Sequence[Span],
+        score: float,
+        facts_only: bool = False,
+        recite: Sequence[ScoredSentence] = (),
+    ) -> AnswerSentence | None:
+        """The verified sentence with its markers, or None if nothing supports it."""
+        found = self._support(text, list(spans), facts_only, recite)
+        if found is None:
+            log.info("dropped an unsupported sentence: %r", text[:80])
+            return None
+        spans, support = found
+        return AnswerSentence(text, [self._marker(span, score) for span in spans], support)
+
+    def _support(
+        self, text: str, spans: list[Span], facts_only: bool, recite: Sequence[ScoredSentence]
+    ) -> tuple[list[Span], float] | None:
+        quotes = [self.docs[d].text[s:e] for d, s, e in spans]
+        if facts_only:  # connective sentences (the sources differ ...) are checked on facts
+            ok = bool(spans) and not missing_facts(text, " ".join(quotes))
+            return (spans, 1.0) if ok else None
+        verdict = self.verifier.check(text, quotes)
+        if verdict.supported:
+            return spans, round(float(verdict.score), 4)
+        for c in recite[:RECITE_FROM]:
+            again = self.verifier.check(text, [c.text])
+            if again.supported:
+                return [(c.doc_id, c.start, c.end)], round(float(again.score), 4)
+        return None
+
+    def _marker(self, span: Span, score: float) -> int:
+        if span not in self.markers:
+            self.markers[span] = len(self.markers) + 1
+            d, s, e = span
+            if self.span_scores is not None:
+                score = self.span_scores.get((d, s), 0.0)
+            quote = self.docs[d].text[s:e]
+            self.citations.append(Citation(self.markers[span], d, s, e, quote, round(score, 4)))
+        return self.markers[span]
+
+
+def span_scores(scored: Sequence[ScoredSentence]) -> dict[tuple[str, int], float]:
+    """(doc_id, start) -> score of the best retrieved sentence starting there."""
+    out: dict[tuple[str, int], float] = {}
+    for c in scored:  # best first: the first one wins
+        out.setdefault((c.doc_id, c.start), c.score)
+    return out

@@ -1,22 +1,22 @@
-"""Answer claims: sentences with the spans they cite, before verification and numbering."""
+"""Answer claims: sentences with the spans they cite, before verification and numbering.
+
+A ``ClaimWriter`` turns scored evidence into claims. The extractive writer picks document
+sentences; the LLM writer (rag.answer.llm) has a model phrase them. Whatever a writer
+returns goes through the one citing path (rag.answer.citing) before anyone sees it.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from rag.answer.scored import Candidate
-from rag.answer.selection import _select
+from rag.answer.scored import FloatArray, ScoredSentence
+from rag.answer.selection import select
 from rag.text.questions import question_types
 from rag.text.wording import capitalise, trim
 
-if TYPE_CHECKING:
-    from rag.engine import Engine
-
-
-log = logging.getLogger(__name__)
+Span = tuple[str, int, int]  # (doc_id, start, end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,33 +24,48 @@ class Claim:
     """An answer sentence before numbering: its text and the spans it cites."""
 
     text: str
-    spans: tuple[tuple[str, int, int], ...]
+    spans: tuple[Span, ...]
     score: float
     facts_only: bool = False  # connective sentences (conflicts) are checked on facts alone
 
 
-def _claims(
-    engine: Engine,
-    q: str,
-    cands: list[Candidate],
-    backend: str,
-    max_n: int,
-    lead_rows: Sequence[int] = (),
-) -> tuple[list[Claim], str, str | None]:
-    """Claims from the LLM when asked for (falling back on failure), else extractive ones."""
-    if backend and backend != "none":
-        from rag.answer.llm import LLMUnavailable, llm_claims
+class ClaimWriter(Protocol):
+    """Writes claims for a question from its evidence (best first); `mode` names the writer
+    in answers ("extractive", "llm:local", ...). Raises LLMUnavailable when it cannot write."""
 
-        try:
-            return llm_claims(engine, q, cands, backend)[:max_n], f"llm:{backend}", None
-        except LLMUnavailable as exc:
-            log.warning("LLM %s failed, answering extractively: %s", backend, exc)
-            fallback: str | None = str(exc)
-    else:
-        fallback = None
-    claims = []
-    typed = bool(question_types(q) - {"how"})
-    for c in _select(engine, cands, max_n, typed=typed, lead_rows=lead_rows):
-        text, s, e = trim(c.text, c.start, c.end)
-        claims.append(Claim(capitalise(text), ((c.doc_id, s, e),), c.score))
-    return claims, "extractive", fallback
+    mode: str
+
+    def write(
+        self,
+        question: str,
+        evidence: Sequence[ScoredSentence],
+        max_n: int,
+        lead_rows: Sequence[int] = (),
+    ) -> list[Claim]: ...
+
+
+class ExtractiveWriter:
+    """Claims that are document sentences, chosen by rag.answer.selection.
+
+    >>> writer = ExtractiveWriter(index.sentence_vectors)
+    >>> [c.text for c in writer.write(question, scored, max_n=3)]
+    """
+
+    mode = "extractive"
+
+    def __init__(self, sentence_vectors: FloatArray) -> None:
+        self.vectors = sentence_vectors
+
+    def write(
+        self,
+        question: str,
+        evidence: Sequence[ScoredSentence],
+        max_n: int,
+        lead_rows: Sequence[int] = (),
+    ) -> list[Claim]:
+        typed = bool(question_types(question) - {"how"})
+        claims = []
+        for c in select(self.vectors, list(evidence), max_n, typed=typed, lead_rows=lead_rows):
+            text, s, e = trim(c.text, c.start, c.end)
+            claims.append(Claim(capitalise(text), ((c.doc_id, s, e),), c.score))
+        return claims

@@ -15,16 +15,14 @@ import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from rag.answer.scored import Candidate
+from rag.answer.claims import Claim
+from rag.answer.scored import ScoredSentence
+from rag.errors import RagError
 from rag.settings import LLMSettings
 from rag.text.sentences import split_sentences
-
-if TYPE_CHECKING:
-    from rag.answer.claims import Claim
-    from rag.engine import Engine
-
+from rag.text.wording import capitalise
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +36,7 @@ SYSTEM_PROMPT = (
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
-class LLMUnavailable(Exception):
+class LLMUnavailable(RagError):
     """The LLM backend cannot be used (not installed, unreachable, timed out, bad output)."""
 
 
@@ -153,7 +151,7 @@ def make_llm(backend: str, settings: LLMSettings, threads: int = 1) -> Any:
     return LocalLLM()
 
 
-def build_prompt(question: str, sources: Sequence[Candidate]) -> list[tuple[str, str]]:
+def build_prompt(question: str, sources: Sequence[ScoredSentence]) -> list[tuple[str, str]]:
     """System and user messages; sources are numbered and fenced as data."""
     lines = [f"[{i}] {' '.join(c.text.split())}" for i, c in enumerate(sources, start=1)]
     user = (
@@ -164,10 +162,8 @@ def build_prompt(question: str, sources: Sequence[Candidate]) -> list[tuple[str,
     return [("system", SYSTEM_PROMPT), ("user", user)]
 
 
-def parse_claims(text: str, sources: Sequence[Candidate]) -> list[Claim]:
+def parse_claims(text: str, sources: Sequence[ScoredSentence]) -> list[Claim]:
     """Sentences with their [n] markers resolved; out-of-range markers are dropped."""
-    from rag.answer.claims import Claim
-
     claims: list[Claim] = []
     for span in split_sentences(text):
         raw = text[span.start : span.end]
@@ -183,7 +179,7 @@ def parse_claims(text: str, sources: Sequence[Candidate]) -> list[Claim]:
         clean = re.sub(r"\s+([.,;:!?])", r"\1", clean)
         head, sep, rest = clean.partition(": ")
         if sep and head.lower() in SYSTEM_PROMPT.lower():
-            clean = rest[:1].upper() + rest[1:]  # a small model echoing its instructions
+            clean = capitalise(rest)  # a small model echoing its instructions
         if len(clean) < 3 or not re.search(r"\w", clean):
             continue
         score = max((s.score for s in sources if (s.doc_id, s.start, s.end) in spans), default=0)
@@ -191,8 +187,40 @@ def parse_claims(text: str, sources: Sequence[Candidate]) -> list[Claim]:
     return claims
 
 
+class LLMWriter:
+    """A ClaimWriter that has an LLM phrase the answer from the best evidence sentences.
+
+    Built once per backend; the model itself is loaded on first use (and shared).
+    """
+
+    def __init__(self, backend: str, settings: LLMSettings, threads: int = 1) -> None:
+        self.backend = backend
+        self.mode = f"llm:{backend}"
+        self.settings = settings
+        self.threads = threads
+
+    def write(
+        self,
+        question: str,
+        evidence: Sequence[ScoredSentence],
+        max_n: int,
+        lead_rows: Sequence[int] = (),
+    ) -> list[Claim]:
+        """Claims the LLM wrote with their [n] markers resolved; raises LLMUnavailable."""
+        return llm_claims(question, evidence, self.backend, self.settings, self.threads)[:max_n]
+
+
+def llm_writers(settings: LLMSettings, threads: int = 1) -> dict[str, LLMWriter]:
+    """One writer per backend this module knows."""
+    return {b: LLMWriter(b, settings, threads) for b in ("local", "openai")}
+
+
 def llm_claims(
-    engine: Engine, question: str, cands: Sequence[Candidate], backend: str
+    question: str,
+    cands: Sequence[ScoredSentence],
+    backend: str,
+    settings: LLMSettings,
+    threads: int = 1,
 ) -> list[Claim]:
     """Ask the LLM to phrase an answer from the best candidate sentences; raise on failure."""
     from llama_index.core.base.llms.types import ChatMessage
@@ -200,11 +228,10 @@ def llm_claims(
     sources = list(cands[:MAX_SOURCES])
     if not sources:
         raise LLMUnavailable("no evidence to give the LLM")
-    settings = engine.settings.llm
     messages = [ChatMessage(role=r, content=c) for r, c in build_prompt(question, sources)]
 
     def call() -> str:
-        llm = make_llm(backend, settings, engine.settings.embedding.threads)
+        llm = make_llm(backend, settings, threads)
         return str(llm.chat(messages).message.content or "")
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)

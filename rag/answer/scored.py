@@ -34,7 +34,14 @@ ANAPHOR = re.compile(
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
+class ScoredSentence:
+    """A sentence of a retrieved passage, scored for one question.
+
+    ``score`` = W_SEM * semantic + W_LEX * lexical + W_PRIOR * prior, plus W_TYPE when the
+    sentence holds the asked-for answer type (minus it when it does not). ``row`` is the
+    sentence's row in the index (its vector); ``[start, end)`` its exact span.
+    """
+
     row: int  # sentence row in the index
     doc_id: str
     start: int
@@ -90,12 +97,12 @@ def candidates(
     question: str,
     qvec: FloatArray,
     kinds: set[str],
-) -> list[Candidate]:
+) -> list[ScoredSentence]:
     """Every sentence of the retrieved passages, scored against the question, best first."""
     stats = term_stats(index)
     q_terms = list(dict.fromkeys(tokenize(question)))
     seen: set[int] = set()
-    out: list[Candidate] = []
+    out: list[ScoredSentence] = []
     top = max((h.score for h in hits), default=1.0) or 1.0
     for hit in hits:
         rows = index.passage_sentences[hit.passage_id]
@@ -111,7 +118,7 @@ def candidates(
             score = W_SEM * sem + W_LEX * lex + W_PRIOR * prior
             if kinds:
                 score += W_TYPE if type_ok else -W_TYPE
-            out.append(Candidate(row, s.doc_id, s.start, s.end, s.text, sem, lex, prior,
+            out.append(ScoredSentence(row, s.doc_id, s.start, s.end, s.text, sem, lex, prior,
                                  type_ok, score))  # fmt: skip
     if kinds:
         out = _carry_context(out, index)
@@ -119,7 +126,7 @@ def candidates(
     return out
 
 
-def _carry_context(cands: list[Candidate], index: LoadedIndex) -> list[Candidate]:
+def _carry_context(cands: list[ScoredSentence], index: LoadedIndex) -> list[ScoredSentence]:
     """Let an anaphoric sentence of the asked-for type borrow its predecessor's relevance."""
     by_row = {c.row: c for c in cands}
     out = []

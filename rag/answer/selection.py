@@ -3,35 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from rag.answer.scored import ANAPHOR, Candidate
-
-if TYPE_CHECKING:
-    from rag.engine import Engine
-
+from rag.answer.scored import ANAPHOR, FloatArray, ScoredSentence
 
 RELATIVE_FLOOR = 0.75  # a sentence joins the answer if it scores within 75% of the best
 TYPED_FLOOR = 0.6  # how far below the best a sentence of the asked-for type may be
 REDUNDANT = 0.85  # cosine above which two sentences say the same thing
 
 
-def _select(
-    engine: Engine,
-    cands: list[Candidate],
+def select(
+    vecs: FloatArray,
+    cands: list[ScoredSentence],
     max_n: int,
     typed: bool = False,
     lead_rows: Sequence[int] = (),
-) -> list[Candidate]:
+) -> list[ScoredSentence]:
     """Up to max_n non-redundant sentences within RELATIVE_FLOOR of the best; for a typed
     question (why, how much, when, who) at least one that holds the asked-for type; the best
     sentence of each covered part of a multi-part question (``lead_rows``) first."""
     if not cands:
         return []
     best = cands[0].score
-    vecs = engine.index.sentence_vectors
     by_row = {c.row: c for c in cands}
-    chosen: list[Candidate] = [by_row[r] for r in lead_rows if r in by_row][:max_n]
+    chosen: list[ScoredSentence] = [by_row[r] for r in lead_rows if r in by_row][:max_n]
     for c in cands:
         if len(chosen) >= max_n or c.score < RELATIVE_FLOOR * best:
             break
@@ -45,12 +39,12 @@ def _select(
         if extra is not None:
             chosen = [*chosen[: max_n - 1], extra]
     chosen.sort(key=lambda c: -c.score)  # the parts' leads are kept, read by relevance
-    return _with_antecedents(chosen, cands, max_n)
+    return with_antecedents(chosen, cands, max_n)
 
 
-def _with_antecedents(
-    chosen: list[Candidate], cands: list[Candidate], max_n: int
-) -> list[Candidate]:
+def with_antecedents(
+    chosen: list[ScoredSentence], cands: list[ScoredSentence], max_n: int
+) -> list[ScoredSentence]:
     """Put the sentence an anaphoric one points back to ("The latter want ...") just before
     it, so the answer reads on its own; the antecedent takes the place of the weakest other
     sentence when the answer is full."""

@@ -12,22 +12,19 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.answer.scored import Candidate, candidates, term_stats
+from rag.answer.scored import ScoredSentence, candidates, term_stats
 from rag.briefing.facets import AMOUNT_QUERY, FACETS
 from rag.briefing.pieces import Deduper, Piece
+from rag.index.embedder import Embedder
 from rag.index.store import LoadedIndex
 from rag.search.filters import Filters
+from rag.search.retriever import Retriever
 from rag.text.facts import entities
 from rag.text.tokens import tokenize
 from rag.types import SearchHit
-
-if TYPE_CHECKING:
-    from rag.engine import Engine
-
 
 POOL_FLOOR = 0.6  # a sentence is relevant if it scores within 60% of the best one
 
@@ -37,10 +34,10 @@ WIDE_FLOOR = 0.3  # dated events and figures may come from a wider pool (relevan
 
 @dataclass(frozen=True, slots=True)
 class Pool:
-    topic_cands: list[Candidate]  # scored for the topic alone (abstention)
-    cands: list[Candidate]  # the union pool, scored for the topic, best first
-    relevant: list[Candidate]  # cands above the relevance floor
-    wide: list[Candidate]  # above a lower floor, from documents with a relevant sentence
+    topic_cands: list[ScoredSentence]  # scored for the topic alone (abstention)
+    cands: list[ScoredSentence]  # the union pool, scored for the topic, best first
+    relevant: list[ScoredSentence]  # cands above the relevance floor
+    wide: list[ScoredSentence]  # above a lower floor, from documents with a relevant sentence
     facet_vecs: np.ndarray  # embedded FACETS examples, one row each
 
 
@@ -69,14 +66,14 @@ _VECTORS_LOCK = threading.Lock()
 VECTOR_CACHE_SIZE = 1024
 
 
-def _embed_cached(engine: Engine, texts: list[str]) -> np.ndarray:
+def _embed_cached(embedder: Embedder, texts: list[str]) -> np.ndarray:
     """Vectors of fixed texts (facet examples, facet queries of a subject), computed once."""
-    model = engine.embedder.model_id
+    model = embedder.model_id
     with _VECTORS_LOCK:
         known = {t: _VECTORS[(model, t)] for t in texts if (model, t) in _VECTORS}
     todo = [t for t in dict.fromkeys(texts) if t not in known]
     if todo:
-        fresh = dict(zip(todo, engine.embedder.embed(todo), strict=True))
+        fresh = dict(zip(todo, embedder.embed(todo), strict=True))
         known.update(fresh)
         with _VECTORS_LOCK:
             if len(_VECTORS) + len(fresh) > VECTOR_CACHE_SIZE:
@@ -85,16 +82,23 @@ def _embed_cached(engine: Engine, texts: list[str]) -> np.ndarray:
     return np.stack([known[t] for t in texts])
 
 
-def gather(engine: Engine, topic: str, subject: str, filters: Filters, k: int) -> Pool:
+def gather(
+    index: LoadedIndex,
+    retriever: Retriever,
+    embedder: Embedder,
+    topic: str,
+    subject: str,
+    filters: Filters,
+    k: int,
+) -> Pool:
     """Retrieve for the topic and for each facet; score every sentence against the topic."""
-    index, retriever = engine.index, engine.retriever
-    qvec = engine.embedder.embed_query(topic)
+    qvec = embedder.embed_query(topic)
     first = retriever.search(topic, k, filters, qvec=qvec).results
     topic_cands = candidates(index, first, topic, qvec, set())
     results = [first]
     queries = [f"{subject} {f.query.format(subject=subject)}" for f in FACETS]
     queries.append(f"{subject} {AMOUNT_QUERY}")
-    vecs = _embed_cached(engine, [*queries, *(f.example for f in FACETS)])
+    vecs = _embed_cached(embedder, [*queries, *(f.example for f in FACETS)])
     for q, vec in zip(queries, vecs[: len(queries)], strict=True):
         results.append(retriever.search(q, max(3, k // 2), filters, qvec=vec).results)
     cands = candidates(index, _merge_hits(results), topic, qvec, set())

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag.briefing.pieces import Deduper, Piece
 from rag.index.store import LoadedIndex
 from rag.text.questions import CAUSAL_CUES
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True, slots=True)

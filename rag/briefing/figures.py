@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answer.conflicts import find_money_conflict
-from rag.answer.scored import Candidate
+from rag.answer.citing import Citer
+from rag.answer.conflicts import differ_sentence, find_money_conflict
+from rag.answer.scored import ScoredSentence
+from rag.briefing.types import FigureValue, KeyFigure
 from rag.text.facts import NUMBER, number_facts
+from rag.types import Conflict
 
 MONEY_OR_SCALE = re.compile(r"^(?:money:|pct:)|^num:.*e\+(?:0[6-9]|1\d)$")
 
@@ -47,7 +50,7 @@ def window(text: str, at: int, to: int, words: int = 10) -> tuple[int, int]:
 class FigureRef:
     """A figure as one document states it, with the clause around it (exact offsets)."""
 
-    cand: Candidate
+    cand: ScoredSentence
     fact: str  # normalised, e.g. "money:usd:3.7e+10"
     display: str  # as written, e.g. "$ 37 billion"
     start: int  # of the clause in the document
@@ -65,14 +68,14 @@ def as_written(text: str, fact: str) -> tuple[str, int, int]:
     return fact.rsplit(":", 1)[-1], 0, len(text)
 
 
-def _figure_ref(cand: Candidate, fact: str) -> FigureRef:
+def _figure_ref(cand: ScoredSentence, fact: str) -> FigureRef:
     display, at, to = as_written(cand.text, fact)
     s, e = window(cand.text, at, to)
     return FigureRef(cand, fact, display, cand.start + s, cand.start + e)
 
 
 def key_figures(
-    relevant: list[Candidate], limit: int
+    relevant: list[ScoredSentence], limit: int
 ) -> tuple[list[FigureRef], list[list[FigureRef]]]:
     """The disputed amount (one value per document, side by side) and the other figures,
     grouped where documents agree on a value; best supported first."""
@@ -89,3 +92,52 @@ def key_figures(
             groups.setdefault(fact, []).append(_figure_ref(c, fact))
     ordered = sorted(groups.values(), key=lambda g: -max(r.cand.score for r in g))
     return disputed, ordered[: max(0, limit - (1 if disputed else 0))]
+
+
+def _quantity(fact: str) -> str:
+    return {"money": "amount", "pct": "share"}.get(fact.split(":", 1)[0], "count")
+
+
+def _figure_value(citer: Citer, r: FigureRef) -> FigureValue | None:
+    doc = citer.docs[r.cand.doc_id]
+    context = doc.text[r.start : r.end]
+    s = citer.cite(context, [(r.cand.doc_id, r.cand.start, r.cand.end)], r.cand.score)
+    if s is None:
+        s = citer.cite(context, [(r.cand.doc_id, r.start, r.end)], r.cand.score)
+    return FigureValue(r.display, r.fact, r.cand.doc_id, s) if s else None
+
+
+def cite_figures(
+    citer: Citer, disputed: list[FigureRef], groups: list[list[FigureRef]]
+) -> tuple[list[KeyFigure], list[Conflict]]:
+    """Key figures (a disputed one first, with the note that the sources differ) and the
+    conflicts, each value cited through `citer`; a value whose span does not verify is left
+    out."""
+    figures: list[KeyFigure] = []
+    conflicts: list[Conflict] = []
+    values = [v for r in disputed if (v := _figure_value(citer, r))]
+    if len(values) > 1:
+        spans = [(r.cand.doc_id, r.cand.start, r.cand.end) for r in disputed]
+        note = citer.cite(
+            differ_sentence([v.value for v in values]),
+            spans,
+            max(r.cand.score for r in disputed),
+            facts_only=True,
+        )
+        figures.append(KeyFigure(_quantity(values[0].fact), values, True, note))
+        conflicts.append(
+            Conflict(
+                quantity=_quantity(values[0].fact),
+                values=[
+                    {"value": v.value, "doc_id": v.doc_id, "citations": v.context.citations}
+                    for v in values
+                ],
+            )
+        )
+    if len(values) == 1:  # the other side did not verify: no disagreement left to show
+        groups = [[r for r in disputed if r.fact == values[0].fact], *groups]
+    for group in groups:
+        vals = [v for r in group if (v := _figure_value(citer, r))]
+        if vals:
+            figures.append(KeyFigure(_quantity(vals[0].fact), vals, False))
+    return figures, conflicts

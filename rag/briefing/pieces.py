@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from rag.answer.scored import Candidate, term_stats
+from rag.answer.citing import Citer
+from rag.answer.scored import ScoredSentence, term_stats
+from rag.answer.selection import REDUNDANT
 from rag.index.store import LoadedIndex
 from rag.text.tokens import tokenize
 from rag.text.wording import CONNECTIVE, capitalise
+from rag.types import AnswerSentence
 
-if TYPE_CHECKING:
-    pass
-
-
-REDUNDANT = 0.85  # cosine above which two sentences state the same thing
 SAME_FACT = 1.0  # cosine + shared rare-term share at which they do too (see Deduper)
 
 
@@ -36,7 +33,7 @@ OPEN_QUOTES, CLOSE_QUOTES = '“"', '”"'
 class Piece:
     """A usable extract of a candidate sentence: exact span, tidied only at its edges."""
 
-    cand: Candidate
+    cand: ScoredSentence
     text: str
     start: int
     end: int
@@ -46,7 +43,7 @@ class Piece:
         return (self.cand.doc_id, self.start, self.end)
 
 
-def tidy(cand: Candidate) -> Piece | None:
+def tidy(cand: ScoredSentence) -> Piece | None:
     """The candidate as a stand-alone extract, or None if it cannot stand alone."""
     text, start = cand.text, cand.start
     m = DATELINE.match(text)
@@ -100,7 +97,7 @@ class Deduper:
     def _weight(self, terms: set[str]) -> float:
         return sum(self.stats.idf(t) for t in terms)
 
-    def seen(self, cand: Candidate) -> bool:
+    def seen(self, cand: ScoredSentence) -> bool:
         v = self.vectors[cand.row]
         terms = self._terms(cand.text)
         for row, other in self.kept:
@@ -114,5 +111,10 @@ class Deduper:
                 return True
         return False
 
-    def add(self, cand: Candidate) -> None:
+    def add(self, cand: ScoredSentence) -> None:
         self.kept.append((cand.row, self._terms(cand.text)))
+
+
+def cite_piece(citer: Citer, piece: Piece) -> AnswerSentence | None:
+    """The piece as shown, verified against its own span."""
+    return citer.cite(shown(piece), [piece.span], piece.cand.score)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from rag.briefing.pieces import Piece
+from rag.answer.citing import Citer
+from rag.briefing.pieces import Piece, cite_piece, shown
+from rag.briefing.types import TimelineEntry
 from rag.index.store import LoadedIndex
 from rag.text.dates import (
     MONTH_NAMES,
@@ -20,9 +21,6 @@ from rag.text.dates import (
     resolve,
 )
 from rag.text.tokens import tokenize
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +85,20 @@ def timeline_order(events: list[Event]) -> list[Event]:
         return (2, 0, 0, 0)
 
     return sorted(events, key=key)
+
+
+def cite_timeline(citer: Citer, events: list[Event]) -> list[TimelineEntry]:
+    """Timeline entries whose sentences verify: each event cites every document that tells
+    it, or, when those spans together do not hold, just the sentence shown."""
+    out = []
+    for e in events:
+        first = e.pieces[0]
+        spans = [p.span for p in e.pieces]
+        s = citer.cite(shown(first), spans, first.cand.score)
+        if s is None:  # the corroborating spans together did not hold: cite the shown one
+            s = cite_piece(citer, first)
+        if s is not None:
+            out.append(
+                TimelineEntry(e.date, s, list(dict.fromkeys(p.cand.doc_id for p in e.pieces)))
+            )
+    return out

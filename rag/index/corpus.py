@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.errors import RagError
 from rag.types import Document
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,11 @@ MD_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
-class CorpusError(Exception):
+class CorpusError(RagError):
     """The corpus folder is missing, empty or unusable."""
 
 
-class BadDocument(Exception):
+class BadDocument(RagError):
     """One file cannot be read as a document."""
 
 

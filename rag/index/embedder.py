@@ -12,13 +12,15 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from rag.errors import RagError
+
 log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]
 Progress = Callable[[int], None]
 
 
-class EmbeddingError(Exception):
+class EmbeddingError(RagError):
     """The embedding model cannot be loaded or run."""
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from rag.errors import RagError
 from rag.index.bm25 import BM25Index
 from rag.index.dense import DenseIndex, Vectors
 from rag.settings import IndexSettings
@@ -34,7 +35,7 @@ from rag.types import Document, Passage, SentenceRef
 FORMAT_VERSION = 1
 
 
-class IndexProblem(Exception):
+class IndexProblem(RagError):
     """Base of index problems."""
 
 

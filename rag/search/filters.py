@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from rag.errors import RagError
 
-class QueryError(ValueError):
+
+class QueryError(RagError, ValueError):
     """The query cannot be searched (empty, or a bad filter)."""
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from rag.text.wording import capitalise
+
 # Words that open a follow-up and carry no content once the context is restored.
 LEADING = re.compile(
     r"^\s*(?:(?:and|but|so|also|then|ok(?:ay)?|well|now)\b[\s,]*)+",
@@ -81,10 +83,6 @@ def is_followup(question: str) -> bool:
     return leans and not entities(question)
 
 
-def _capitalise(s: str) -> str:
-    return s[:1].upper() + s[1:]
-
-
 def _resolve(question: str, previous: str) -> str:
     """Rewrite one follow-up against the previous standalone question."""
     names = entities(previous)
@@ -96,7 +94,7 @@ def _resolve(question: str, previous: str) -> str:
         return f"{previous.rstrip('?.! ')} — {topic}?"
     q = LEADING.sub("", question).strip()
     if not names or entities(q):
-        return _capitalise(q) if q else previous
+        return capitalise(q) if q else previous
     main = names[0]
     replaced = False
 
@@ -111,9 +109,9 @@ def _resolve(question: str, previous: str) -> str:
     pronouns = "|".join(sorted(SUBJECT_PRONOUNS | POSSESSIVES))
     out = re.sub(rf"\b(?:{pronouns})\b", swap, q, flags=re.IGNORECASE)
     if replaced:
-        return _capitalise(out)
+        return capitalise(out)
     # "why?", "when was that?": keep the wording and add the previous question as context.
-    return f"{_capitalise(q)} {previous}".strip()
+    return f"{capitalise(q)} {previous}".strip()
 
 
 def standalone_question(messages: list[tuple[str, str]]) -> str:

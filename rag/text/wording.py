@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
-
 
 CONNECTIVE = re.compile(
     r"^(?:However|Indeed|Still|Therefore|Moreover|As a result|In addition|Nevertheless|"
@@ -16,7 +11,11 @@ CONNECTIVE = re.compile(
 
 
 def trim(text: str, start: int, end: int) -> tuple[str, int, int]:
-    """Drop a leading connective ("However, ..."); offsets stay exact."""
+    """Drop a leading connective ("However, ..."); offsets stay exact.
+
+    >>> trim("However, Ant was fined.", 10, 33)
+    ('Ant was fined.', 19, 33)
+    """
     m = CONNECTIVE.match(text)
     if not m or m.end() >= len(text):
         return text, start, end
@@ -25,8 +24,18 @@ def trim(text: str, start: int, end: int) -> tuple[str, int, int]:
 
 
 def capitalise(s: str) -> str:
+    """The first letter upper-cased, the rest untouched.
+
+    >>> capitalise("ant Group's IPO")
+    "Ant Group's IPO"
+    """
     return s[:1].upper() + s[1:] if s else s
 
 
-def _lower_first(s: str) -> str:
+def lower_first(s: str) -> str:
+    """The first letter lower-cased (a phrase going into the middle of a sentence).
+
+    >>> lower_first("Who set it")
+    'who set it'
+    """
     return s[:1].lower() + s[1:]

@@ -144,24 +144,24 @@ def test_each_covered_part_of_a_multi_part_question_is_answered(built_engine: En
 
 
 def test_antecedents_go_first_and_replace_the_weakest() -> None:
-    from rag.answer.scored import Candidate
-    from rag.answer.selection import _with_antecedents
+    from rag.answer.scored import ScoredSentence
+    from rag.answer.selection import with_antecedents
 
-    def cand(row: int, text: str, score: float, doc: str = "d") -> Candidate:
-        return Candidate(row, doc, row * 10, row * 10 + 5, text, 0.5, 0.5, 1.0, True, score)
+    def cand(row: int, text: str, score: float, doc: str = "d") -> ScoredSentence:
+        return ScoredSentence(row, doc, row * 10, row * 10 + 5, text, 0.5, 0.5, 1.0, True, score)
 
     a = cand(1, "Ant withdrew the products.", 0.5)
     b = cand(2, "This measure was taken to comply with the rules.", 0.9)
     c = cand(7, "Regulators met Ant.", 0.8)
     d = cand(9, "Alipay has a billion users.", 0.7)
-    assert _with_antecedents([b, c], [b, c, a, d], 4) == [a, b, c]
+    assert with_antecedents([b, c], [b, c, a, d], 4) == [a, b, c]
     # full answer: the antecedent replaces the weakest non-anaphoric sentence
-    assert _with_antecedents([b, c, d], [b, c, d, a], 3) == [a, b, c]
+    assert with_antecedents([b, c, d], [b, c, d, a], 3) == [a, b, c]
     # an antecedent already chosen after its anaphor moves before it
-    assert _with_antecedents([b, c, a], [b, c, a], 3) == [a, b, c]
+    assert with_antecedents([b, c, a], [b, c, a], 3) == [a, b, c]
     # another document's sentence is never an antecedent
     other = cand(1, "Unrelated.", 0.6, doc="e")
-    assert _with_antecedents([b], [b, other], 3) == [b]
+    assert with_antecedents([b], [b, other], 3) == [b]
 
 
 # -- partial ---------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import datetime as dt
 import itertools
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import rag.answer.llm
 from cli.main import main as cli_main
 from rag.answer.claims import Claim
-from rag.answer.scored import Candidate
+from rag.answer.scored import ScoredSentence
 from rag.answer.verify import Verifier
-from rag.briefing.briefer import build_briefing
 from rag.briefing.evidence import subject_of
 from rag.briefing.pieces import stands_alone
 from rag.briefing.render import to_html, to_markdown
@@ -245,19 +244,33 @@ def test_filters_choose_the_documents(built_engine: Engine) -> None:
     assert none.status == "not_covered"
 
 
+class HookWriter:
+    """A (topic, heading, evidence) -> claims function as a ClaimWriter."""
+
+    mode = "llm:custom"
+
+    def __init__(self, hook: Any) -> None:
+        self.hook = hook
+
+    def write(self, question: str, evidence: Any, max_n: int, lead_rows: Any = ()) -> list[Claim]:
+        heading, _, topic = question.partition(": ")
+        claims: list[Claim] = self.hook(topic, heading, list(evidence))
+        return claims
+
+
 # -- the LLM hook --------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_llm_hook_phrases_sections_and_is_verified(built_engine: Engine) -> None:
     calls: list[str] = []
 
-    def phraser(topic: str, heading: str, cands: list[Candidate]) -> list[Claim]:
+    def phraser(topic: str, heading: str, cands: list[ScoredSentence]) -> list[Claim]:
         calls.append(heading)
         c = cands[0]
         good = Claim(c.text.strip(), ((c.doc_id, c.start, c.end),), c.score)
         bad = Claim("Ant raised $99 billion from Martian investors.", good.spans, c.score)
         return [bad, good]
 
-    b = build_briefing(built_engine, ANT, phraser=phraser)
+    b = built_engine.brief(ANT, writer=HookWriter(phraser))
     assert calls and b.mode == "llm:custom"
     texts = [s.text for _, s in b.sentences()]
     assert not any("Martian" in t for t in texts)  # unsupported: dropped by the verifier
@@ -266,22 +279,27 @@ def test_llm_hook_phrases_sections_and_is_verified(built_engine: Engine) -> None
 
 @pytest.mark.slow
 def test_failing_llm_hook_falls_back_to_extraction(built_engine: Engine) -> None:
-    def broken(topic: str, heading: str, cands: list[Candidate]) -> list[Claim]:
+    def broken(topic: str, heading: str, cands: list[ScoredSentence]) -> list[Claim]:
         raise TimeoutError("the model did not answer")
 
-    b = build_briefing(built_engine, ANT, phraser=broken)
+    b = built_engine.brief(ANT, writer=HookWriter(broken))
     assert b.mode == "extractive" and b.fallback_reason
     assert "did not answer" in b.fallback_reason
     assert len(b.sections) >= 3
 
 
 @pytest.mark.slow
-def test_llm_option_without_rag_llm_falls_back(
+def test_llm_option_with_an_unloadable_backend_falls_back(
     built_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "rag.answer.llm", None)  # import rag.llm -> ImportError
+    # LLM writers are built with the engine now, so "the module cannot be imported" can no
+    # longer happen at request time; what can is a backend that cannot be loaded.
+    def missing(*args: Any, **kwargs: Any) -> Any:
+        raise ImportError("No module named 'xllamacpp'")
+
+    monkeypatch.setattr(rag.answer.llm, "make_llm", missing)
     b = built_engine.brief(ANT, llm="local")
-    assert b.mode == "extractive" and b.fallback_reason and "rag.answer.llm" in b.fallback_reason
+    assert b.mode == "extractive" and b.fallback_reason and "xllamacpp" in b.fallback_reason
     assert b.status == "briefed"
 
 

@@ -25,7 +25,7 @@ from answer_contract import (
 )
 
 from rag.answer.llm import SYSTEM_PROMPT, parse_claims
-from rag.answer.scored import Candidate
+from rag.answer.scored import ScoredSentence
 from rag.engine import Engine
 from rag.index.embedder import Embedder
 from rag.settings import LLMSettings, Settings
@@ -173,8 +173,8 @@ def test_unknown_backend_falls_back(built_engine: Engine) -> None:
 # -- (d) markers -----------------------------------------------------------------------------
 
 
-def candidate(doc_id: str, start: int, text: str, score: float = 0.5) -> Candidate:
-    return Candidate(0, doc_id, start, start + len(text), text, 0.5, 0.5, 1.0, True, score)
+def candidate(doc_id: str, start: int, text: str, score: float = 0.5) -> ScoredSentence:
+    return ScoredSentence(0, doc_id, start, start + len(text), text, 0.5, 0.5, 1.0, True, score)
 
 
 SOURCES = [
