@@ -1,4 +1,4 @@
-"""The versioned on-disk index; the only module that touches faiss.
+"""The versioned on-disk index: atomic version folders, checksums, manifests, pruning.
 
 Layout::
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-if TYPE_CHECKING:
-    from rag.engine import Engine
+from rag.types import SearchResult
+
+
+class Searcher(Protocol):
+    """What the retriever needs: an Engine (or anything with its search) will do."""
+
+    def search(
+        self, query: str, top_k: int | None = None, filters: dict[str, Any] | None = None
+    ) -> SearchResult: ...
 
 
 class CitedRetriever(BaseRetriever):
-    """Hybrid retrieval of the Engine behind llama-index's retriever interface.
+    """Hybrid retrieval (an Engine's search) behind llama-index's retriever interface.
 
     >>> retriever = CitedRetriever(engine, top_k=3)
     >>> nodes = retriever.retrieve("Why was the Ant IPO suspended?")
@@ -21,7 +28,7 @@ class CitedRetriever(BaseRetriever):
     """
 
     def __init__(
-        self, engine: Engine, top_k: int | None = None, filters: dict[str, Any] | None = None
+        self, engine: Searcher, top_k: int | None = None, filters: dict[str, Any] | None = None
     ) -> None:
         super().__init__()
         self.engine = engine

@@ -1,4 +1,4 @@
-"""rag.llamaindex.CitedRetriever: our hybrid retrieval behind llama-index's retriever interface."""
+"""rag.search.llamaindex.CitedRetriever: our hybrid retrieval behind llama-index's retriever interface."""
 
 from __future__ import annotations
 
