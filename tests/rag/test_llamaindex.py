@@ -1,4 +1,4 @@
-"""rag.search.llamaindex.CitedRetriever: our hybrid retrieval behind llama-index's retriever interface."""
+"""rag.search.llamaindex.CitedRetriever: hybrid retrieval as a llama-index retriever."""
 
 from __future__ import annotations
 
