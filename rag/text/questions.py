@@ -43,7 +43,11 @@ AMOUNT_CUES = re.compile(r"\b(?:half|majority|most|percent|billion|million|numbe
 
 
 def question_types(question: str) -> set[str]:
-    """Answer types the question asks for: why, how, amount, date, person."""
+    """Answer types the question asks for: why, how, amount, date, person.
+
+    >>> question_types("Why was the IPO suspended?"), question_types("How much was it fined?")
+    ({'why'}, {'amount'})
+    """
     kinds: set[str] = set()
     if CAUSAL_Q.search(question):
         kinds.add("why")
@@ -85,7 +89,11 @@ SPLIT = re.compile(rf"(?:,\s*and\s+|;\s*|\?\s+|\s+and\s+(?={WH}\b))(?={WH}\b)", 
 
 
 def split_parts(question: str) -> list[str]:
-    """'When was X, and what was Y?' -> ['When was X', 'what was Y?']; else [question]."""
+    """'When was X, and what was Y?' -> ['When was X', 'what was Y?']; else [question].
+
+    >>> split_parts("Who set the deadline, and why?")
+    ['Who set the deadline', 'why?']
+    """
     parts = [p.strip(" ,;") for p in SPLIT.split(question) if p and p.strip(" ,;?")]
     return parts if len(parts) > 1 else [question]
 
@@ -103,7 +111,11 @@ def named_things(question: str) -> set[str]:
 
 
 def unmatched_names(question: str, evidence: str, years: set[str]) -> list[str]:
-    """Names and years of the question that the evidence (or its publication years) lacks."""
+    """Names and years of the question that the evidence (or its publication years) lacks.
+
+    >>> unmatched_names("What did Huabei say?", "Ant Group said nothing.", set())
+    ['huabei']
+    """
     words = {w.lower().strip(".-") for w in re.findall(r"[\w&.-]+", evidence)}
     words |= {re.sub(r"['’]s$", "", w) for w in words}
     out = []

@@ -97,7 +97,12 @@ def _trim(text: str, start: int, end: int) -> Span | None:
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
-    """Sentence spans of ``text[start:end]``, whitespace trimmed, in order, non-overlapping."""
+    """Sentence spans of ``text[start:end]``, whitespace trimmed, in order, non-overlapping.
+
+    >>> text = "Ant raised money. Regulators stepped in."
+    >>> [text[s.start : s.end] for s in split_sentences(text)]
+    ['Ant raised money.', 'Regulators stepped in.']
+    """
     end = len(text) if end is None else end
     cuts = set(_line_breaks(text, start, end))
     dl = DATELINE.match(text, start, end)

@@ -69,7 +69,11 @@ def _expand(words: list[str]) -> list[str]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stopword-free, stemmed word tokens (acronyms expanded both ways)."""
+    """Lower-cased, stopword-free, stemmed word tokens (acronyms expanded both ways).
+
+    >>> tokenize("Why was the Ant Group IPO suspended?")
+    ['ant', 'group', 'ipo', 'suspend', 'initi', 'public', 'offer']
+    """
     stop = _stopwords()
     words = [w for w in _expand(WORD.findall(text.lower())) if w not in stop]
     return list(_stemmer().stemWords(words))

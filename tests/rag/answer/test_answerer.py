@@ -30,7 +30,7 @@ UNANSWERABLE = "What interest rates did the European Central Bank set in Decembe
 # (at the time of writing q058, q059 and q061 come back unanswerable and q060 answered).
 PARTIAL = "When was Ant's IPO originally scheduled, and on what date was it eventually relaunched?"
 CONFLICT = "How much money would Ant Group's IPO have raised?"
-QUESTIONS = Path(__file__).resolve().parents[2] / "eval" / "questions.jsonl"
+QUESTIONS = Path(__file__).resolve().parents[3] / "eval" / "questions.jsonl"
 
 slow = pytest.mark.slow
 

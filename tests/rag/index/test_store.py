@@ -24,7 +24,7 @@ from rag.index.embedder import Embedder
 from rag.index.store import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound, IndexStore
 from rag.settings import Settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 IDS = [
     "000_341026f71ce0a6ab",
     "001_1588505dcf2d46fe",

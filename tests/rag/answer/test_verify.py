@@ -19,7 +19,7 @@ from rag.index.corpus import load_corpus
 from rag.index.embedder import Embedder
 from rag.text.facts import date_facts, entities, missing_facts, number_facts
 
-PAIRS_FILE = Path(__file__).resolve().parents[1] / "data" / "verify_pairs.jsonl"
+PAIRS_FILE = Path(__file__).resolve().parents[2] / "data" / "verify_pairs.jsonl"
 CALIBRATION_LINES = 68
 PRECISION_FLOOR = 0.85
 RECALL_FLOOR = 0.75

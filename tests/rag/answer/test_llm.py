@@ -30,7 +30,7 @@ from rag.engine import Engine
 from rag.index.embedder import Embedder
 from rag.settings import LLMSettings, Settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 WHY = "Why was the Ant IPO suspended?"
 INJECTION_DOC = "999_injection"
 INJECTION_TEXT = (
