@@ -9,7 +9,7 @@ Document-level rankings are per *document*, not per passage: a document is ranke
 best passage is (the first occurrence in a stage's passage list), repeats are dropped, and the
 list is cut at ``N_DOCS`` distinct documents. To have ten distinct documents to rank, each
 stage list is requested with ``K_PASSAGES`` passages. This matches how the reference numbers in
-MODELS.md were measured (one vector or BM25 entry per article).
+the README's Lee table were measured (one vector or BM25 entry per article).
 
 Usage::
 

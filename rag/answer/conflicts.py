@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.claims import Claim
 from rag.answer.scored import ScoredSentence
-from rag.text.facts import NUMBER, number_facts
+from rag.text.facts import as_written, number_facts
 from rag.types import Citation, Conflict
 
 
@@ -18,13 +17,6 @@ class Figure:
     candidate: ScoredSentence
     fact: str  # e.g. "money:usd:3.7e+10"
     display: str  # e.g. "$ 37 billion" as written
-
-
-def _display(text: str, fact: str) -> str:
-    for m in NUMBER.finditer(text):
-        if fact in number_facts(m.group(0)):
-            return m.group(0).strip()
-    return re.sub(r"^money:\w+:", "", fact)
 
 
 def find_money_conflict(cands: Sequence[ScoredSentence], min_score: float) -> list[Figure]:
@@ -37,7 +29,7 @@ def find_money_conflict(cands: Sequence[ScoredSentence], min_score: float) -> li
             continue
         money = sorted(f for f in number_facts(c.text) if f.startswith("money:"))
         if money:
-            per_doc[c.doc_id] = Figure(c, money[0], _display(c.text, money[0]))
+            per_doc[c.doc_id] = Figure(c, money[0], as_written(c.text, money[0])[0])
     figures = list(per_doc.values())
     values = {f.fact for f in figures}
     if len(values) < 2:

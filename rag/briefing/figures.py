@@ -14,7 +14,7 @@ from rag.answer.citing import Citer
 from rag.answer.conflicts import differ_sentence, find_money_conflict
 from rag.answer.scored import ScoredSentence
 from rag.briefing.types import FigureValue, KeyFigure
-from rag.text.facts import NUMBER, number_facts
+from rag.text.facts import as_written, number_facts
 from rag.types import Conflict
 
 MONEY_OR_SCALE = re.compile(r"^(?:money:|pct:)|^num:.*e\+(?:0[6-9]|1\d)$")
@@ -55,17 +55,6 @@ class FigureRef:
     display: str  # as written, e.g. "$ 37 billion"
     start: int  # of the clause in the document
     end: int
-
-
-def as_written(text: str, fact: str) -> tuple[str, int, int]:
-    """The figure as the text writes it ("$ 37 billion" for money:usd:3.7e+10), with its
-    offsets in the text."""
-    for m in NUMBER.finditer(text):
-        if fact in number_facts(m.group(0)):
-            raw = m.group(0)
-            lead = len(raw) - len(raw.lstrip())
-            return raw.strip(), m.start() + lead, m.start() + lead + len(raw.strip())
-    return fact.rsplit(":", 1)[-1], 0, len(text)
 
 
 def _figure_ref(cand: ScoredSentence, fact: str) -> FigureRef:

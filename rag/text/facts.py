@@ -350,3 +350,18 @@ def missing_facts(sentence: str, evidence: str) -> list[str]:
         if not found and (ent not in EQUIVALENT or EQUIVALENT[ent] not in ev_words):
             missing.append(f"entity:{ent}")
     return missing
+
+
+def as_written(text: str, fact: str) -> tuple[str, int, int]:
+    """The figure as the text writes it ("$ 37 billion" for money:usd:3.7e+10), with its
+    offsets in the text.
+
+    >>> as_written("Ant would have raised $ 37 billion.", "money:usd:3.7e+10")
+    ('$ 37 billion', 22, 34)
+    """
+    for m in NUMBER.finditer(text):
+        if fact in number_facts(m.group(0)):
+            raw = m.group(0)
+            lead = len(raw) - len(raw.lstrip())
+            return raw.strip(), m.start() + lead, m.start() + lead + len(raw.strip())
+    return fact.rsplit(":", 1)[-1], 0, len(text)
