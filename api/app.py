@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from api import documents, errors, limits, metrics, openai_compat, security, web
 from api.briefings import router as briefings_router
-from api.deps import EngineDep
+from api.deps import EngineDep, TextLimits
 from api.routes import router
 from rag.engine import Engine
 from rag.index.store import IndexProblem
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             {"status": "not ready", "detail": app.state.load_error or "loading"}, status_code=503
         )
 
-    app.include_router(router, dependencies=[limits.TextLimits])
+    app.include_router(router, dependencies=[TextLimits])
     app.include_router(documents.router)
     app.include_router(openai_compat.router)
     app.include_router(briefings_router)

@@ -3,7 +3,7 @@
 From the outside in: a per-client token-bucket rate limit (429 + Retry-After), a request body
 limit that reads the stream (413), a deadline on /v1/* (504) and a concurrency gate on /v1/*
 that sheds excess load at once (503). Every rejection is problem+json. The length limit on a
-question or query is a FastAPI dependency, `TextLimits`, for the routers that take them.
+question or query is a FastAPI dependency, `api.deps.TextLimits`, for the routers that take them.
 """
 
 from __future__ import annotations
@@ -15,53 +15,24 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import ApiProblem, problem
+from api.deps import LIMITED_FIELDS, check_text_limits
+from api.errors import problem
 from api.security import app_path, client_id, extend_openapi, operations, problem_doc
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
-LIMITED_FIELDS = ("question", "query")  # JSON body fields held to settings.api.max_question_chars
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes
 
 
 def guarded(path: str) -> bool:
     """Paths under the deadline and the concurrency gate: the API proper."""
     return path == "/v1" or path.startswith("/v1/")
-
-
-# -- question / query length ---------------------------------------------------------------
-async def check_text_limits(request: Request) -> None:
-    """422 when a JSON body's `question` or `query` is longer than max_question_chars."""
-    if request.method not in ("POST", "PUT", "PATCH"):
-        return
-    if "json" not in request.headers.get("content-type", "application/json"):
-        return
-    try:
-        body = await request.json()  # already parsed and cached by FastAPI
-    except ValueError:
-        return  # malformed JSON: the route's own validation reports it
-    if not isinstance(body, dict):
-        return
-    settings: Settings = request.app.state.settings
-    limit = settings.api.max_question_chars
-    for name in LIMITED_FIELDS:
-        value = body.get(name)
-        if isinstance(value, str) and len(value) > limit:
-            raise ApiProblem(
-                422,
-                "text-too-long",
-                "The text is too long",
-                f"{name} is longer than {limit} characters",
-            )
-
-
-TextLimits = Depends(check_text_limits)
 
 
 # -- rate limit ----------------------------------------------------------------------------
