@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from api import documents, errors, limits, metrics, openai_compat, security, web
+from api import documents, errors, limits, metrics, openai_compat, openapi, security, web
 from api.briefings import router as briefings_router
 from api.deps import EngineDep, TextLimits
 from api.routes import router
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     limits.install(app, settings)  # order matters: the last installed is outermost
     security.install(app, settings)
     metrics.install(app, settings)
+    openapi.install(app, settings)  # documents what the middleware answers
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

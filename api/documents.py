@@ -19,8 +19,8 @@ from pydantic import BaseModel
 
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
+from api.openapi import problem_doc
 from api.schemas import DocumentMeta
-from api.security import problem_doc
 from rag.index.corpus import DOC_ID, SUFFIXES
 from rag.index.ingest import IngestReport
 

@@ -16,13 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import LIMITED_FIELDS, check_text_limits
 from api.errors import problem
-from api.security import app_path, client_id, extend_openapi, operations, problem_doc
+from api.security import app_path, client_id
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -259,53 +257,6 @@ class ConcurrencyGateMiddleware:
             self.in_flight -= 1
 
 
-# -- OpenAPI -------------------------------------------------------------------------------
-def _limited_operations(app: FastAPI) -> set[tuple[str, str]]:
-    """(path, method) of the operations that depend on check_text_limits."""
-    found = set()
-    for ctx in iter_route_contexts(app.routes):
-        dependant = getattr(ctx, "dependant", None)
-        calls = [d.call for d in getattr(dependant, "dependencies", [])]
-        if check_text_limits in calls and ctx.path_format:
-            found |= {(ctx.path_format, m.lower()) for m in ctx.methods or ()}
-    return found
-
-
-def _request_schema(schema: dict[str, Any], op: dict[str, Any]) -> dict[str, Any] | None:
-    body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
-    ref = body.get("schema", {}).get("$ref", "")
-    if not ref.startswith("#/components/schemas/"):
-        return None
-    found: dict[str, Any] | None = schema["components"]["schemas"].get(ref.rsplit("/", 1)[1])
-    return found
-
-
-def _documenter(app: FastAPI, settings: Settings) -> Callable[[dict[str, Any]], None]:
-    limit = settings.api.max_question_chars
-
-    def document(schema: dict[str, Any]) -> None:
-        limited = _limited_operations(app)
-        for path, method, op in operations(schema):
-            responses = op.setdefault("responses", {})
-            ref = str(responses.get("422", {}).get("content", {}).get("application/json", {}))
-            if "HTTPValidationError" in ref:  # api.errors answers validation with problem+json
-                responses["422"] = problem_doc("The request is not valid")
-            if path not in UNLIMITED_PATHS:
-                responses.setdefault("429", problem_doc("Rate limit exceeded (see Retry-After)"))
-            if "requestBody" in op:
-                responses.setdefault("413", problem_doc("The request body is too large"))
-            if guarded(path):
-                responses.setdefault("503", problem_doc("Too many requests in flight"))
-                responses.setdefault("504", problem_doc("No response within the deadline"))
-            body = _request_schema(schema, op) if (path, method) in limited else None
-            for name in LIMITED_FIELDS:
-                prop = (body or {}).get("properties", {}).get(name)
-                if prop and prop.get("type") == "string":  # say what check_text_limits enforces
-                    prop["maxLength"] = min(prop.get("maxLength", limit), limit)
-
-    return document
-
-
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the limits; the last added is the outermost: rate -> body -> deadline -> gate -> app.
 
@@ -317,4 +268,3 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(DeadlineMiddleware, seconds=api.request_timeout_s)
     app.add_middleware(BodyLimitMiddleware, max_bytes=api.max_body_bytes)
     app.add_middleware(RateLimitMiddleware, per_minute=api.rate_limit_per_minute)
-    extend_openapi(app, _documenter(app, settings))

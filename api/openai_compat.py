@@ -28,8 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import EngineDep
 from api.errors import PROBLEM, problem
+from api.openapi import json_data
 from api.schemas import VISIBLE, SearchFilters
-from api.streaming import SSE, SSE_HEADERS, answer_pieces, json_data, problem_body, sse
+from api.streaming import SSE, SSE_HEADERS, answer_pieces, problem_body, sse
 from rag.text.followup import standalone_question
 from rag.types import Answer
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from api.deps import EngineDep
 from api.metrics import record_answer
+from api.openapi import problem_doc
 from api.schemas import (
     AnswerResponse,
     AskRequest,
@@ -15,7 +16,6 @@ from api.schemas import (
     SearchRequest,
     SearchResponse,
 )
-from api.security import problem_doc
 from api.streaming import ASK_RESPONSES, ask_response, wants_stream
 from rag.types import Answer
 

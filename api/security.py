@@ -18,15 +18,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import PROBLEM, problem
+from api.errors import problem
 from rag.settings import Settings
 
 OPEN_PATHS = frozenset(
@@ -35,20 +34,6 @@ OPEN_PATHS = frozenset(
 OPEN_PREFIXES = ("/static/",)
 CLIENT_ID = "rag.client_id"  # scope key: who is calling ("key:<digest prefix>" or "ip:<addr>")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "Problem",
-    "description": "RFC 9457 problem details",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string", "format": "uri"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "instance": {"type": "string"},
-    },
-}
 
 
 def hash_key(key: str) -> str:
@@ -146,43 +131,6 @@ class ApiKeyMiddleware:
         await response(scope, receive, send)
 
 
-# -- OpenAPI: document what the middleware answers (shared with api.limits) -----------------
-def problem_doc(description: str) -> dict[str, Any]:
-    """An OpenAPI response object for a problem+json error."""
-    return {"description": description, "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}}
-
-
-def operations(schema: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
-    """(path, method, operation) for every operation of an OpenAPI document."""
-    for path, item in schema.get("paths", {}).items():
-        for method, op in item.items():
-            if method in HTTP_METHODS and isinstance(op, dict):
-                yield path, method, op
-
-
-def extend_openapi(app: FastAPI, patch: Callable[[dict[str, Any]], None]) -> None:
-    """Apply `patch` once to the generated OpenAPI document (after any earlier patches)."""
-    previous = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            patch(previous())
-        assert app.openapi_schema is not None
-        return app.openapi_schema
-
-    setattr(app, "openapi", openapi)  # noqa: B010 (mypy rejects assigning to a method)
-
-
-def _document_keys(schema: dict[str, Any]) -> None:
-    schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
-    schemes["bearer"] = {"type": "http", "scheme": "bearer"}
-    schemes["apiKey"] = {"type": "apiKey", "in": "header", "name": "X-API-Key"}
-    for path, _, op in operations(schema):
-        if not is_open(path):
-            op["security"] = [{"bearer": []}, {"apiKey": []}]
-            op.setdefault("responses", {})["401"] = problem_doc("A missing or invalid API key")
-
-
 def install(app: FastAPI, settings: Settings) -> None:
     """API keys (if configured), then CORS outside them so preflights and 401s carry headers.
 
@@ -192,7 +140,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     hashes = normalise_hashes(settings.api.api_key_hashes)  # fail at startup, not per request
     if hashes:
         app.add_middleware(ApiKeyMiddleware, hashes=hashes)
-        extend_openapi(app, _document_keys)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -22,6 +22,7 @@ import anyio.to_thread
 from fastapi.responses import StreamingResponse
 
 from api.errors import MAPPING, TYPE_BASE, ApiProblem
+from api.openapi import json_data
 from rag.types import Answer
 
 log = logging.getLogger(__name__)
@@ -41,11 +42,6 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "instance": {"type": "string"},
     },
 }
-
-
-def json_data(schema: dict[str, Any]) -> dict[str, Any]:
-    """OpenAPI for an SSE `data` field that holds JSON of `schema`."""
-    return {"type": "string", "contentMediaType": "application/json", "contentSchema": schema}
 
 
 def _event(name: str, data: dict[str, Any]) -> dict[str, Any]:
