@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 import time
 
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -144,13 +143,8 @@ def record_answer(app: FastAPI, status: str) -> None:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """The /metrics route and the outermost middleware (call after the other installs)."""
+    """The outermost middleware (call after the other installs); routes/health.py serves
+    /metrics from `app.state.metrics`."""
     metrics = Metrics()
     app.state.metrics = metrics
     app.add_middleware(MetricsMiddleware, metrics=metrics, templates=RouteTemplates(app))
-
-    @app.get("/metrics", tags=["ops"], response_class=Response, include_in_schema=False)
-    def prometheus(request: Request) -> Response:
-        """Prometheus text exposition of this app's metrics."""
-        metrics.refresh_index(getattr(request.app.state, "engine", None))
-        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

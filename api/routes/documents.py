@@ -1,7 +1,8 @@
-"""Adding and removing documents over HTTP.
+"""`/v1/documents`: list, read, add and remove documents.
 
-`POST /v1/documents` (multipart, field `file`) saves a .txt/.md/.html file into the corpus and
-ingests it; `DELETE /v1/documents/{doc_id}` removes one. The Engine swaps the index
+`GET /v1/documents` lists the indexed documents, `GET /v1/documents/{doc_id}` returns one with
+its text. `POST /v1/documents` (multipart, field `file`) saves a .txt/.md/.html file into the
+corpus and ingests it; `DELETE /v1/documents/{doc_id}` removes one. The Engine swaps the index
 atomically, so searches keep working while either runs, and a failed ingest leaves nothing
 behind. Uploads are checked by content, not by the declared content type.
 """
@@ -20,7 +21,7 @@ from pydantic import BaseModel
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
 from api.openapi import problem_doc
-from api.schemas import DocumentMeta
+from api.schemas import DocumentList, DocumentMeta, DocumentOut
 from rag.index.corpus import DOC_ID, SUFFIXES
 from rag.index.ingest import IngestReport
 
@@ -128,6 +129,23 @@ def ingest_counts(report: IngestReport) -> dict[str, Any]:
         for s in counts["skipped"]
     ]
     return counts
+
+
+@router.get("/documents", response_model=DocumentList)
+def list_documents(engine: EngineDep) -> dict[str, object]:
+    """All indexed documents with their metadata."""
+    return {"documents": [d.meta() for d in engine.documents()]}
+
+
+@router.get(
+    "/documents/{doc_id}",
+    response_model=DocumentOut,
+    responses={404: problem_doc("No such document")},
+)
+def get_document(doc_id: str, engine: EngineDep) -> dict[str, object]:
+    """One document with its full text (citation offsets index into `text`)."""
+    d = engine.document(doc_id)
+    return {**d.meta(), "text": d.text}
 
 
 @router.post(
