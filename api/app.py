@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, limits, metrics, openapi, security
+from api import errors, middleware, openapi
+from api.metrics import Metrics
 from api.routes import ROUTERS, web
 from rag.engine import Engine
 from rag.index.store import IndexProblem
@@ -39,12 +40,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Question answering over news articles with checked, offset-exact citations.",
         lifespan=lifespan,
     )
+    metrics = Metrics()  # counted by the middleware and /v1/ask, served at /metrics
     app.state.settings = settings
     app.state.load_error = None
+    app.state.metrics = metrics
     errors.install(app)
-    limits.install(app, settings)  # order matters: the last installed is outermost
-    security.install(app, settings)
-    metrics.install(app, settings)
+    middleware.install(app, settings, metrics)
     openapi.install(app, settings)  # documents what the middleware answers
     for router in ROUTERS:
         app.include_router(router)
