@@ -22,7 +22,6 @@ import anyio.to_thread
 from fastapi.responses import StreamingResponse
 
 from api.errors import MAPPING, TYPE_BASE, ApiProblem
-from api.openapi import json_data
 from rag.types import Answer
 
 log = logging.getLogger(__name__)
@@ -31,71 +30,6 @@ SSE = "text/event-stream"
 CLOSING = ".!?…\"'”’) "
 MARKED_END = re.compile(r"(?:\s*\[\d+\])+[.!?…\"'”’)]*\s*")
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "instance": {"type": "string"},
-    },
-}
-
-
-def _event(name: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["event", "data"],
-        "properties": {"event": {"const": name}, "data": json_data(data)},
-    }
-
-
-_CITATION = {"$ref": "#/components/schemas/CitationOut"}
-# Open API 3.1 reading: the `schema` of text/event-stream describes one event.
-ASK_EVENT_SCHEMA: dict[str, Any] = {
-    "oneOf": [
-        _event(
-            "retrieval",
-            {
-                "type": "object",
-                "required": ["results"],
-                "properties": {
-                    "results": {
-                        "type": "array",
-                        "items": {"$ref": "#/components/schemas/SearchHitOut"},
-                    }
-                },
-            },
-        ),
-        _event(
-            "sentence",
-            {
-                "type": "object",
-                "required": ["index", "text", "marked", "support", "citations"],
-                "properties": {
-                    "index": {"type": "integer", "minimum": 0},
-                    "text": {"type": "string"},
-                    "marked": {"type": "string"},
-                    "support": {"type": "number"},
-                    "citations": {"type": "array", "items": _CITATION},
-                },
-            },
-        ),
-        _event("done", {"$ref": "#/components/schemas/AnswerResponse"}),
-        _event("error", PROBLEM_SCHEMA),
-    ]
-}
-ASK_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The answer as JSON, or as Server-Sent Events when the body has "
-        '`"stream": true` or the request sends `Accept: text/event-stream`: `retrieval` '
-        "(the search hits), one `sentence` per verified sentence with its citations, then "
-        "`done` (the whole answer) or `error` (a problem+json object).",
-        "content": {SSE: {"schema": ASK_EVENT_SCHEMA}},
-    }
-}
 
 
 def wants_stream(stream: bool, accept: str | None) -> bool:
