@@ -16,12 +16,11 @@ from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, File, Response, UploadFile
-from pydantic import BaseModel
 
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
 from api.openapi import problem_doc
-from api.schemas import DocumentList, DocumentMeta, DocumentOut
+from api.schemas import DeleteResult, DocumentList, DocumentOut, UploadResult
 from rag.index.corpus import DOC_ID, SUFFIXES
 from rag.index.ingest import IngestReport
 
@@ -29,34 +28,6 @@ router = APIRouter(prefix="/v1", tags=["documents"])
 
 ALLOWED_CONTROL = frozenset("\t\n\r\f\v")
 MAX_CONTROL_SHARE = 0.01  # more other control characters than this and it is not text
-
-
-class SkippedFile(BaseModel):
-    file: str
-    reason: str
-
-
-class IngestCounts(BaseModel):
-    added: int
-    changed: int
-    removed: int
-    unchanged: int
-    skipped: list[SkippedFile]
-    passages: int
-    embedded_passages: int
-    seconds: float
-    version: str | None
-    rebuilt: bool
-
-
-class UploadResult(BaseModel):
-    document: DocumentMeta
-    ingest: IngestCounts
-
-
-class DeleteResult(BaseModel):
-    doc_id: str
-    ingest: IngestCounts
 
 
 def _bad_name(detail: str) -> ApiProblem:
