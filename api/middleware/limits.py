@@ -22,6 +22,7 @@ from api.security import app_path, client_id
 log = logging.getLogger(__name__)
 
 
+# -- rate limit ----------------------------------------------------------------------------
 class RateLimitMiddleware:
     """429 problem+json with Retry-After (whole seconds) once a client's bucket is empty.
 
