@@ -5,15 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
-from api import documents, errors, limits, metrics, openai_compat, security, web
-from api.briefings import router as briefings_router
-from api.deps import EngineDep
-from api.routes import router
+from api import errors, middleware, openapi
+from api.metrics import Metrics
+from api.routes import ROUTERS, web
 from rag.engine import Engine
 from rag.index.store import IndexProblem
 from rag.settings import Settings
@@ -42,36 +40,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Question answering over news articles with checked, offset-exact citations.",
         lifespan=lifespan,
     )
+    metrics = Metrics()  # counted by the middleware and /v1/ask, served at /metrics
     app.state.settings = settings
     app.state.load_error = None
+    app.state.metrics = metrics
     errors.install(app)
-    limits.install(app, settings)  # order matters: the last installed is outermost
-    security.install(app, settings)
-    metrics.install(app, settings)
-
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["ops"], response_model=None)
-    def readyz(engine: EngineDep) -> Any:
-        """The index is loaded and the models are warm."""
-        if engine.ready():
-            idx = engine.index
-            return {
-                "status": "ready",
-                "index_version": idx.version,
-                "documents": len(idx.documents),
-                "passages": len(idx.passages),
-            }
-        return JSONResponse(
-            {"status": "not ready", "detail": app.state.load_error or "loading"}, status_code=503
-        )
-
-    app.include_router(router, dependencies=[limits.TextLimits])
-    app.include_router(documents.router)
-    app.include_router(openai_compat.router)
-    app.include_router(briefings_router)
-    web.install(app)  # the page at / and /static
+    middleware.install(app, settings, metrics)
+    openapi.install(app, settings)  # documents what the middleware answers
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=web.STATIC), name="static")  # the page's files
     return app

@@ -10,19 +10,16 @@
 from __future__ import annotations
 
 import re
-import time
 
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from api.security import app_path
 from rag.engine import Engine
-from rag.settings import Settings
 
 ANSWER_STATUSES = ("answered", "partial", "unanswerable")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -108,49 +105,8 @@ class RouteTemplates:
         return partial or UNMATCHED
 
 
-class MetricsMiddleware:
-    """Counts every HTTP response, including those the other middleware rejected."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics, templates: RouteTemplates) -> None:
-        self.app = app
-        self.metrics = metrics
-        self.templates = templates
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500  # if the app raises before responding, the error middleware sends 500
-        t0 = time.perf_counter()
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            elapsed = time.perf_counter() - t0
-            self.metrics.observe(scope["method"], self.templates(scope), status, elapsed)
-
-
 def record_answer(app: FastAPI, status: str) -> None:
     """Count one answer by its status (a no-op when metrics are not installed)."""
     metrics: Metrics | None = getattr(app.state, "metrics", None)
     if metrics is not None:
         metrics.answers.labels(status=status).inc()
-
-
-def install(app: FastAPI, settings: Settings) -> None:
-    """The /metrics route and the outermost middleware (call after the other installs)."""
-    metrics = Metrics()
-    app.state.metrics = metrics
-    app.add_middleware(MetricsMiddleware, metrics=metrics, templates=RouteTemplates(app))
-
-    @app.get("/metrics", tags=["ops"], response_class=Response, include_in_schema=False)
-    def prometheus(request: Request) -> Response:
-        """Prometheus text exposition of this app's metrics."""
-        metrics.refresh_index(getattr(request.app.state, "engine", None))
-        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

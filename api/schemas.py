@@ -1,4 +1,4 @@
-"""Wire schemas (pydantic at the edge)."""
+"""Wire schemas (pydantic at the edge): the request and response bodies of every route."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rag.briefing.briefer import MAX_SENTENCES_LIMIT
+
 # At least one visible character: a text of only whitespace or control characters is empty
 # to the engine, so the schema says so too (an ECMA regex, no \\p classes).
 VISIBLE = (
     "[0-9A-Za-z!-/:-@\\[-`{-~\u00a1-\u167f\u1681-\u1fff\u200b-\u2027"
     "\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\uffff]"
 )
+MAX_TOPIC_CHARS = 1000  # a briefing's topic; settings.api.max_question_chars applies too
 
 
 class SearchFilters(BaseModel):
@@ -25,6 +28,7 @@ class SearchFilters(BaseModel):
         return self.model_dump(exclude_none=True)
 
 
+# -- search and ask (api.routes.search, api.routes.ask) ------------------------------------
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     query: str = Field(..., min_length=1, pattern=VISIBLE, description="What to look for")
@@ -91,6 +95,7 @@ class AnswerResponse(BaseModel):
     missing: list[str] = []
 
 
+# -- documents (api.routes.documents) ------------------------------------------------------
 class DocumentMeta(BaseModel):
     doc_id: str
     title: str
@@ -106,3 +111,168 @@ class DocumentOut(DocumentMeta):
 
 class DocumentList(BaseModel):
     documents: list[DocumentMeta]
+
+
+class SkippedFile(BaseModel):
+    file: str
+    reason: str
+
+
+class IngestCounts(BaseModel):
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+    skipped: list[SkippedFile]
+    passages: int
+    embedded_passages: int
+    seconds: float
+    version: str | None
+    rebuilt: bool
+
+
+class UploadResult(BaseModel):
+    document: DocumentMeta
+    ingest: IngestCounts
+
+
+class DeleteResult(BaseModel):
+    doc_id: str
+    ingest: IngestCounts
+
+
+# -- briefings (api.routes.briefings) ------------------------------------------------------
+class BriefingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    topic: str = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_TOPIC_CHARS,
+        pattern=VISIBLE,
+        description="What to brief on",
+    )
+    max_sentences: int | None = Field(
+        None, ge=1, le=MAX_SENTENCES_LIMIT, description="Sentences of prose (summary + sections)"
+    )
+    filters: SearchFilters | None = Field(None, description="Documents to use")
+    llm: Literal["none", "local", "openai"] | None = Field(None, description="Section phrasing")
+    format: Literal["json", "md", "html"] = Field("json", description="Response format")
+
+
+class BriefingSentenceOut(SentenceOut):
+    part: str
+
+
+class SummaryOut(BaseModel):
+    text: str
+    sentences: list[SentenceOut]
+
+
+class SectionOut(BaseModel):
+    key: str
+    heading: str
+    text: str
+    mode: str
+    sentences: list[SentenceOut]
+
+
+class TimelineEntryOut(SentenceOut):
+    date: str | None = Field(description="ISO date, month (2020-11), week, or --MM-DD if no year")
+    display: str
+    precision: str
+    approximate: bool
+    resolved: bool
+    basis: str
+    as_written: str
+    doc_ids: list[str]
+
+
+class FigureValueOut(SentenceOut):
+    value: str
+    fact: str
+    doc_id: str
+
+
+class KeyFigureOut(BaseModel):
+    quantity: str
+    disputed: bool
+    values: list[FigureValueOut]
+    note: SentenceOut | None = None
+
+
+class ReferenceSpanOut(BaseModel):
+    marker: int
+    start: int
+    end: int
+    quote: str
+    link: str
+
+
+class ReferenceOut(BaseModel):
+    doc_id: str
+    title: str
+    published: str | None
+    markers: list[int]
+    spans: list[ReferenceSpanOut]
+
+
+class BriefingResponse(BaseModel):
+    topic: str
+    title: str
+    status: Literal["briefed", "not_covered"]
+    summary: SummaryOut
+    sections: list[SectionOut]
+    timeline: list[TimelineEntryOut]
+    key_figures: list[KeyFigureOut]
+    conflicts: list[ConflictOut]
+    sentences: list[BriefingSentenceOut]
+    citations: list[CitationOut]
+    references: list[ReferenceOut]
+    max_sentences: int
+    filters: dict[str, Any]
+    mode: str
+    fallback_reason: str | None = None
+    missing: list[str] = []
+    timings_ms: dict[str, float]
+
+
+# -- OpenAI-compatible chat (api.routes.chat) ----------------------------------------------
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"] = Field(
+        ..., description="Who wrote the message"
+    )
+    content: str | list[dict[str, Any]] | None = Field(None, description="Text or content parts")
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    """OpenAI's request body; sampling parameters are accepted and ignored (answers are cited
+    extracts or verified LLM sentences, not samples)."""
+
+    model_config = ConfigDict(extra="allow")
+    model: str = Field("cited-rag", description="cited-rag, cited-rag-llm-local, -llm-openai")
+    messages: list[ChatMessage] = Field(
+        ...,
+        min_length=1,
+        description="The conversation; the last user message is the question",
+        # The route needs one user message with text; say so in the schema too.
+        json_schema_extra={
+            "contains": {
+                "type": "object",
+                "properties": {
+                    "role": {"const": "user"},
+                    "content": {"type": "string", "minLength": 1, "pattern": VISIBLE},
+                },
+                "required": ["role", "content"],
+            }
+        },
+    )
+    stream: bool = False
+    stream_options: dict[str, Any] | None = None
+    top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve")
+    filters: SearchFilters | None = None

@@ -1,4 +1,4 @@
-"""Optional API keys and CORS, as ASGI middleware installed by `install(app, settings)`.
+"""Optional API keys: who may call, and who is calling (api.middleware.keys checks them).
 
 Keys are never stored: `settings.api.api_key_hashes` holds sha256 hex digests. Make one with
 
@@ -16,18 +16,11 @@ Open without a key even when keys are on: `/healthz`, `/readyz` (probes), `/`, `
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
-from fastapi import FastAPI
 from starlette.datastructures import Headers
-from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from api.errors import PROBLEM, problem
-from rag.settings import Settings
+from starlette.types import Scope
 
 OPEN_PATHS = frozenset(
     {"/", "/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
@@ -35,20 +28,6 @@ OPEN_PATHS = frozenset(
 OPEN_PREFIXES = ("/static/",)
 CLIENT_ID = "rag.client_id"  # scope key: who is calling ("key:<digest prefix>" or "ip:<addr>")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "Problem",
-    "description": "RFC 9457 problem details",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string", "format": "uri"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "instance": {"type": "string"},
-    },
-}
 
 
 def hash_key(key: str) -> str:
@@ -97,108 +76,3 @@ def normalise_hashes(hashes: Iterable[str]) -> list[str]:
                 f"api_key_hashes must be sha256 hex digests (64 hex characters), got {h!r}"
             )
     return out
-
-
-class ApiKeyMiddleware:
-    """Rejects requests without a valid key with 401 problem+json and `WWW-Authenticate`.
-
-    `hashes` are sha256 hex digests (see `hash_key`); a malformed one is a startup error.
-    """
-
-    def __init__(self, app: ASGIApp, hashes: Iterable[str]) -> None:
-        self.app = app
-        self.hashes = normalise_hashes(hashes)
-        if not self.hashes:
-            raise ValueError("ApiKeyMiddleware needs at least one key hash")
-
-    def match(self, key: str) -> str | None:
-        """The stored digest that `key` hashes to; every digest is compared in constant time."""
-        digest = hash_key(key)
-        found = None
-        for stored in self.hashes:
-            if hmac.compare_digest(digest, stored):
-                found = stored
-        return found
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_open(app_path(scope)):
-            await self.app(scope, receive, send)
-            return
-        key = presented_key(Headers(scope=scope))
-        if key is None:
-            detail = "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key'"
-            challenge = 'Bearer realm="cited-rag"'
-        elif (digest := self.match(key)) is None:
-            detail = "the API key is not valid"
-            challenge = 'Bearer realm="cited-rag", error="invalid_token"'
-        else:
-            scope[CLIENT_ID] = "key:" + digest[:16]
-            await self.app(scope, receive, send)
-            return
-        response = problem(
-            401,
-            "unauthorized",
-            "Authentication required",
-            detail,
-            app_path(scope),
-            headers={"WWW-Authenticate": challenge},
-        )
-        await response(scope, receive, send)
-
-
-# -- OpenAPI: document what the middleware answers (shared with api.limits) -----------------
-def problem_doc(description: str) -> dict[str, Any]:
-    """An OpenAPI response object for a problem+json error."""
-    return {"description": description, "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}}
-
-
-def operations(schema: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
-    """(path, method, operation) for every operation of an OpenAPI document."""
-    for path, item in schema.get("paths", {}).items():
-        for method, op in item.items():
-            if method in HTTP_METHODS and isinstance(op, dict):
-                yield path, method, op
-
-
-def extend_openapi(app: FastAPI, patch: Callable[[dict[str, Any]], None]) -> None:
-    """Apply `patch` once to the generated OpenAPI document (after any earlier patches)."""
-    previous = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            patch(previous())
-        assert app.openapi_schema is not None
-        return app.openapi_schema
-
-    setattr(app, "openapi", openapi)  # noqa: B010 (mypy rejects assigning to a method)
-
-
-def _document_keys(schema: dict[str, Any]) -> None:
-    schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
-    schemes["bearer"] = {"type": "http", "scheme": "bearer"}
-    schemes["apiKey"] = {"type": "apiKey", "in": "header", "name": "X-API-Key"}
-    for path, _, op in operations(schema):
-        if not is_open(path):
-            op["security"] = [{"bearer": []}, {"apiKey": []}]
-            op.setdefault("responses", {})["401"] = problem_doc("A missing or invalid API key")
-
-
-def install(app: FastAPI, settings: Settings) -> None:
-    """API keys (if configured), then CORS outside them so preflights and 401s carry headers.
-
-    Call after `api.limits.install` (rate limits then see who the caller is) and before
-    `api.metrics.install`: the last middleware added is the outermost.
-    """
-    hashes = normalise_hashes(settings.api.api_key_hashes)  # fail at startup, not per request
-    if hashes:
-        app.add_middleware(ApiKeyMiddleware, hashes=hashes)
-        extend_openapi(app, _document_keys)
-    if settings.api.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.api.cors_origins,
-            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
-            expose_headers=["Retry-After", "Location"],
-            max_age=600,
-        )

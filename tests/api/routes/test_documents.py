@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from api.documents import check_content, check_filename
 from api.errors import ApiProblem
+from api.routes.documents import check_content, check_filename
 
 GARDEN = (
     "date 2021-04-02\n"

@@ -19,17 +19,17 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
-from typing import Any, Literal
+from typing import Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import EngineDep
 from api.errors import PROBLEM, problem
-from api.schemas import VISIBLE, SearchFilters
-from api.streaming import SSE, SSE_HEADERS, answer_pieces, json_data, problem_body, sse
+from api.openapi import json_data
+from api.schemas import ChatRequest
+from api.streaming import SSE, SSE_HEADERS, answer_pieces, problem_body, sse
 from rag.text.followup import standalone_question
 from rag.types import Answer
 
@@ -43,47 +43,6 @@ MODELS: dict[str, str] = {
 }
 CREATED = 1_767_225_600  # a fixed date for the model cards (2026-01-01)
 MARKER = re.compile(r"\[(\d+)\]")
-
-
-class ChatMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    role: Literal["system", "developer", "user", "assistant", "tool", "function"] = Field(
-        ..., description="Who wrote the message"
-    )
-    content: str | list[dict[str, Any]] | None = Field(None, description="Text or content parts")
-
-    def text(self) -> str:
-        if isinstance(self.content, list):
-            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
-        return self.content or ""
-
-
-class ChatRequest(BaseModel):
-    """OpenAI's request body; sampling parameters are accepted and ignored (answers are cited
-    extracts or verified LLM sentences, not samples)."""
-
-    model_config = ConfigDict(extra="allow")
-    model: str = Field("cited-rag", description="cited-rag, cited-rag-llm-local, -llm-openai")
-    messages: list[ChatMessage] = Field(
-        ...,
-        min_length=1,
-        description="The conversation; the last user message is the question",
-        # The route needs one user message with text; say so in the schema too.
-        json_schema_extra={
-            "contains": {
-                "type": "object",
-                "properties": {
-                    "role": {"const": "user"},
-                    "content": {"type": "string", "minLength": 1, "pattern": VISIBLE},
-                },
-                "required": ["role", "content"],
-            }
-        },
-    )
-    stream: bool = False
-    stream_options: dict[str, Any] | None = None
-    top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve")
-    filters: SearchFilters | None = None
 
 
 def _model_card(model_id: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The web page: `/` serves api/static/index.html; `/static` serves its script and style.
+"""The web page: `/` serves api/static/index.html; `/static` (mounted by api.app) serves its
+script and style.
 
 No build step and no external requests: the page is plain HTML, CSS and JavaScript.
 Deep links `/#doc=<doc_id>&start=<s>&end=<e>` open a document with that span highlighted.
@@ -8,11 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
-from fastapi.staticfiles import StaticFiles
 
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parent.parent / "static"
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 router = APIRouter(include_in_schema=False)
@@ -22,9 +22,3 @@ router = APIRouter(include_in_schema=False)
 def index() -> FileResponse:
     """The question page."""
     return FileResponse(STATIC / "index.html", media_type="text/html", headers=NO_CACHE)
-
-
-def install(app: FastAPI) -> None:
-    """Add the page and its static files to the app."""
-    app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")

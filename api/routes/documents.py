@@ -1,7 +1,8 @@
-"""Adding and removing documents over HTTP.
+"""`/v1/documents`: list, read, add and remove documents.
 
-`POST /v1/documents` (multipart, field `file`) saves a .txt/.md/.html file into the corpus and
-ingests it; `DELETE /v1/documents/{doc_id}` removes one. The Engine swaps the index
+`GET /v1/documents` lists the indexed documents, `GET /v1/documents/{doc_id}` returns one with
+its text. `POST /v1/documents` (multipart, field `file`) saves a .txt/.md/.html file into the
+corpus and ingests it; `DELETE /v1/documents/{doc_id}` removes one. The Engine swaps the index
 atomically, so searches keep working while either runs, and a failed ingest leaves nothing
 behind. Uploads are checked by content, not by the declared content type.
 """
@@ -15,12 +16,11 @@ from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, File, Response, UploadFile
-from pydantic import BaseModel
 
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
-from api.schemas import DocumentMeta
-from api.security import problem_doc
+from api.openapi import problem_doc
+from api.schemas import DeleteResult, DocumentList, DocumentOut, UploadResult
 from rag.index.corpus import DOC_ID, SUFFIXES
 from rag.index.ingest import IngestReport
 
@@ -28,34 +28,6 @@ router = APIRouter(prefix="/v1", tags=["documents"])
 
 ALLOWED_CONTROL = frozenset("\t\n\r\f\v")
 MAX_CONTROL_SHARE = 0.01  # more other control characters than this and it is not text
-
-
-class SkippedFile(BaseModel):
-    file: str
-    reason: str
-
-
-class IngestCounts(BaseModel):
-    added: int
-    changed: int
-    removed: int
-    unchanged: int
-    skipped: list[SkippedFile]
-    passages: int
-    embedded_passages: int
-    seconds: float
-    version: str | None
-    rebuilt: bool
-
-
-class UploadResult(BaseModel):
-    document: DocumentMeta
-    ingest: IngestCounts
-
-
-class DeleteResult(BaseModel):
-    doc_id: str
-    ingest: IngestCounts
 
 
 def _bad_name(detail: str) -> ApiProblem:
@@ -128,6 +100,23 @@ def ingest_counts(report: IngestReport) -> dict[str, Any]:
         for s in counts["skipped"]
     ]
     return counts
+
+
+@router.get("/documents", response_model=DocumentList)
+def list_documents(engine: EngineDep) -> dict[str, object]:
+    """All indexed documents with their metadata."""
+    return {"documents": [d.meta() for d in engine.documents()]}
+
+
+@router.get(
+    "/documents/{doc_id}",
+    response_model=DocumentOut,
+    responses={404: problem_doc("No such document")},
+)
+def get_document(doc_id: str, engine: EngineDep) -> dict[str, object]:
+    """One document with its full text (citation offsets index into `text`)."""
+    d = engine.document(doc_id)
+    return {**d.meta(), "text": d.text}
 
 
 @router.post(

@@ -11,7 +11,7 @@ import httpx
 import openai
 import pytest
 
-from api.openai_compat import MODELS, _stream, chunks, completion
+from api.routes.chat import MODELS, _stream, chunks, completion
 from rag.search.filters import QueryError
 from rag.types import Answer, AnswerSentence, Citation
 

@@ -1,0 +1,28 @@
+"""The HTTP routes, one module per resource, each with its own APIRouter.
+
+    health      GET /healthz, GET /readyz, GET /metrics
+    search      POST /v1/search
+    ask         POST /v1/ask (JSON, or Server-Sent Events)
+    documents   GET, POST /v1/documents; GET, DELETE /v1/documents/{doc_id}
+    chat        the OpenAI-compatible GET /v1/models[/{model_id}], POST /v1/chat/completions
+    briefings   POST /v1/briefings
+    web         GET / (the page; api.app mounts its files at /static)
+
+`ROUTERS` is what `api.app.create_app` includes, in this order.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.routes import ask, briefings, chat, documents, health, search, web
+
+ROUTERS: list[APIRouter] = [
+    health.router,
+    search.router,
+    ask.router,
+    documents.router,
+    chat.router,
+    briefings.router,
+    web.router,
+]

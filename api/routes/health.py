@@ -1,0 +1,44 @@
+"""Operations: `/healthz` (the process is up), `/readyz` (the index is loaded) and `/metrics`
+(Prometheus text exposition of the app's api.metrics.Metrics)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from api.deps import EngineDep
+from api.metrics import Metrics
+
+router = APIRouter()
+
+
+@router.get("/healthz", tags=["ops"])
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["ops"], response_model=None)
+def readyz(engine: EngineDep, request: Request) -> Any:
+    """The index is loaded and the models are warm."""
+    if engine.ready():
+        idx = engine.index
+        return {
+            "status": "ready",
+            "index_version": idx.version,
+            "documents": len(idx.documents),
+            "passages": len(idx.passages),
+        }
+    detail = request.app.state.load_error or "loading"
+    return JSONResponse({"status": "not ready", "detail": detail}, status_code=503)
+
+
+@router.get("/metrics", tags=["ops"], response_class=Response, include_in_schema=False)
+def prometheus(request: Request) -> Response:
+    """Prometheus text exposition of this app's metrics."""
+    metrics: Metrics = request.app.state.metrics
+    metrics.refresh_index(getattr(request.app.state, "engine", None))
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,17 @@
+"""`POST /v1/search`: hybrid search; every result's text is exactly document_text[start:end]."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import EngineDep, TextLimits
+from api.schemas import SearchRequest, SearchResponse
+
+router = APIRouter(prefix="/v1", dependencies=[TextLimits])
+
+
+@router.post("/search", response_model=SearchResponse, tags=["query"])
+def search(req: SearchRequest, engine: EngineDep) -> dict[str, object]:
+    """Hybrid search; every result's text is exactly document_text[start:end]."""
+    filters = req.filters.to_engine() if req.filters else None
+    return engine.search(req.query, top_k=req.top_k, filters=filters).to_dict()
