@@ -10,8 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rag.engine import DocumentNotFound
+from rag import DocumentNotFound, RagError
 from rag.index.corpus import BadDocument, CorpusError
+from rag.index.embedder import EmbeddingError
 from rag.index.store import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound
 from rag.search.filters import QueryError
 
@@ -63,6 +64,9 @@ MAPPING: dict[type[Exception], tuple[int, str, str]] = {
     IndexCorrupt: (503, "index-corrupt", "The index is corrupted"),
     IndexMismatch: (503, "index-mismatch", "The index was built with another model"),
     IndexBusy: (409, "index-busy", "Another ingest is running"),
+    EmbeddingError: (503, "model-unavailable", "The embedding model cannot be used"),
+    # Last: any other engine error the table does not name yet.
+    RagError: (422, "engine-error", "The request cannot be served"),
 }
 
 
@@ -77,11 +81,7 @@ def install(app: FastAPI) -> None:
 
         def make(status: int = status, kind: str = kind, title: str = title) -> Any:
             async def handler(request: Request, exc: Exception) -> JSONResponse:
-                if isinstance(exc, KeyError) and exc.args:
-                    detail = f"no document {exc.args[0]!r}"
-                else:
-                    detail = str(exc)
-                return problem(status, kind, title, detail, request.url.path)
+                return problem(status, kind, title, str(exc), request.url.path)
 
             return handler
 

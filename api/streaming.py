@@ -101,8 +101,7 @@ def problem_body(exc: BaseException, instance: str) -> dict[str, Any]:
             detail = "an unexpected error occurred"
         else:
             status, kind, title = found
-            detail = str(exc) if not isinstance(exc, KeyError) else f"no document {exc}"
-            detail = detail.strip("'\"")
+            detail = str(exc)
     return {
         "type": TYPE_BASE + kind,
         "title": title,
