@@ -8,7 +8,10 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eval.options import EvalOptions
 
 log = logging.getLogger("rag")
 
@@ -122,12 +125,33 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from eval.main import main as eval_main
+def eval_options(args: argparse.Namespace) -> EvalOptions:
+    """The typed options of `rag eval` from its parsed flags."""
+    from eval.options import EvalOptions
 
-    if args.compare:
-        return eval_main(args, None)
-    return eval_main(args, _settings(args))
+    compare = args.compare
+    return EvalOptions(
+        questions=args.questions,
+        baseline=args.baseline,
+        gate=args.gate,
+        update_baseline=args.update_baseline,
+        retrieval=args.retrieval,
+        lee=args.lee,
+        abstention=args.abstention,
+        llm=args.llm,
+        repeats=args.repeats,
+        compare=(Path(compare[0]), Path(compare[1])) if compare else None,
+        report_md=Path(args.report_md) if args.report_md else None,
+        runs_dir=Path(args.runs_dir),
+        json=args.json,
+    )
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.main import run
+
+    options = eval_options(args)
+    return run(options, None if options.compare else _settings(args))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
