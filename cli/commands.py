@@ -11,15 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from eval.options import EvalOptions
+    from rag.engine import Engine
+    from rag.settings import Settings
 
 
-def _settings(args: argparse.Namespace) -> Any:
+def _settings(args: argparse.Namespace) -> Settings:
     from rag.settings import Settings
 
     return Settings().with_paths(corpus=args.corpus, index=args.index)
 
 
-def _engine(args: argparse.Namespace) -> Any:
+def _engine(args: argparse.Namespace) -> Engine:
     from rag.engine import Engine
 
     return Engine(_settings(args))
