@@ -7,8 +7,8 @@ import json
 import statistics
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from eval.gate import baseline_from_run, check_gate, load_gate, load_json, question_diffs
 from eval.options import DEFAULT_BASELINE, DEFAULT_QUESTIONS, EvalOptions
@@ -89,10 +89,10 @@ def compare_runs(pair: tuple[Path, Path]) -> int:
     return 0
 
 
-def _spread(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+def _spread(values: Mapping[str, Sequence[float]]) -> dict[str, dict[str, float]]:
+    """Mean, range and standard deviation of each metric's values over repeated runs."""
     out = {}
-    for name in HEADLINE:
-        vals = [r["aggregates"]["headline"][name]["value"] for r in runs]
+    for name, vals in values.items():
         out[name] = {
             "mean": statistics.fmean(vals),
             "min": min(vals),
@@ -127,7 +127,8 @@ def run(options: EvalOptions, settings: Settings | None) -> int:
     ]
     result = runs[0]
     if repeats > 1:
-        result["repeats"] = {"n": repeats, "spread": _spread(runs)}
+        values = {n: [r["aggregates"]["headline"][n]["value"] for r in runs] for n in HEADLINE}
+        result["repeats"] = {"n": repeats, "spread": _spread(values)}
     record = options.runs_dir / f"{result['run_id']}.json"
     baseline = (
         load_json(options.baseline) if options.baseline and options.baseline.exists() else None
