@@ -7,19 +7,17 @@ import json
 import statistics
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from eval.gate import baseline_from_run, check_gate, load_gate, load_json, question_diffs
+from eval.options import DEFAULT_BASELINE, DEFAULT_QUESTIONS, EvalOptions
 from eval.questions import load_questions
 from eval.report import html_report, markdown
 from eval.retrieval import evaluate_questions, format_table
 from eval.runner import HEADLINE, comparable, run_eval
 from rag.engine import Engine
 from rag.settings import Settings
-
-DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
-DEFAULT_BASELINE = Path("eval/baseline.json")
 
 
 def _write(path: Path, text: str) -> None:
@@ -29,13 +27,13 @@ def _write(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def retrieval_only(engine: Engine, args: Any) -> int:
+def retrieval_only(engine: Engine, options: EvalOptions) -> int:
     docs = {d.doc_id: d.text for d in engine.documents()}
-    questions = load_questions(args.questions, docs)
+    questions = load_questions(options.questions, docs)
     rows, _ = evaluate_questions(engine, questions)
     tables = {"questions": [r.row() for r in rows]}
-    text = format_table(rows, f"Retrieval on {args.questions} (answerable questions)")
-    if args.lee:
+    text = format_table(rows, f"Retrieval on {options.questions} (answerable questions)")
+    if options.lee:
         from eval.lee import evaluate_lee
 
         work = Path(tempfile.gettempdir()) / "rag-lee"
@@ -43,32 +41,32 @@ def retrieval_only(engine: Engine, args: Any) -> int:
         for name, lrows in lee.items():
             tables[f"lee:{name}"] = [r.row() for r in lrows]
             text += "\n\n" + format_table(lrows, f"Lee corpus ({name}), document level")
-    if args.json:
+    if options.json:
         print(json.dumps(tables, indent=2))
     else:
         print(text)
     return 0
 
 
-def abstention_only(engine: Engine, args: Any) -> int:
+def abstention_only(engine: Engine, options: EvalOptions) -> int:
     from eval.abstention import curve, format_curve, read_labelled, roc_auc, score_questions
 
-    scored = score_questions(engine, read_labelled(args.questions))
+    scored = score_questions(engine, read_labelled(options.questions))
     current = engine.settings.answer.abstain_threshold
     grid = sorted({round(0.1 + 0.05 * i, 2) for i in range(11)} | {current})
     rows = curve(scored, grid)
-    if args.json:
+    if options.json:
         listed = [dataclasses.asdict(s) for s in scored]
         out = {"auc": roc_auc(scored), "threshold": current, "curve": rows, "questions": listed}
         print(json.dumps(out, indent=2))
     else:
-        print(format_curve(scored, rows, f"Abstention on {args.questions}"))
+        print(format_curve(scored, rows, f"Abstention on {options.questions}"))
         print(f"\ncurrent threshold: {current:.2f} (RAG_ANSWER__ABSTAIN_THRESHOLD)")
     return 0
 
 
-def compare_runs(args: Any) -> int:
-    a, b = (load_json(Path(p)) for p in args.compare)
+def compare_runs(pair: tuple[Path, Path]) -> int:
+    a, b = (load_json(p) for p in pair)
     diff = comparable(a, b)
     print(f"# {a['run_id']} vs {b['run_id']}\n")
     if diff:
@@ -91,10 +89,10 @@ def compare_runs(args: Any) -> int:
     return 0
 
 
-def _spread(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+def _spread(values: Mapping[str, Sequence[float]]) -> dict[str, dict[str, float]]:
+    """Mean, range and standard deviation of each metric's values over repeated runs."""
     out = {}
-    for name in HEADLINE:
-        vals = [r["aggregates"]["headline"][name]["value"] for r in runs]
+    for name, vals in values.items():
         out[name] = {
             "mean": statistics.fmean(vals),
             "min": min(vals),
@@ -104,53 +102,60 @@ def _spread(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     return out
 
 
-def main(args: Any, settings: Settings | None) -> int:
-    """Entry point called (lazily) by rag.cli."""
-    if args.compare:
-        return compare_runs(args)
+def run(options: EvalOptions, settings: Settings | None) -> int:
+    """Run what ``options`` ask for; the exit code of `rag eval` (0 ok, 1 gate failed, 2 error).
+
+    ``settings`` may be None only with ``options.compare``, which loads no engine.
+    """
+    if options.compare:
+        return compare_runs(options.compare)
     engine = Engine(settings or Settings())
     engine.load()
-    if args.retrieval:
-        return retrieval_only(engine, args)
-    if args.abstention:
-        return abstention_only(engine, args)
+    if options.retrieval:
+        return retrieval_only(engine, options)
+    if options.abstention:
+        return abstention_only(engine, options)
     docs = {d.doc_id: d.text for d in engine.documents()}
-    questions = load_questions(args.questions, docs)
+    questions = load_questions(options.questions, docs)
     gate = load_gate()
     topics = (
-        gate.get("briefing", {}).get("topics", []) if args.questions == DEFAULT_QUESTIONS else []
+        gate.get("briefing", {}).get("topics", []) if options.questions == DEFAULT_QUESTIONS else []
     )
-    repeats = max(1, args.repeats if args.llm else 1)
-    runs = [run_eval(engine, questions, args.questions, args.llm, topics) for _ in range(repeats)]
-    run = runs[0]
+    repeats = max(1, options.repeats if options.llm else 1)
+    runs = [
+        run_eval(engine, questions, options.questions, options.llm, topics) for _ in range(repeats)
+    ]
+    result = runs[0]
     if repeats > 1:
-        run["repeats"] = {"n": repeats, "spread": _spread(runs)}
-    runs_dir = Path(args.runs_dir)
-    record = runs_dir / f"{run['run_id']}.json"
-    baseline = load_json(args.baseline) if args.baseline and args.baseline.exists() else None
-    if args.baseline and baseline is None and not args.update_baseline:
-        print(f"rag: error: baseline {args.baseline} not found", file=sys.stderr)
+        values = {n: [r["aggregates"]["headline"][n]["value"] for r in runs] for n in HEADLINE}
+        result["repeats"] = {"n": repeats, "spread": _spread(values)}
+    record = options.runs_dir / f"{result['run_id']}.json"
+    baseline = (
+        load_json(options.baseline) if options.baseline and options.baseline.exists() else None
+    )
+    if options.baseline and baseline is None and not options.update_baseline:
+        print(f"rag: error: baseline {options.baseline} not found", file=sys.stderr)
         return 2
-    checks = check_gate(run, baseline, gate) if (args.baseline or args.gate) else []
+    checks = check_gate(result, baseline, gate) if (options.baseline or options.gate) else []
     key_facts = {q.id: q.key_facts for q in questions}
-    worse = question_diffs(run, baseline, key_facts) if baseline else []
-    if baseline and (mismatch := comparable(run, {"fingerprints": baseline["fingerprints"]})):
+    worse = question_diffs(result, baseline, key_facts) if baseline else []
+    if baseline and (mismatch := comparable(result, {"fingerprints": baseline["fingerprints"]})):
         print(f"note: baseline differs in {', '.join(mismatch)}", file=sys.stderr)
-    md = markdown(run, baseline, checks, worse)
-    _write(record, json.dumps(run, indent=1, ensure_ascii=False))
-    _write(record.with_suffix(".html"), html_report(run, baseline, md))
-    if args.report_md:
-        _write(Path(args.report_md), md)
-    if args.update_baseline:
-        target = args.baseline or DEFAULT_BASELINE
-        _write(target, json.dumps(baseline_from_run(run), indent=1, ensure_ascii=False) + "\n")
+    md = markdown(result, baseline, checks, worse)
+    _write(record, json.dumps(result, indent=1, ensure_ascii=False))
+    _write(record.with_suffix(".html"), html_report(result, baseline, md))
+    if options.report_md:
+        _write(options.report_md, md)
+    if options.update_baseline:
+        target = options.baseline or DEFAULT_BASELINE
+        _write(target, json.dumps(baseline_from_run(result), indent=1, ensure_ascii=False) + "\n")
         print(f"baseline written to {target}", file=sys.stderr)
-    if args.json:
-        print(json.dumps({"run_id": run["run_id"], "record": str(record),
-                          "headline": run["aggregates"]["headline"],
+    if options.json:
+        print(json.dumps({"run_id": result["run_id"], "record": str(record),
+                          "headline": result["aggregates"]["headline"],
                           "gate_failed": [c.metric for c in checks if c.failed],
                           "worse": worse}, indent=2))  # fmt: skip
     else:
         print(md)
         print(f"run record: {record}\nHTML report: {record.with_suffix('.html')}")
-    return 1 if any(c.failed for c in checks) and not args.update_baseline else 0
+    return 1 if any(c.failed for c in checks) and not options.update_baseline else 0

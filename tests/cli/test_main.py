@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 WHY = "Why was the Ant IPO suspended?"
 ANT_000 = "000_341026f71ce0a6ab"
 BAD_QUESTION_LINE = 3
