@@ -8,41 +8,15 @@ from collections.abc import Sequence
 
 from cli.parser import build_parser
 
-log = logging.getLogger("rag")
-
-
-class UsageError(Exception):
-    """Bad input from the command line."""
-
 
 def _known_errors() -> tuple[type[BaseException], ...]:
+    """What becomes one line and exit code 2: every engine error (eval's too derive from
+    RagError), bad settings, a missing file."""
     from pydantic import ValidationError
 
-    from rag.engine import DocumentNotFound
-    from rag.index.corpus import BadDocument, CorpusError
-    from rag.index.embedder import EmbeddingError
-    from rag.index.store import IndexProblem
-    from rag.search.filters import QueryError
+    from rag.errors import RagError
 
-    errors: list[type[BaseException]] = [
-        UsageError,
-        CorpusError,
-        BadDocument,
-        EmbeddingError,
-        DocumentNotFound,
-        QueryError,
-        IndexProblem,
-        ValidationError,
-        FileNotFoundError,
-    ]
-    try:
-        from eval.abstention import LabelledSetError
-        from eval.questions import QuestionSetError
-
-        errors += [QuestionSetError, LabelledSetError]
-    except ImportError:  # pragma: no cover
-        pass
-    return tuple(errors)
+    return (RagError, ValidationError, FileNotFoundError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,8 +42,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if isinstance(exc, _known_errors()):
             msg = " ".join(str(exc).split()) or type(exc).__name__
-            if exc.__class__.__name__ == "DocumentNotFound":
-                msg = f"no document {msg}"
             print(f"rag: error: {msg[:500]}", file=sys.stderr)
             return 2
         raise
