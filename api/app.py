@@ -12,9 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from api import errors, middleware, openapi
 from api.metrics import Metrics
 from api.routes import ROUTERS, web
-from rag.engine import Engine
+from rag import Engine, Settings
 from rag.index.store import IndexProblem
-from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.errors import ApiProblem
-from rag.engine import Engine
-from rag.settings import Settings
+from rag import Engine, Settings
 
 LIMITED_FIELDS = ("question", "query")  # JSON body fields held to settings.api.max_question_chars
 

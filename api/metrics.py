@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.types import Scope
 
 from api.security import app_path
-from rag.engine import Engine
+from rag import Engine
 
 ANSWER_STATUSES = ("answered", "partial", "unanswerable")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)

@@ -17,7 +17,7 @@ from api.deps import LIMITED_FIELDS, check_text_limits
 from api.errors import PROBLEM
 from api.limits import UNLIMITED_PATHS, guarded
 from api.security import is_open
-from rag.settings import Settings
+from rag import Settings
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 PROBLEM_SCHEMA: dict[str, Any] = {

@@ -22,7 +22,7 @@ import anyio.to_thread
 from fastapi.responses import StreamingResponse
 
 from api.errors import MAPPING, TYPE_BASE, ApiProblem
-from rag.types import Answer
+from rag import Answer
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from eval.options import EvalOptions
-    from rag.engine import Engine
+    from rag import Engine
     from rag.settings import Settings
 
 
@@ -22,7 +22,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    from rag.engine import Engine
+    from rag import Engine
 
     return Engine(_settings(args))
 

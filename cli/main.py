@@ -14,7 +14,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     RagError), bad settings, a missing file."""
     from pydantic import ValidationError
 
-    from rag.errors import RagError
+    from rag import RagError
 
     return (RagError, ValidationError, FileNotFoundError)
 

@@ -19,8 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.engine import Engine
-from rag.errors import RagError
+from rag import Engine, RagError
 
 
 class LabelledSetError(RagError, ValueError):

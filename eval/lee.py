@@ -34,10 +34,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from eval.retrieval import STAGES, StageScores, score_rankings, stage_rankings
-from rag.engine import Engine
+from rag import Engine, Settings
 from rag.index.embedder import Embedder
 from rag.index.ingest import is_stale
-from rag.settings import RetrievalSettings, Settings
+from rag.settings import RetrievalSettings
 from rag.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)

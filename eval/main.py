@@ -16,8 +16,7 @@ from eval.questions import load_questions
 from eval.report import html_report, markdown
 from eval.retrieval import evaluate_questions, format_table
 from eval.runner import HEADLINE, comparable, run_eval
-from rag.engine import Engine
-from rag.settings import Settings
+from rag import Engine, Settings
 
 
 def _write(path: Path, text: str) -> None:

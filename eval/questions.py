@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from rag.errors import RagError
+from rag import RagError
 from rag.types import Status
 
 Category = Literal[

@@ -16,7 +16,7 @@ from eval.metrics import (
     recall_at_k,
 )
 from eval.questions import Question
-from rag.engine import Engine
+from rag import Engine
 from rag.settings import RetrievalSettings
 
 STAGES = ("bm25", "dense", "fused", "final")

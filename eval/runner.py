@@ -16,8 +16,8 @@ from eval.answers import answer_metrics
 from eval.metrics import bootstrap_ci, confusion, mean, mrr_at_k, percentile, recall_at_k
 from eval.questions import Question
 from eval.retrieval import evaluate_questions
+from rag import Engine
 from rag.answer.verify import Verifier
-from rag.engine import Engine
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from api.middleware.limits import (
 )
 from api.middleware.metrics import MetricsMiddleware
 from api.security import normalise_hashes
-from rag.settings import Settings
+from rag import Settings
 
 
 def install(app: FastAPI, settings: Settings, metrics: Metrics) -> None:

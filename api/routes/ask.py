@@ -14,7 +14,7 @@ from api.metrics import record_answer
 from api.openapi import json_data
 from api.schemas import AnswerResponse, AskRequest
 from api.streaming import SSE, ask_response, wants_stream
-from rag.types import Answer
+from rag import Answer
 
 router = APIRouter(prefix="/v1", dependencies=[TextLimits])
 

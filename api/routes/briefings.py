@@ -9,8 +9,8 @@ from fastapi import APIRouter, Response
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
 from api.schemas import BriefingRequest, BriefingResponse
+from rag import Briefing
 from rag.briefing.render import RENDERERS
-from rag.briefing.types import Briefing
 
 router = APIRouter(prefix="/v1")
 

@@ -30,8 +30,8 @@ from api.errors import PROBLEM, problem
 from api.openapi import json_data
 from api.schemas import ChatRequest
 from api.streaming import SSE, SSE_HEADERS, answer_pieces, problem_body, sse
+from rag import Answer
 from rag.text.followup import standalone_question
-from rag.types import Answer
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
