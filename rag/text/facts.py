@@ -49,7 +49,6 @@ NUMBER = re.compile(
 )
 DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\b\.?", re.I)
 MONTH_DAY = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
-CAP_WORD = re.compile(r"[A-Z][\w&.-]*(?:['’]s)?|[A-Z]{2,}")
 WORD = re.compile(r"[\w.&$%-]+|[^\w\s]")
 
 # Capitalised words that are not names when they open a sentence or stand alone.
