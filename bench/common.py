@@ -37,12 +37,6 @@ THREAD_ENV = {
 }
 
 
-def single_thread_env() -> None:
-    """Put the one-thread settings into this process's environment (call before imports)."""
-    for key, value in THREAD_ENV.items():
-        os.environ.setdefault(key, value)
-
-
 def pin_threads(n: int = 1) -> None:
     """torch and faiss to ``n`` threads (the Engine does the same from its settings)."""
     from rag.index.dense import set_faiss_threads
@@ -81,18 +75,6 @@ class Timing:
 def pct(values: Sequence[float], q: float) -> float:
     """The q-th percentile (linear interpolation); 0.0 for no values."""
     return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else 0.0
-
-
-def time_calls(fn: Callable[[T], Any], items: Sequence[T], warmup: int = 5) -> Timing:
-    """Call ``fn`` on the first ``warmup`` items untimed, then time one call per item."""
-    for item in items[:warmup]:
-        fn(item)
-    out: list[float] = []
-    for item in items:
-        t0 = time.perf_counter()
-        fn(item)
-        out.append((time.perf_counter() - t0) * 1000.0)
-    return Timing(tuple(out))
 
 
 def time_interleaved(
