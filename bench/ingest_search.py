@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import logging
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,45 +38,12 @@ from bench.common import (
     time_interleaved,
 )
 from bench.data import five_documents, lee_documents, questions
+from bench.embedders import TimedEmbedder
 from rag.engine import Engine
-from rag.index.embedder import Embedder, Progress, Vectors
+from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
 from rag.settings import Settings
 from rag.types import Document
-
-
-class TimedEmbedder:
-    """Wraps an embedder and adds up the seconds spent in ``embed``."""
-
-    def __init__(self, base: Embedder) -> None:
-        self.base = base
-        self.model_id = base.model_id
-        self.dim = base.dim
-        self.seconds = 0.0
-        self.texts = 0
-
-    def embed(
-        self,
-        texts: Sequence[str],
-        batch_size: int = 32,
-        progress: Progress | None = None,
-        workers: int = 1,
-    ) -> Vectors:
-        t0 = time.perf_counter()
-        out = self.base.embed(texts, batch_size, progress, workers)
-        self.seconds += time.perf_counter() - t0
-        self.texts += len(texts)
-        return out
-
-    def embed_query(self, text: str) -> Vectors:
-        return self.base.embed_query(text)
-
-    def embed_with_spans(self, texts: Sequence[str], *args: Any) -> Any:
-        t0 = time.perf_counter()
-        out = self.base.embed_with_spans(texts, *args)  # type: ignore[attr-defined]
-        self.seconds += time.perf_counter() - t0
-        self.texts += len(texts)
-        return out
 
 
 def _settings(root: Path, **embedding: Any) -> Settings:

@@ -44,8 +44,7 @@ from bench.common import (
     stopwatch,
     time_interleaved,
 )
-from bench.data import five_documents, questions, wordnet_available
-from bench.scale import scale_documents
+from bench.data import five_documents, questions, scale_documents, wordnet_available
 from eval.metrics import mean, mrr_at_k, recall_at_k
 from rag.engine import Engine
 from rag.index.embedder import minilm_path

@@ -63,88 +63,29 @@ from bench.common import (
 )
 from bench.data import (
     Vectors,
-    five_documents,
-    gloss_documents,
-    lee_articles,
-    lee_documents,
-    questions,
+    query_texts,
+    scale_documents,
     synthetic_vectors,
     unit,
 )
+from bench.embedders import CachingEmbedder
 from rag.engine import Engine
 from rag.index.bm25 import BM25Index
 from rag.index.chunking import chunk_document
 from rag.index.corpus import corpus_fingerprint
 from rag.index.dense import DenseIndex
-from rag.index.embedder import Embedder, Progress
+from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
 from rag.index.ingest import chunking_params
 from rag.index.store import BuildData, IndexStore
 from rag.settings import IndexSettings, Settings
-from rag.text.sentences import split_sentences
 from rag.types import Document, Passage, SentenceRef
 
 MODEL = "all-MiniLM-L6-v2"
 K = 10
 
 
-class CachingEmbedder:
-    """Embeds each distinct text once (a gloss's sentence is its passage)."""
-
-    def __init__(self, base: Embedder) -> None:
-        self.base = base
-        self.model_id = base.model_id
-        self.dim = base.dim
-        self.cache: dict[str, np.ndarray] = {}
-        self.seconds = 0.0
-
-    def embed(
-        self,
-        texts: Sequence[str],
-        batch_size: int = 32,
-        progress: Progress | None = None,
-        workers: int = 1,
-    ) -> Vectors:
-        missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
-        t0 = time.perf_counter()
-        if missing:
-            for t, v in zip(
-                missing, self.base.embed(missing, batch_size, None, workers), strict=True
-            ):
-                self.cache[t] = v
-        self.seconds += time.perf_counter() - t0
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self.cache[t] for t in texts]).astype(np.float32)
-
-    def embed_query(self, text: str) -> Vectors:
-        return self.base.embed_query(text)
-
-
 # --------------------------------------------------------------------------- corpus
-
-
-def scale_documents(n_passages: int, settings: Settings) -> list[Document]:
-    """Five articles + Lee + enough glosses (one passage each) for ``n_passages``."""
-    base = five_documents() + lee_documents()
-    c = settings.chunking
-    n_base = sum(
-        len(chunk_document(d.doc_id, d.text, d.body_start, c.max_tokens, c.overlap_sentences)[0])
-        for d in base
-    )
-    return base + gloss_documents(max(0, n_passages - n_base))
-
-
-def query_texts(n: int) -> list[str]:
-    """``n`` distinct real queries: the question set, then Lee article first sentences."""
-    out = list(dict.fromkeys(q.question for q in questions()))
-    for _, article in lee_articles():
-        if len(out) >= n:
-            break
-        spans = split_sentences(article)
-        if spans:
-            out.append(article[spans[0].start : spans[0].end])
-    return out[:n]
 
 
 def _chunk_all(
