@@ -27,7 +27,6 @@ from typing import Any
 import numpy as np
 
 from bench.common import (
-    Timing,
     cycle,
     emit,
     log,
@@ -39,6 +38,7 @@ from bench.common import (
 )
 from bench.data import five_documents, lee_documents, questions
 from bench.embedders import TimedEmbedder
+from eval.harness import Timing, build_engine, workdir_settings
 from rag.engine import Engine
 from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
@@ -47,7 +47,7 @@ from rag.types import Document
 
 
 def _settings(root: Path, **embedding: Any) -> Settings:
-    s = Settings().with_paths(corpus=root / "corpus", index=root / "index")
+    s = workdir_settings(root)
     return s.model_copy(update={"embedding": s.embedding.model_copy(update=embedding)})
 
 
@@ -158,8 +158,7 @@ def section_search(n_queries: int, workdir: Path) -> str:
     # The defaults: passages and sentences by fp32 MiniLM, queries by the int8 ONNX MiniLM.
     embedder = get_embedder(e.backend, e.model_id, 1, e.query_backend)
     fp32 = get_embedder("sentence-transformers", e.model_id, 1)
-    engine = Engine(settings, embedder)
-    engine.ingest(documents=five_documents())
+    engine = build_engine(settings, embedder, five_documents())
     slow = Engine(settings, fp32)
     slow.load()
     pin_threads(1)

@@ -113,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
     logging.getLogger("eval.lee").setLevel(logging.INFO)
+    logging.getLogger("eval.harness").setLevel(logging.INFO)
     logging.getLogger("rag.index.ingest").setLevel(logging.INFO)
 
     settings = Settings()

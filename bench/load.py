@@ -52,19 +52,20 @@ from typing import IO, Any
 import httpx
 
 from bench.common import (
+    RAG,
     REPO,
     THREAD_ENV,
     emit,
     free_port,
-    load_average,
     log,
     md_table,
-    pct,
     peak_rss_mb,
+    rag_ingest,
     rss_mb,
 )
+from bench.machine import load_average
+from eval.harness import percentile
 
-RAG = REPO / ".venv" / "bin" / "rag"
 ENDPOINTS = ("/v1/search", "/v1/ask")
 CONCURRENCY = (1, 4, 16)
 SHED = frozenset({429, 503})
@@ -174,15 +175,8 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
 
 def build_index(root: Path, settings: dict[str, str]) -> Path:
     index = root / "index"
-    t0 = time.perf_counter()
-    subprocess.run(
-        [str(RAG), "ingest", "--corpus", str(REPO / "corpus"), "--index", str(index), "--json"],
-        check=True,
-        cwd=REPO,
-        env=_env(settings),
-        stdout=subprocess.DEVNULL,
-    )
-    log(f"index of corpus/ built in {time.perf_counter() - t0:.1f} s")
+    _, secs = rag_ingest(index, _env(settings))
+    log(f"index of corpus/ built in {secs:.1f} s")
     return index
 
 
@@ -376,16 +370,16 @@ def throughput(
                     str(n),
                     str(len(run.samples)),
                     _f(run.rate),
-                    _f(pct(lat, 50)),
-                    _f(pct(lat, 95)),
-                    _f(pct(lat, 99)),
+                    _f(percentile(lat, 50)),
+                    _f(percentile(lat, 95)),
+                    _f(percentile(lat, 99)),
                     _f(run.errors(), 2),
                     _f(run.cpu_ms()),
                     _f(run.cpu_ms(server=False)),
                     _f(run.server_cpu_s / run.seconds, 2),
                 ]
             )
-            log(f"{endpoint} c={n}: {run.rate:.1f} req/s, p99 {pct(lat, 99):.0f} ms")
+            log(f"{endpoint} c={n}: {run.rate:.1f} req/s, p99 {percentile(lat, 99):.0f} ms")
         verdicts.append(_rate_verdict(endpoint, runs))
     emit(f"\n### Throughput ({cell_s:g} s a cell after {warmup_s:g} s warm-up; closed loop)\n")
     headers = ["endpoint", "concurrency", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms"]
@@ -397,15 +391,15 @@ def throughput(
 
 def _overload_row(name: str, base: Run, run: Run, offered: str) -> list[str]:
     shed = run.latencies(SHED)
-    accepted_p99 = pct(run.latencies(ok=True), 99)
-    base_p99 = pct(base.latencies(ok=True), 99)
+    accepted_p99 = percentile(run.latencies(ok=True), 99)
+    base_p99 = percentile(base.latencies(ok=True), 99)
     return [
         name,
         offered,
         str(len(run.samples)),
         _f(run.share(SHED)),
-        _f(pct(shed, 50)) if shed else "-",
-        _f(pct(shed, 99)) if shed else "-",
+        _f(percentile(shed, 50)) if shed else "-",
+        _f(percentile(shed, 99)) if shed else "-",
         _f(max(shed)) if shed else "-",
         _f(len(run.latencies(ok=True)) / run.seconds),
         _f(accepted_p99),
@@ -419,10 +413,10 @@ def _overload_verdicts(name: str, base: Run, run: Run) -> Verdicts:
     shed = run.latencies(SHED)
     if not shed:
         return [[f"{name}: excess gets 503/429", "nothing was shed", _holds(False)]]
-    p99, worst = pct(shed, 99), max(shed)
+    p99, worst = percentile(shed, 99), max(shed)
     fast = "yes" if worst < SHED_MS else "p99 only" if p99 < SHED_MS else "**no**"
-    base_p99 = pct(base.latencies(ok=True), 99)
-    ratio = pct(run.latencies(ok=True), 99) / base_p99 if base_p99 else float("inf")
+    base_p99 = percentile(base.latencies(ok=True), 99)
+    ratio = percentile(run.latencies(ok=True), 99) / base_p99 if base_p99 else float("inf")
     return [
         [
             f"{name}: 503/429 within {SHED_MS:g} ms",
@@ -444,7 +438,7 @@ def overload(
     for endpoint in ENDPOINTS:
         base = asyncio.run(closed_loop(server, [endpoint], gate, cell_s, bodies, warmup_s))
         rate = len(base.latencies(ok=True)) / base.seconds
-        p99 = pct(base.latencies(), 99)
+        p99 = percentile(base.latencies(), 99)
         log(f"{endpoint} unloaded at c={gate}: {rate:.1f} req/s, p99 {p99:.0f} ms")
         rows.append(_overload_row(endpoint, base, base, f"unloaded: closed loop c={gate}"))
         closed = asyncio.run(closed_loop(server, [endpoint], 2 * gate, cell_s, bodies, 0))
@@ -461,6 +455,11 @@ def overload(
     headers = ["endpoint", "offered load", "requests", "shed %", "shed p50 ms", "shed p99 ms"]
     headers += ["shed max ms", "accepted req/s", "accepted p99 ms", "unloaded p99 ms"]
     emit(md_table([*headers, "p99 ratio", "other errors %"], rows))
+
+
+def _p50_p99(run: Run) -> str:
+    lat = run.latencies()
+    return f"{percentile(lat, 50):.0f}/{percentile(lat, 99):.0f}"
 
 
 async def soak(
@@ -486,10 +485,7 @@ async def soak(
         f"\nstart {rss[0][1]:.1f} MiB, end {rss[-1][1]:.1f} MiB "
         f"(change {rss[-1][1] - rss[0][1]:+.1f} MiB); peak RSS (VmHWM) "
         f"{peak_rss_mb(server.pid):.1f} MiB; {len(run.samples)} requests, {run.rate:.1f} req/s; "
-        + "; ".join(
-            f"{e} p50/p99 {pct(r.latencies(), 50):.0f}/{pct(r.latencies(), 99):.0f} ms"
-            for e, r in by.items()
-        )
+        + "; ".join(f"{e} p50/p99 {_p50_p99(r)} ms" for e, r in by.items())
         + f"; errors {run.errors():.2f} %"
     )
     start, end = rss[0][1], rss[-1][1]

@@ -69,6 +69,7 @@ from bench.data import (
     unit,
 )
 from bench.embedders import CachingEmbedder
+from eval.harness import workdir_settings
 from rag.engine import Engine
 from rag.index.bm25 import BM25Index
 from rag.index.chunking import chunk_document
@@ -136,7 +137,7 @@ def timed_builds() -> Iterator[dict[str, float]]:
 
 
 def build_real(n: int, root: Path) -> dict[str, Any]:
-    settings = Settings().with_paths(corpus=root / "corpus", index=root / "index")
+    settings = workdir_settings(root)
     docs = scale_documents(n, settings)
     embedder = CachingEmbedder(get_embedder("sentence-transformers", MODEL, 1))
     engine = Engine(settings, embedder)
@@ -159,7 +160,7 @@ def build_real(n: int, root: Path) -> dict[str, Any]:
 
 
 def build_synthetic(n: int, root: Path, real_index: Path) -> dict[str, Any]:
-    settings = Settings().with_paths(corpus=root / "corpus", index=root / "index")
+    settings = workdir_settings(root)
     real = IndexStore(real_index).load()
     pvec = {p.text: real.passage_vectors[i] for i, p in enumerate(real.passages)}
     svec = {s.text: real.sentence_vectors[i] for i, s in enumerate(real.sentences)}

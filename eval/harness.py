@@ -1,10 +1,11 @@
 """What the evaluation (eval/) and the benchmarks (bench/) share.
 
 * what a run was measured with: :data:`SCORE_PACKAGES` and :func:`package_versions`, the
-  :func:`git_commit` and :func:`settings_digest`;
+  :func:`git_commit`, :func:`settings_digest` and the readable :func:`settings_rows`;
 * latency summaries: :class:`Timing` (p50, p95, mean of millisecond samples) over
   :func:`eval.metrics.percentile`, the one percentile both use;
-* scratch indexes: :func:`workdir_settings`, :func:`build_engine` and :func:`open_engine`.
+* scratch indexes: :func:`workdir_settings`, :func:`build_engine`, :func:`open_engine` and
+  :func:`temporary_index`.
 
 The engine is imported only inside the functions that need it, so a benchmark can import this
 module and still set its thread variables before torch or faiss load.
@@ -12,16 +13,14 @@ module and still set its thread variables before torch or faiss load.
 Usage::
 
     import time
-    from pathlib import Path
-    from rag.settings import Settings
-    from eval.harness import Timing, build_engine, package_versions
+    from eval.harness import Timing, package_versions, temporary_index
 
-    engine = build_engine(Settings().with_paths(index=Path("/tmp/scratch")))  # of corpus/
-    samples = []
-    for q in ["why was the Ant IPO suspended?"] * 20:
-        t0 = time.perf_counter()
-        engine.search(q)
-        samples.append((time.perf_counter() - t0) * 1000)
+    with temporary_index() as engine:  # an index of corpus/, gone after the block
+        samples = []
+        for q in ["why was the Ant IPO suspended?"] * 20:
+            t0 = time.perf_counter()
+            engine.search(q)
+            samples.append((time.perf_counter() - t0) * 1000)
     print(Timing(tuple(samples)).summary(), package_versions()["onnxruntime"])
 """
 
@@ -30,7 +29,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -53,6 +54,8 @@ __all__ = [
     "package_versions",
     "percentile",
     "settings_digest",
+    "settings_rows",
+    "temporary_index",
     "workdir_settings",
 ]
 
@@ -118,6 +121,36 @@ def settings_digest(settings: Settings) -> str:
     return hashlib.sha256(settings.model_dump_json(exclude={"api", "index"}).encode()).hexdigest()
 
 
+def _dense_index(s: Settings) -> str:
+    ix = s.index
+    if ix.ann == "ivf":
+        ann = f"IVF {ix.ivf_lists_per_sqrt:g} x sqrt(N) cells, nprobe {ix.ivf_nprobe}, "
+        ann += ix.ivf_storage
+    else:
+        ann = f"HNSW M={ix.hnsw_m} efSearch={ix.hnsw_ef_search}"
+    return f"exact up to {ix.ann_threshold:,} passages, then {ann}"
+
+
+def settings_rows(s: Settings) -> list[tuple[str, str]]:
+    """The settings a reader needs to interpret a number, as (setting, value) rows."""
+    r = s.retrieval
+    return [
+        ("threads (torch, faiss, onnxruntime)", f"{s.embedding.threads} (+ OMP_NUM_THREADS=1)"),
+        (
+            "embedding",
+            f"{s.embedding.backend}, {s.embedding.model_id}, batch {s.embedding.batch_size}",
+        ),
+        ("chunking", f"max_tokens {s.chunking.max_tokens}, overlap {s.chunking.overlap_sentences}"),
+        (
+            "retrieval",
+            f"top_k {r.top_k}, candidates {r.candidates}, fusion {r.fusion} "
+            f"(dense {r.dense_weight}), second stage {r.second_stage} ({r.second_stage_weight})",
+        ),
+        ("dense index", _dense_index(s)),
+        ("answer", f"LLM backend {s.llm.backend} (extractive)"),
+    ]
+
+
 # --------------------------------------------------------------------------- latency
 
 
@@ -180,3 +213,21 @@ def open_engine(settings: Settings, embedder: Embedder | None = None) -> Engine:
     engine = Engine(settings, embedder)
     engine.load()
     return engine
+
+
+@contextmanager
+def temporary_index(
+    base: Settings | None = None,
+    embedder: Embedder | None = None,
+    documents: list[Document] | None = None,
+    prefix: str = "rag-",
+) -> Iterator[Engine]:
+    """An Engine over an index built in a temporary folder, deleted on exit.
+
+    The documents are ``documents`` or, by default, those of ``base``'s corpus folder.
+    """
+    from rag.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        settings = (base or Settings()).with_paths(index=Path(tmp) / "index")
+        yield build_engine(settings, embedder, documents)
