@@ -8,7 +8,7 @@ time limit):
 1. ingest      Engine.ingest vs plain SentenceTransformer.encode        bench/ingest_search.py
 2. search      search / ask latency vs the floor (embed + raw faiss)    bench/ingest_search.py
 3. llamaindex  a naive llama-index pipeline on the same chunks          bench/naive_llamaindex.py
-4. scale       10k (real embeddings) and 100k passages                  bench/scale.py
+4. scale       10k (real embeddings), 100k and 1M passages              bench/scale*.py
 5. cold        `rag serve` start to /readyz 200                          bench/cold_start.py
 
 Tables go to stdout (and to ``--out`` if given), progress to stderr. These VMs are shared:
