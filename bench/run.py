@@ -5,8 +5,8 @@
 Sections (each in its own process, with one thread for torch, faiss and onnxruntime, and a
 time limit):
 
-1. ingest      Engine.ingest vs plain SentenceTransformer.encode        bench/ingest_search.py
-2. search      search / ask latency vs the floor (embed + raw faiss)    bench/ingest_search.py
+1. ingest      Engine.ingest vs plain SentenceTransformer.encode        bench/ingest.py
+2. search      search / ask latency vs the floor (embed + raw faiss)    bench/search.py
 3. llamaindex  a naive llama-index pipeline on the same chunks          bench/naive_llamaindex.py
 4. scale       10k (real embeddings), 100k and 1M passages              bench/scale*.py
 5. cold        `rag serve` start to /readyz 200                          bench/cold_start.py
