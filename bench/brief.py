@@ -4,20 +4,24 @@
 
 Builds an index of the corpus in a temporary folder unless --index names a built one, loads
 the engine, warms it with one briefing, then times `Engine.brief` (extractive, every sentence
-verified) for a few topics, and the Markdown and HTML rendering on top. The first briefing on a
-new subject embeds its facet queries once (about 0.1-0.2 s more); repeated runs reuse them.
+verified) for a few topics, and the Markdown and HTML rendering on top (p95 interpolated
+between samples, as everywhere in bench/ and eval/). The first briefing on a new subject
+embeds its facet queries once (about 0.1-0.2 s more); repeated runs reuse them.
 Not a test: numbers depend on the machine and on what else runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import tempfile
 import time
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from eval.harness import Timing, temporary_index
 from rag.briefing.render import to_html, to_markdown
 from rag.engine import Engine
 from rag.settings import Settings
@@ -29,10 +33,33 @@ TOPICS = [
 ]
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
-    return ordered[k]
+def _time_topic(engine: Engine, topic: str, runs: int) -> str:
+    """One table row: status, sentences, p50/p95 of Engine.brief, p50 of rendering it."""
+    times, render = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        b = engine.brief(topic)
+        t1 = time.perf_counter()
+        to_markdown(b)
+        to_html(b)
+        render.append((time.perf_counter() - t1) * 1000)
+        times.append((t1 - t0) * 1000)
+    brief, draw = Timing(tuple(times)), Timing(tuple(render))
+    return (
+        f"| {topic} | {b.status} | {len(b.sentences())} | "
+        f"{brief.p50:.0f} | {brief.p95:.0f} | {draw.p50:.1f} |"
+    )
+
+
+def _engine(corpus: Path, index: Path | None) -> AbstractContextManager[Engine]:
+    """The engine over ``index``, or over a temporary index of ``corpus`` built now."""
+    settings = Settings().with_paths(corpus=corpus, index=index)
+    if index is None:
+        print("building a temporary index ...", file=sys.stderr)
+        return temporary_index(settings, prefix="rag-bench-")
+    engine = Engine(settings)
+    engine.load()
+    return nullcontext(engine)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,33 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings().with_paths(corpus=args.corpus, index=args.index or Path(tmp))
-        engine = Engine(settings)
-        if args.index is None:
-            print("building a temporary index ...", file=sys.stderr)
-            engine.ingest()
-        else:
-            engine.load()
+    with _engine(args.corpus, args.index) as engine:
         engine.brief(TOPICS[0])  # warm up
         print(f"{args.runs} runs per topic, extractive, {len(engine.documents())} documents\n")
         print("| topic | status | sentences | p50 ms | p95 ms | p50 md+html ms |")
         print("|---|---|---:|---:|---:|---:|")
         for topic in TOPICS:
-            times, render = [], []
-            for _ in range(args.runs):
-                t0 = time.perf_counter()
-                b = engine.brief(topic)
-                t1 = time.perf_counter()
-                to_markdown(b)
-                to_html(b)
-                render.append((time.perf_counter() - t1) * 1000)
-                times.append((t1 - t0) * 1000)
-            print(
-                f"| {topic} | {b.status} | {len(b.sentences())} | "
-                f"{statistics.median(times):.0f} | {percentile(times, 0.95):.0f} | "
-                f"{statistics.median(render):.1f} |"
-            )
+            print(_time_topic(engine, topic, args.runs))
     return 0
 
 

@@ -26,18 +26,19 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    RAG,
     REPO,
     THREAD_ENV,
     emit,
     free_port,
     log,
     md_table,
-    pct,
+    rag_ingest,
     rss_mb,
     stopwatch,
 )
+from eval.harness import percentile
 
-RAG = REPO / ".venv" / "bin" / "rag"
 TIMEOUT_S = 180.0
 
 
@@ -113,12 +114,9 @@ def phases(index: Path) -> dict[str, float]:
 def section_cold_start(runs: int, workdir: Path) -> str:
     index = workdir / "index"
     env = {**os.environ, **THREAD_ENV}
-    cmd = [str(RAG), "ingest", "--corpus", str(REPO / "corpus"), "--index", str(index), "--json"]
     log("cold start: rag ingest")
-    done, ingest_s = stopwatch(
-        lambda: subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=True)
-    )
-    n_passages = json.loads(done.stdout)["passages"]
+    report, ingest_s = rag_ingest(index, env)
+    n_passages = report["passages"]
     results = []
     for i in range(runs):
         log(f"cold start: run {i + 1}/{runs}")
@@ -130,9 +128,9 @@ def section_cold_start(runs: int, workdir: Path) -> str:
     rows.append(
         [
             "**median**",
-            f"**{pct([r['healthz'] for r in results], 50):.2f}**",
-            f"**{pct([r['readyz'] for r in results], 50):.2f}**",
-            f"{pct([r['rss_mb'] for r in results], 50):.0f}",
+            f"**{percentile([r['healthz'] for r in results], 50):.2f}**",
+            f"**{percentile([r['readyz'] for r in results], 50):.2f}**",
+            f"{percentile([r['rss_mb'] for r in results], 50):.0f}",
         ]
     )
     table = md_table(["run", "to /healthz 200 (s)", "to /readyz 200 (s)", "server RSS MiB"], rows)

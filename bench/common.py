@@ -1,32 +1,33 @@
-"""Timing and reporting helpers shared by the benchmark sections (stdlib + numpy only).
+"""Timing and reporting helpers shared by the benchmark sections (no torch or faiss at import).
 
 Latency numbers are wall-clock milliseconds from ``time.perf_counter``; a measurement runs
-``warmup`` untimed calls first, then one timed call per item. Percentiles are numpy's linear
-interpolation. Memory is the resident set size from ``/proc/self/status`` (VmRSS, and VmHWM
-for the peak), falling back to ``resource.getrusage`` where /proc is missing.
+``warmup`` untimed calls first, then one timed call per item, and is summarised by
+``eval.harness.Timing`` (percentiles interpolate linearly, as numpy's). Memory is the resident
+set size from ``/proc/self/status`` (VmRSS, and VmHWM for the peak), falling back to
+``resource.getrusage`` where /proc is missing.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
-import os
-import platform
+import json
 import resource
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
+from eval.harness import Timing
 
 REPO = Path(__file__).resolve().parents[1]
+RAG = REPO / ".venv" / "bin" / "rag"
 T = TypeVar("T")
 
 # One intra-op thread: on these 2-core machines a second thread makes torch, onnxruntime and
-# faiss slower and jittery (MODELS.md). Set before torch/faiss are imported.
+# faiss slower and jittery (a faiss query on 10k vectors: 16 ms with 2, 0.19 ms with 1).
+# Set before torch/faiss are imported.
 THREAD_ENV = {
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
@@ -35,12 +36,6 @@ THREAD_ENV = {
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
 }
-
-
-def single_thread_env() -> None:
-    """Put the one-thread settings into this process's environment (call before imports)."""
-    for key, value in THREAD_ENV.items():
-        os.environ.setdefault(key, value)
 
 
 def pin_threads(n: int = 1) -> None:
@@ -53,46 +48,6 @@ def pin_threads(n: int = 1) -> None:
 
 
 # --------------------------------------------------------------------------- timing
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Samples in milliseconds."""
-
-    samples_ms: tuple[float, ...]
-
-    @property
-    def p50(self) -> float:
-        return pct(self.samples_ms, 50)
-
-    @property
-    def p95(self) -> float:
-        return pct(self.samples_ms, 95)
-
-    @property
-    def mean(self) -> float:
-        return float(np.mean(self.samples_ms)) if self.samples_ms else 0.0
-
-    @property
-    def n(self) -> int:
-        return len(self.samples_ms)
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (linear interpolation); 0.0 for no values."""
-    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else 0.0
-
-
-def time_calls(fn: Callable[[T], Any], items: Sequence[T], warmup: int = 5) -> Timing:
-    """Call ``fn`` on the first ``warmup`` items untimed, then time one call per item."""
-    for item in items[:warmup]:
-        fn(item)
-    out: list[float] = []
-    for item in items:
-        t0 = time.perf_counter()
-        fn(item)
-        out.append((time.perf_counter() - t0) * 1000.0)
-    return Timing(tuple(out))
 
 
 def time_interleaved(
@@ -165,6 +120,16 @@ def dir_size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / (1024.0 * 1024.0)
 
 
+def rag_ingest(index: Path, env: dict[str, str]) -> tuple[dict[str, Any], float]:
+    """``rag ingest --json`` of corpus/ into ``index``: its report, and seconds with start-up."""
+    cmd = [str(RAG), "ingest", "--corpus", str(REPO / "corpus"), "--index", str(index), "--json"]
+    done, secs = stopwatch(
+        lambda: subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    )
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report, secs
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -198,66 +163,3 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 def ms(v: float) -> str:
     return f"{v:.2f}" if v < 10 else f"{v:.1f}"
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _mem_total_gb() -> float:
-    try:
-        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
-            if line.startswith("MemTotal:"):
-                return float(line.split()[1]) / (1024.0 * 1024.0)
-    except OSError:
-        pass
-    return 0.0
-
-
-def _version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-PACKAGES = (
-    "torch",
-    "faiss-cpu",
-    "sentence-transformers",
-    "onnxruntime",
-    "bm25s",
-    "numpy",
-    "llama-index-core",
-    "llama-index-embeddings-huggingface",
-    "llama-index-retrievers-bm25",
-)
-
-
-def machine_rows() -> list[tuple[str, str]]:
-    """What the numbers were measured on (read without importing torch or faiss)."""
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    rows = [
-        ("nproc", f"{len(os.sched_getaffinity(0))} (os.cpu_count {os.cpu_count()})"),
-        ("CPU", _cpu_model()),
-        ("RAM", f"{_mem_total_gb():.1f} GiB"),
-        ("load average at start (1, 5, 15 min)", load),
-        ("OS", platform.platform()),
-        ("python", platform.python_version()),
-    ]
-    rows += [(name, _version(name)) for name in PACKAGES]
-    return rows
-
-
-def machine_table() -> str:
-    return md_table(["machine / software", "value"], machine_rows())
-
-
-def load_average() -> str:
-    return ", ".join(f"{x:.2f}" for x in os.getloadavg())

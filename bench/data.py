@@ -1,4 +1,4 @@
-"""Deterministic benchmark corpora: the five articles, gensim's Lee news, WordNet glosses.
+"""Deterministic benchmark corpora and queries: the five articles, Lee news, WordNet glosses.
 
 * the five articles of ``corpus/``;
 * gensim's Lee corpus (``lee_background.cor`` then ``lee.cor``: ABC news, one article per
@@ -7,6 +7,8 @@
   adj,adv}``, 117,659 synsets), one short document per synset, ``"<first lemma>: <gloss>"``,
   ``wn_<pos>_<offset>``, in file order.
 
+``scale_documents`` is the five articles, then Lee, then glosses up to a passage count (the
+scale benchmark's corpus); ``query_texts`` is the question set, then Lee first sentences.
 Nothing is random: the same call gives the same documents in the same order.
 """
 
@@ -22,7 +24,10 @@ import numpy.typing as npt
 from bench.common import REPO
 from eval.lee import lee_path
 from eval.questions import Question, load_questions
+from rag.index.chunking import chunk_document
 from rag.index.corpus import load_corpus, parse_document
+from rag.settings import Settings
+from rag.text.sentences import split_sentences
 from rag.types import Document
 
 WORDNET = Path("/usr/share/wordnet")
@@ -97,6 +102,29 @@ def gloss_documents(n: int) -> list[Document]:
 
 def wordnet_available() -> bool:
     return (WORDNET / "data.noun").is_file()
+
+
+def scale_documents(n_passages: int, settings: Settings) -> list[Document]:
+    """Five articles + Lee + enough glosses (one passage each) for ``n_passages``."""
+    base = five_documents() + lee_documents()
+    c = settings.chunking
+    n_base = sum(
+        len(chunk_document(d.doc_id, d.text, d.body_start, c.max_tokens, c.overlap_sentences)[0])
+        for d in base
+    )
+    return base + gloss_documents(max(0, n_passages - n_base))
+
+
+def query_texts(n: int) -> list[str]:
+    """``n`` distinct real queries: the question set, then Lee article first sentences."""
+    out = list(dict.fromkeys(q.question for q in questions()))
+    for _, article in lee_articles():
+        if len(out) >= n:
+            break
+        spans = split_sentences(article)
+        if spans:
+            out.append(article[spans[0].start : spans[0].end])
+    return out[:n]
 
 
 # --------------------------------------------------------------------------- vectors

@@ -25,13 +25,16 @@ import logging
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from threadpoolctl import threadpool_limits
 
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.embedders import CachingEmbedder
 from eval.lee import evaluate_lee
 from eval.retrieval import STAGES, StageScores
 from rag.index.embedder import Embedder
@@ -45,53 +48,6 @@ FUSIONS: list[tuple[str, dict[str, Any]]] = [
     ("weighted 0.7", {"fusion": "weighted", "dense_weight": 0.7}),
 ]
 STAGE_WEIGHTS = (0.3, 0.5, 0.7)
-
-
-class CachingEmbedder:
-    """Memoises an embedder's outputs per text (query vectors, passage vectors, token vectors)."""
-
-    def __init__(self, base: Any) -> None:
-        self.base = base
-        self.model_id: str = base.model_id
-        self.dim: int = base.dim
-        self.max_seq_length: int = getattr(base, "max_seq_length", 256)
-        self._vectors: dict[str, np.ndarray] = {}
-        self._queries: dict[str, np.ndarray] = {}
-        self._tokens: dict[str, np.ndarray] = {}
-
-    def embed(
-        self,
-        texts: Sequence[str],
-        batch_size: int = 32,
-        progress: Callable[[int], None] | None = None,
-        workers: int = 1,
-    ) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if missing:
-            new = self.base.embed(missing, batch_size, progress, workers)
-            for t, v in zip(missing, new, strict=True):
-                self._vectors[t] = v
-        if progress and len(texts) > len(missing):
-            progress(len(texts) - len(missing))
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._vectors[t] for t in texts])
-
-    def embed_query(self, text: str) -> np.ndarray:
-        if text not in self._queries:
-            self._queries[text] = self.base.embed_query(text)
-        return self._queries[text]
-
-    def token_embeddings(self, texts: Sequence[str]) -> list[np.ndarray]:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._tokens))
-        if missing:
-            for t, v in zip(missing, self.base.token_embeddings(missing), strict=True):
-                self._tokens[t] = v
-        return [self._tokens[t] for t in texts]
-
-    def forget_tokens(self) -> None:
-        """Drop token vectors (passage texts change with the chunking; they take memory)."""
-        self._tokens.clear()
 
 
 def grid(base: RetrievalSettings, stages: Sequence[str]) -> dict[str, RetrievalSettings]:
@@ -149,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     # numpy's BLAS (maxsim's matmuls) spins its threads when the 2 cores are busy: a cached
-    # maxsim config took 100-300 s instead of 2 s. One thread, as MODELS.md says.
+    # maxsim config took 100-300 s instead of 2 s. One thread.
     with threadpool_limits(limits=1):
         return run(args)
 
@@ -157,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(message)s")
     logging.getLogger("eval.lee").setLevel(logging.INFO)
+    logging.getLogger("eval.harness").setLevel(logging.INFO)
     logging.getLogger("rag.index.ingest").setLevel(logging.INFO)
 
     settings = Settings()

@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    Timing,
     cycle,
     emit,
     log,
@@ -44,13 +43,12 @@ from bench.common import (
     stopwatch,
     time_interleaved,
 )
-from bench.data import five_documents, questions, wordnet_available
-from bench.scale import scale_documents
+from bench.data import five_documents, questions, scale_documents, wordnet_available
+from eval.harness import Timing, build_engine, workdir_settings
 from eval.metrics import mean, mrr_at_k, recall_at_k
 from rag.engine import Engine
 from rag.index.embedder import minilm_path
 from rag.index.embedding import get_embedder
-from rag.settings import Settings
 
 K = 10
 Span = tuple[str, int, int]
@@ -121,12 +119,12 @@ def _engine_spans(engine: Engine, retrieval: Any = None) -> Callable[[str], list
 
 
 def section_llamaindex(n_queries: int, workdir: Path, size: int = 0) -> str:
-    settings = Settings().with_paths(corpus=workdir / "corpus", index=workdir / "index")
+    settings = workdir_settings(workdir)
     e = settings.embedding
-    engine = Engine(settings, get_embedder(e.backend, e.model_id, 1, e.query_backend))
+    embedder = get_embedder(e.backend, e.model_id, 1, e.query_backend)
     docs = five_documents() if size == 0 else scale_documents(size, settings)
     log(f"llama-index: ingesting {len(docs)} documents")
-    engine.ingest(documents=docs)
+    engine = build_engine(settings, embedder, docs)
     log("llama-index: building VectorStoreIndex + BM25Retriever")
     dense, fusion, build_s = _llama_retrievers(engine, reuse_vectors=size > 0)
     none = settings.retrieval.model_copy(update={"second_stage": "none"})

