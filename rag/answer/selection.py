@@ -20,7 +20,8 @@ def select(
 ) -> list[ScoredSentence]:
     """Up to max_n non-redundant sentences within RELATIVE_FLOOR of the best; for a typed
     question (why, how much, when, who) at least one that holds the asked-for type; the best
-    sentence of each covered part of a multi-part question (``lead_rows``) first."""
+    sentence of each covered part of a multi-part question (``lead_rows``) first. ``vecs``
+    are the index's sentence vectors (row -> unit vector), for the redundancy test."""
     if not cands:
         return []
     best = cands[0].score
