@@ -1,27 +1,16 @@
-"""The versioned on-disk index: builds, incremental updates, checksums, pruning, crashes."""
+"""The versioned on-disk index: builds, incremental updates, checksums, mismatches."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import textwrap
-import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from store_workspace import Workspace, assert_hits_exact, passage_count
 
-import rag.index.store
 from rag.engine import Engine
-from rag.index.chunking import chunk_document
-from rag.index.corpus import parse_document
 from rag.index.embedder import Embedder
-from rag.index.store import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound, IndexStore
+from rag.index.store import IndexCorrupt, IndexMismatch, IndexNotFound, IndexStore
 from rag.settings import Settings
 
 REPO = Path(__file__).resolve().parents[3]
@@ -32,57 +21,6 @@ IDS = [
     "003_80a24d3b298a0e19",
     "004_90fc3188c9eb6f78",
 ]
-
-
-@dataclass
-class Workspace:
-    corpus: Path
-    index: Path
-    settings: Settings
-
-    @property
-    def store(self) -> IndexStore:
-        return IndexStore(self.index, self.settings.index.keep_versions)
-
-    def versions(self) -> list[str]:
-        return sorted(
-            p.name for p in self.index.iterdir() if p.is_dir() and not p.name.startswith(".")
-        )
-
-
-def passage_count(path: Path, settings: Settings) -> int:
-    doc = parse_document(path.stem, path.name, path.read_bytes())
-    passages, _ = chunk_document(
-        doc.doc_id,
-        doc.text,
-        doc.body_start,
-        settings.chunking.max_tokens,
-        settings.chunking.overlap_sentences,
-    )
-    return len(passages)
-
-
-def assert_hits_exact(engine: Engine, query: str) -> list[str]:
-    result = engine.search(query)
-    assert result.results
-    for hit in result.results:
-        assert engine.document(hit.doc_id).text[hit.start : hit.end] == hit.text
-    return [h.doc_id for h in result.results]
-
-
-@pytest.fixture
-def ws(tmp_path: Path, built_engine: Engine) -> Workspace:
-    """A private copy of the session's corpus and built index (cheap: no embedding)."""
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(built_engine.settings.corpus.dir, corpus)
-    shutil.copytree(built_engine.settings.index.dir, index)
-    return Workspace(corpus, index, Settings().with_paths(corpus=corpus, index=index))
-
-
-def with_keep(settings: Settings, keep: int) -> Settings:
-    return settings.model_copy(
-        update={"index": settings.index.model_copy(update={"keep_versions": keep})}
-    )
 
 
 # -- build and search ------------------------------------------------------------------------
@@ -262,155 +200,3 @@ def test_index_not_found(tmp_path: Path) -> None:
     (tmp_path / "CURRENT").write_text("\n", encoding="utf-8")
     with pytest.raises(IndexNotFound):
         IndexStore(tmp_path).load()
-
-
-# -- versions, leftovers, locks --------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_old_versions_are_pruned(ws: Workspace, embedder: Embedder) -> None:
-    settings = with_keep(ws.settings, 2)
-    engine = Engine(settings, embedder)
-    for _ in range(4):
-        engine.ingest()
-    versions = ws.versions()
-    assert len(versions) == 2
-    assert ws.store.current_version() in versions
-    assert all((ws.index / v / "manifest.json").is_file() for v in versions)
-
-
-@pytest.mark.slow
-def test_pruning_keeps_the_newest_versions(
-    ws: Workspace, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """BUG (rag/store.py IndexStore.write and prune): a version is named
-    '<seconds>-<random hex>', and prune() deletes in name order. Two builds in the same second
-    are ordered by a random uuid, so prune can delete the version that was live a moment ago
-    and keep an older one. (Quick incremental ingests take ~20 ms, so this happens for real.)
-    Here the clock is frozen and the uuids happen to sort in reverse build order."""
-    hexes = iter(f"{n:032x}" for n in range(2**127, 0, -(2**120)))
-    monkeypatch.setattr(rag.index.store.time, "strftime", lambda fmt, *a: "20300101T000000")
-    monkeypatch.setattr(rag.index.store.uuid, "uuid4", lambda: uuid.UUID(hex=next(hexes)))
-    engine = Engine(with_keep(ws.settings, 2), embedder)
-    built = []
-    for _ in range(3):
-        built.append(engine.ingest().version)
-    assert ws.store.current_version() == built[-1]
-    assert sorted(ws.versions()) == sorted(built[-2:]), "the previous version must survive"
-
-
-@pytest.mark.slow
-def test_a_leftover_build_folder_is_removed(ws: Workspace, embedder: Embedder) -> None:
-    leftover = ws.index / ".build-xyz"
-    leftover.mkdir()
-    (leftover / "passages.jsonl").write_text("{}\n", encoding="utf-8")
-    before = ws.store.current_version()
-    assert ws.store.load().version == before  # a half-written build is never read
-    Engine(ws.settings, embedder).ingest()
-    assert not leftover.exists()
-    assert ws.store.current_version() != before
-
-
-@pytest.mark.slow
-def test_a_second_ingest_fails_fast_while_one_holds_the_lock(
-    ws: Workspace, embedder: Embedder
-) -> None:
-    before = ws.store.current_version()
-    with ws.store.lock(), pytest.raises(IndexBusy):
-        Engine(ws.settings, embedder).ingest()
-    assert ws.store.current_version() == before
-
-
-# -- crash during ingest ---------------------------------------------------------------------
-
-CHILD = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-
-    import rag.index.store
-    from rag.index.embedding import get_embedder
-    from rag.index.ingest import ingest
-    from rag.settings import Settings
-
-    # Hold the build open after the dense index is written, so the parent can reliably kill
-    # the process while a half-written .build-* folder exists (the write phase alone takes
-    # well under a second).
-    _save = rag.index.store.DenseIndex.save
-    def slow_save(self, path):
-        _save(self, path)
-        time.sleep(120)
-    rag.index.store.DenseIndex.save = slow_save
-
-    settings = Settings().with_paths(corpus=Path(sys.argv[1]), index=Path(sys.argv[2]))
-    ingest(settings, get_embedder("sentence-transformers", "all-MiniLM-L6-v2", 1))
-    print("finished", flush=True)
-    """
-)
-
-
-def write_generated_corpus(folder: Path, n: int) -> None:
-    topics = ["lending", "insurance", "payments", "wealth management", "credit scoring"]
-    for i in range(n):
-        topic = topics[i % len(topics)]
-        (folder / f"gen_{i:03d}.txt").write_text(
-            f"Generated report {i} covers {topic} in the fintech sector. "
-            f"Regulators asked platform number {i} to review its {topic} products. "
-            f"Analysts expect changes to {topic} rules within {i % 12 + 1} months.\n",
-            encoding="utf-8",
-        )
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(180)
-def test_kill_9_during_ingest_leaves_the_previous_version_live(
-    ws: Workspace, embedder: Embedder
-) -> None:
-    before = ws.store.current_version()
-    write_generated_corpus(ws.corpus, 200)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(ws.corpus), str(ws.index)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        partial: list[Path] = []
-        while time.monotonic() < deadline and proc.poll() is None:
-            partial = [p for p in ws.index.glob(".build-*") if (p / "dense.faiss").exists()]
-            if partial:
-                break
-            time.sleep(0.02)
-        assert partial, f"no build folder appeared; child: {proc.communicate()[1][-2000:]!r}"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL
-
-    assert ws.store.current_version() == before
-    assert not (partial[0] / "manifest.json").exists()  # killed mid-build
-    loaded = ws.store.load(model_id=embedder.model_id, dim=embedder.dim)
-    assert sorted(loaded.documents) == IDS
-    engine = Engine(ws.settings, embedder)
-    assert engine.index.version == before
-    assert assert_hits_exact(engine, "Ant Group IPO suspended")
-
-    report = engine.ingest()  # a fresh ingest cleans up and succeeds
-    assert not any(ws.index.glob(".build-*"))
-    assert ws.store.current_version() == report.version != before
-    assert len(report.added) == 200
-    assert report.unchanged == IDS
-    assert (
-        json.loads((ws.index / report.version / "manifest.json").read_text())["counts"]["documents"]
-        == 205
-    )
-    assert "gen_007" in assert_hits_exact(engine, "Generated report 7 covers")
