@@ -14,12 +14,13 @@ from api.metrics import Metrics
 from api.routes import ROUTERS, web
 from rag import Engine, Settings
 from rag.index.store import IndexProblem
+from rag.settings import load_settings
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

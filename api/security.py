@@ -16,18 +16,18 @@ Open without a key even when keys are on: `/healthz`, `/readyz` (probes), `/`, `
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 
 from starlette.datastructures import Headers
 from starlette.types import Scope
+
+from rag.settings import sha256_hexes
 
 OPEN_PATHS = frozenset(
     {"/", "/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 )
 OPEN_PREFIXES = ("/static/",)
 CLIENT_ID = "rag.client_id"  # scope key: who is calling ("key:<digest prefix>" or "ip:<addr>")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def hash_key(key: str) -> str:
@@ -69,10 +69,7 @@ def presented_key(headers: Headers) -> str | None:
 
 def normalise_hashes(hashes: Iterable[str]) -> list[str]:
     """Lower-case digests; ValueError (naming the bad value) unless each is 64 hex characters."""
-    out = [h.strip().lower() for h in hashes]
-    for h in out:
-        if not _HEX64.match(h):
-            raise ValueError(
-                f"api_key_hashes must be sha256 hex digests (64 hex characters), got {h!r}"
-            )
-    return out
+    try:
+        return sha256_hexes(list(hashes))
+    except ValueError as exc:
+        raise ValueError(f"api_key_hashes {exc}") from exc

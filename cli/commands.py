@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from rag.settings import Settings
+    from rag.settings import load_settings
 
-    return Settings().with_paths(corpus=args.corpus, index=args.index)
+    return load_settings().with_paths(corpus=args.corpus, index=args.index)
 
 
 def _engine(args: argparse.Namespace) -> Engine:

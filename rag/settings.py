@@ -1,15 +1,45 @@
 """Configuration: the only module that reads environment variables.
 
 Every field can be set as ``RAG_<GROUP>__<FIELD>``, e.g. ``RAG_RETRIEVAL__TOP_K=3``.
+``load_settings()`` is what the command line and the server use: a mistyped ``RAG_``
+variable or a bad value is a ``ConfigError`` naming the variable, never a traceback.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_origin
 
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
+
+from rag.errors import RagError
+
+PREFIX = "RAG_"
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ConfigError(RagError):
+    """A setting or a RAG_ environment variable cannot be used."""
+
+
+def sha256_hexes(values: list[str]) -> list[str]:
+    """Lower-cased sha256 hex digests; ValueError naming the first value that is not one.
+
+    >>> sha256_hexes(["AB" * 32])[0][:4]
+    'abab'
+    """
+    out = [v.strip().lower() for v in values]
+    for v in out:
+        if not SHA256_HEX.match(v):
+            raise ValueError(f"must be sha256 hex digests (64 hex characters), got {v!r}")
+    return out
 
 
 class CorpusSettings(BaseModel):
@@ -153,6 +183,11 @@ class APISettings(BaseModel):
     max_concurrency: int = Field(8, ge=1, description="Requests in flight before 503")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins")
 
+    @field_validator("api_key_hashes")
+    @classmethod
+    def _hexes(cls, value: list[str]) -> list[str]:
+        return sha256_hexes(value)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -176,3 +211,65 @@ class Settings(BaseSettings):
         if index is not None:
             update["index"] = self.index.model_copy(update={"dir": index})
         return self.model_copy(update=update)
+
+
+def env_names() -> dict[str, Any]:
+    """Every RAG_ variable Settings reads -> the annotation of its field (a group's own
+    name takes the whole group as JSON)."""
+    names: dict[str, Any] = {}
+    for group, info in Settings.model_fields.items():
+        names[f"{PREFIX}{group.upper()}"] = dict
+        model = info.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        for name, field in model.model_fields.items():
+            aliases = [name]
+            if isinstance(field.validation_alias, AliasChoices):
+                aliases += [a for a in field.validation_alias.choices if isinstance(a, str)]
+            for alias in aliases:
+                names[f"{PREFIX}{group.upper()}__{alias.upper()}"] = field.annotation
+    return names
+
+
+def check_env(environ: Mapping[str, str]) -> None:
+    """ConfigError for a RAG_ variable no setting reads (naming the closest one), or for a
+    list or object that is not JSON."""
+    known = env_names()
+    for var, value in sorted(environ.items()):
+        if not var.upper().startswith(PREFIX):
+            continue
+        annotation = known.get(var.upper())
+        if annotation is None:
+            close = difflib.get_close_matches(var.upper(), list(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ConfigError(f"unknown setting {var}{hint}")
+        if get_origin(annotation) in (list, dict) or annotation in (list, dict):
+            try:
+                json.loads(value)
+            except ValueError as exc:
+                raise ConfigError(
+                    f'{var} must be JSON, e.g. ["value"] for a list, got {value!r}'
+                ) from exc
+
+
+def _one_line(exc: ValidationError) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    loc = [str(x) for x in first.get("loc", ()) if not isinstance(x, int)]
+    where = (PREFIX + "__".join(loc).upper()) if loc else "settings"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    msg = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    got = "" if "got " in msg else f", got {first.get('input')!r}"
+    return f"{where}: {msg}{got}{more}"
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, checked: a ConfigError (one line) instead of a
+    traceback for a mistyped variable or a bad value."""
+    check_env(os.environ)
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from exc
+    except SettingsError as exc:
+        raise ConfigError(f"a RAG_ variable cannot be read: {exc}") from exc
