@@ -27,7 +27,7 @@ from rag.index.dense import set_faiss_threads
 from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
 from rag.index.ingest import IngestReport, ingest
-from rag.index.store import IndexStore, LoadedIndex
+from rag.index.store import IndexCorrupt, IndexStore, LoadedIndex
 from rag.index.strategies import ProgressFactory
 from rag.search.filters import Filters
 from rag.search.retriever import Retriever
@@ -80,22 +80,71 @@ class Engine:
         )
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()  # one upload/delete at a time
+        self._reload_lock = threading.Lock()  # one pick-up of a new version at a time
         self._snapshot: Snapshot | None = None
+        self._seen: str | None = None  # what CURRENT named at the last load
+        self._checked = 0.0  # monotonic time CURRENT was last looked at
+        self.fallback: str | None = None  # why the live version is not CURRENT's
 
     # -- index lifecycle -------------------------------------------------------------------
     def load(self) -> LoadedIndex:
-        """Load (or reload) the current index version; raises IndexNotFound/Mismatch/Corrupt."""
-        index = self.store.load(
+        """Load (or reload) the current index version; raises IndexNotFound/Mismatch/Corrupt.
+
+        A corrupt current version falls back to the newest intact one (``fallback`` says
+        so); with none intact the first error is raised.
+        """
+        named = self.store.current_version()
+        try:
+            index, fallback = self._load_version(None), None
+        except IndexCorrupt as exc:
+            index, fallback = self._newest_intact(named, exc)
+        snapshot = self._build(index)
+        with self._lock:
+            self._snapshot, self._seen, self.fallback = snapshot, named, fallback
+            self._checked = time.monotonic()
+        log.info("index %s loaded: %s", index.version, index.manifest["counts"])
+        return index
+
+    def _load_version(self, version: str | None) -> LoadedIndex:
+        return self.store.load(
             model_id=self.embedder.model_id,
             dim=self.embedder.dim,
             ef_search=self.settings.index.hnsw_ef_search,
             nprobe=self.settings.index.ivf_nprobe,
+            version=version,
         )
-        snapshot = self._build(index)
-        with self._lock:
-            self._snapshot = snapshot
-        log.info("index %s loaded: %s", index.version, index.manifest["counts"])
-        return index
+
+    def _newest_intact(self, named: str | None, error: IndexCorrupt) -> tuple[LoadedIndex, str]:
+        for version in self.store.versions():
+            if version == named:
+                continue
+            try:
+                index = self._load_version(version)
+            except IndexCorrupt:
+                continue
+            why = f"index version {named} is corrupt ({error}); serving {version} instead"
+            log.warning("%s", why)
+            return index, why
+        raise error
+
+    def _pick_up(self) -> None:
+        """Load the version another process published, if CURRENT changed (checked at most
+        every index.reload_check_s; one thread reloads, the others keep the old snapshot)."""
+        every = self.settings.index.reload_check_s
+        now = time.monotonic()
+        if every <= 0 or now - self._checked < every or not self._reload_lock.acquire(False):
+            return
+        try:
+            self._checked = now
+            named = self.store.current_version()
+            if named is not None and named != self._seen:
+                log.info("index version %s was published elsewhere: loading it", named)
+                self.load()
+        except RagError as exc:  # keep serving what is loaded; say why once per check
+            log.warning("could not load the newly published index: %s", exc)
+            self._seen = self.store.current_version()
+        finally:
+            self._reload_lock.release()
 
     def _build(self, index: LoadedIndex) -> Snapshot:
         s = self.settings
@@ -110,6 +159,8 @@ class Engine:
     @property
     def snapshot(self) -> Snapshot:
         """The current snapshot (loading the index on first use); take it once per request."""
+        if self._snapshot is not None:
+            self._pick_up()
         snap = self._snapshot
         if snap is None:
             self.load()

@@ -79,6 +79,13 @@ class IndexSettings(BaseModel):
         80, ge=8, le=4096, description="HNSW build breadth (at least 2 x hnsw_m is used)"
     )
     hnsw_ef_search: int = Field(128, ge=8, le=4096, description="HNSW search breadth")
+    reload_check_s: float = Field(
+        1.0,
+        ge=0.0,
+        le=3600.0,
+        description="How often a running engine looks for a version another process published "
+        "(0: never)",
+    )
 
 
 class ChunkingSettings(BaseModel):

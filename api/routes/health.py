@@ -31,6 +31,8 @@ def readyz(engine: EngineDep, request: Request) -> Any:
             "index_version": idx.version,
             "documents": len(idx.documents),
             "passages": len(idx.passages),
+            # set when the published version was corrupt and an older one is served
+            "fallback": engine.fallback,
         }
     detail = request.app.state.load_error or "loading"
     return JSONResponse({"status": "not ready", "detail": detail}, status_code=503)

@@ -241,6 +241,13 @@ class IndexStore:
         for p in old:
             shutil.rmtree(p, ignore_errors=True)
 
+    def versions(self) -> list[str]:
+        """Every complete version on disk, newest first (names sort by build time)."""
+        if not self.root.is_dir():
+            return []
+        found = [p.name for p in self.root.iterdir() if (p / "manifest.json").is_file()]
+        return sorted(found, reverse=True)
+
     def read_manifest(self, version: str | None = None) -> dict[str, Any]:
         version = version or self.current_version()
         if version is None:
@@ -260,13 +267,15 @@ class IndexStore:
         dim: int | None = None,
         ef_search: int | None = None,
         nprobe: int | None = None,
+        version: str | None = None,
     ) -> LoadedIndex:
-        """Load the current version, verifying checksums and the model it was built with.
+        """Load the current version (or `version`), verifying checksums and the model it
+        was built with; a file that passes its checksum but cannot be read is IndexCorrupt.
 
         ``ef_search`` (HNSW) and ``nprobe`` (IVF) override the search breadth the build
         recorded; indexes written before ``dense_params`` existed load as they were.
         """
-        manifest = self.read_manifest()
+        manifest = self.read_manifest(version)
         version = str(manifest["version"])
         folder = self.root / version
         if model_id is not None and manifest.get("model_id") != model_id:
@@ -284,51 +293,65 @@ class IndexStore:
                 raise IndexCorrupt(f"index file missing: {p}")
             if _sha256_file(p) != digest:
                 raise IndexCorrupt(f"index file corrupted (checksum mismatch): {p}")
-        docs: dict[str, Document] = {}
-        for r in _read_jsonl(folder / "documents.jsonl"):
-            docs[r["doc_id"]] = Document(
-                doc_id=r["doc_id"],
-                text=r["text"],
-                title=r["title"],
-                published=r["published"],
-                sha256=r["sha256"],
-                source=r["source"],
-                body_start=r["body_start"],
-            )
-        passages = [
-            Passage(d, r["start"], r["end"], docs[d].text[r["start"] : r["end"]])
-            for r in _read_jsonl(folder / "passages.jsonl")
-            for d in (r["doc_id"],)
-        ]
-        sentences = [
-            SentenceRef(
-                r["doc_id"], r["start"], r["end"], docs[r["doc_id"]].text[r["start"] : r["end"]]
-            )
-            for r in _read_jsonl(folder / "sentences.jsonl")
-        ]
-        pvec = np.load(folder / "passage_vectors.npy")
-        svec = np.load(folder / "sentence_vectors.npy")
-        doc_rows: dict[str, list[int]] = {}
-        for i, p in enumerate(passages):
-            doc_rows.setdefault(p.doc_id, []).append(i)
-        return LoadedIndex(
-            version=version,
-            path=folder,
-            manifest=manifest,
-            documents=docs,
-            passages=passages,
-            sentences=sentences,
-            passage_vectors=pvec,
-            sentence_vectors=svec,
-            dense=DenseIndex.load(
-                folder / "dense.faiss",
-                manifest["dense_index"],
-                ef_search,
-                nprobe,
-                manifest.get("dense_params"),
-                pvec,
-            ),
-            bm25=BM25Index.load(folder / "bm25"),
-            passage_sentences=_passage_sentence_map(passages, sentences),
-            doc_passages={k: np.array(v, dtype=np.int64) for k, v in doc_rows.items()},
+        try:
+            return _read_version(folder, version, manifest, ef_search, nprobe)
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError) as exc:
+            raise IndexCorrupt(f"index version {version} cannot be read: {exc}") from exc
+
+
+def _read_version(
+    folder: Path,
+    version: str,
+    manifest: dict[str, Any],
+    ef_search: int | None,
+    nprobe: int | None,
+) -> LoadedIndex:
+    """The files of a checked version, read into memory (faiss, numpy, bm25s, JSON lines)."""
+    docs: dict[str, Document] = {}
+    for r in _read_jsonl(folder / "documents.jsonl"):
+        docs[r["doc_id"]] = Document(
+            doc_id=r["doc_id"],
+            text=r["text"],
+            title=r["title"],
+            published=r["published"],
+            sha256=r["sha256"],
+            source=r["source"],
+            body_start=r["body_start"],
         )
+    passages = [
+        Passage(d, r["start"], r["end"], docs[d].text[r["start"] : r["end"]])
+        for r in _read_jsonl(folder / "passages.jsonl")
+        for d in (r["doc_id"],)
+    ]
+    sentences = [
+        SentenceRef(
+            r["doc_id"], r["start"], r["end"], docs[r["doc_id"]].text[r["start"] : r["end"]]
+        )
+        for r in _read_jsonl(folder / "sentences.jsonl")
+    ]
+    pvec = np.load(folder / "passage_vectors.npy")
+    svec = np.load(folder / "sentence_vectors.npy")
+    doc_rows: dict[str, list[int]] = {}
+    for i, p in enumerate(passages):
+        doc_rows.setdefault(p.doc_id, []).append(i)
+    return LoadedIndex(
+        version=version,
+        path=folder,
+        manifest=manifest,
+        documents=docs,
+        passages=passages,
+        sentences=sentences,
+        passage_vectors=pvec,
+        sentence_vectors=svec,
+        dense=DenseIndex.load(
+            folder / "dense.faiss",
+            manifest["dense_index"],
+            ef_search,
+            nprobe,
+            manifest.get("dense_params"),
+            pvec,
+        ),
+        bm25=BM25Index.load(folder / "bm25"),
+        passage_sentences=_passage_sentence_map(passages, sentences),
+        doc_passages={k: np.array(v, dtype=np.int64) for k, v in doc_rows.items()},
+    )

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from rag.engine import Engine
 from rag.index.chunking import chunk_document
@@ -49,15 +46,6 @@ def assert_hits_exact(engine: Engine, query: str) -> list[str]:
     for hit in result.results:
         assert engine.document(hit.doc_id).text[hit.start : hit.end] == hit.text
     return [h.doc_id for h in result.results]
-
-
-@pytest.fixture
-def ws(tmp_path: Path, built_engine: Engine) -> Workspace:
-    """A private copy of the session's corpus and built index (cheap: no embedding)."""
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(built_engine.settings.corpus.dir, corpus)
-    shutil.copytree(built_engine.settings.index.dir, index)
-    return Workspace(corpus, index, Settings().with_paths(corpus=corpus, index=index))
 
 
 def with_keep(settings: Settings, keep: int) -> Settings:
