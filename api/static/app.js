@@ -182,7 +182,8 @@
     if (!answer.sentences.length) {
       text.replaceChildren(el("p", { class: "sentence", text: answer.answer }));
     }
-    setStatus(answer.status);
+    if (!(answer.conflicts || []).length || answer.status === "unanswerable") setStatus(answer.status);
+    else setStatus("conflict", `${answer.status === "partial" ? "partial · " : ""}sources disagree`);
     const t = answer.timings_ms && answer.timings_ms.total;
     $("progress").textContent = t ? `${Math.round(t)} ms · ${answer.mode}` : answer.mode;
     if (answer.missing && answer.missing.length) {
@@ -193,19 +194,22 @@
     renderSources(answer.citations);
   }
 
-  function renderConflicts(conflicts) {
+  function renderConflicts(conflicts) { // a block per quantity: each value, its source, chips
     const list = $("conflict-list");
     for (const conflict of conflicts) {
-      const li = el("li", {}, `${conflict.quantity}: `);
-      conflict.values.forEach((v, i) => {
-        if (i) li.append(" vs ");
-        li.append(el("strong", { text: v.value }));
+      const values = el("ul");
+      for (const v of conflict.values) {
+        const from = `according to ${titles.get(v.doc_id) || v.doc_id}`;
+        const li = el("li", { class: "conflict-value" },
+          el("span", { class: "value", text: v.value }), el("span", { class: "from", text: from }));
         for (const n of v.citations || []) {
           const c = state.citations.get(n);
-          if (c) li.append(" ", chip(c));
+          if (c) li.append(chip(c));
         }
-      });
-      list.append(li);
+        values.append(li);
+      }
+      const what = el("h3", { text: `The ${conflict.quantity} differs between the sources:` });
+      list.append(el("div", { class: "conflict", "data-quantity": conflict.quantity }, what, values));
     }
     $("conflicts").hidden = conflicts.length === 0;
   }
