@@ -347,15 +347,33 @@
     openDocument(docId, start, end);
   }
 
+  // -- the question's length: counted as the server counts it (code points), never cut --------
+  const MAX_CHARS = Number($("question").dataset.maxChars) || 1000;
+
+  function checkLength() {
+    const n = Array.from($("question").value.trim()).length;
+    const over = n > MAX_CHARS;
+    const [count, max] = [n.toLocaleString("en"), MAX_CHARS.toLocaleString("en")];
+    $("char-count").textContent = `${count} / ${max}`;
+    $("char-count").classList.toggle("over", over);
+    $("question").classList.toggle("over", over);
+    $("limit-message").textContent = over ? `The question is ${count} characters long; the limit is ${max}. Shorten it to ask.` : "";
+    $("limit-message").hidden = !over;
+    return !over;
+  }
+
   // -- wiring -----------------------------------------------------------------------------------
+  $("question").addEventListener("input", checkLength);
+  checkLength();
   $("ask-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const question = $("question").value.trim();
-    if (question) ask(question);
+    if (question && checkLength()) ask(question);
   });
   for (const b of document.querySelectorAll(".example")) {
     b.addEventListener("click", () => {
       $("question").value = b.textContent;
+      checkLength();
       ask(b.textContent);
     });
   }

@@ -170,6 +170,50 @@ def test_a_conflict_is_shown_as_sources_disagree(page: Any, live_server: Any) ->
 
 
 @pytest.mark.timeout(120)
+def test_a_long_pasted_question_is_counted_and_refused_not_cut(page: Any, live_server: Any) -> None:
+    from playwright.sync_api import expect
+
+    limit = live_server.settings.api.max_question_chars
+    words = "Why was the Ant IPO suspended, and what did the regulators ask? " * 40
+    question = words[: limit + 199] + "?"
+    page.goto(live_server.url + "/")
+    expect(page.locator("#char-count")).to_have_text(f"0 / {limit:,}")
+    page.focus("#question")
+    page.keyboard.insert_text(question)  # what a paste does
+    assert page.input_value("#question") == question  # nothing cut
+    expect(page.locator("#char-count")).to_have_text(f"{limit + 200:,} / {limit:,}")
+    message = page.locator("#limit-message")
+    n = f"{limit + 200:,}"
+    expect(message).to_have_text(
+        f"The question is {n} characters long; the limit is {limit:,}. Shorten it to ask."
+    )
+    page.press("#question", "Enter")
+    page.click("#ask-button")
+    page.wait_for_timeout(500)
+    expect(page.locator("#answer")).to_be_hidden()
+    assert page.evaluate("window.citedRag.state.answer") is None
+    _shot(page, "question-over-the-limit.png")
+    page.fill("#question", question[: limit - 1] + "?")
+    expect(message).to_be_hidden()
+    expect(page.locator("#char-count")).to_have_text(f"{limit:,} / {limit:,}")
+
+
+@pytest.mark.timeout(120)
+def test_the_counter_uses_the_servers_limit(browser: Any, live_server: Any) -> None:
+    from playwright.sync_api import expect
+
+    server = live_server.start(max_question_chars=40)
+    pg = browser.new_page()
+    try:
+        pg.goto(server.url + "/")
+        pg.fill("#question", "Why was the Ant IPO suspended in November?")
+        expect(pg.locator("#char-count")).to_have_text("42 / 40")
+        expect(pg.locator("#limit-message")).to_be_visible()
+    finally:
+        pg.close()
+
+
+@pytest.mark.timeout(120)
 def test_a_question_without_letters_gets_a_plain_sentence(page: Any, live_server: Any) -> None:
     from playwright.sync_api import expect
 
