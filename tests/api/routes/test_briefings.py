@@ -8,6 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
+
+from rag.settings import Settings
 
 ANT = "the regulatory crackdown on Ant Group"
 ECB = "the European Central Bank's interest rate decisions"
@@ -101,3 +104,9 @@ def test_openapi_documents_the_route(client: httpx.Client) -> None:
     assert {"application/json", "text/markdown", "text/html"} <= set(
         op["responses"]["200"]["content"]
     )
+
+
+@pytest.mark.parametrize("url", ["example.org", "ftp://example.org", "https://a b", "https://x/?q"])
+def test_a_document_base_url_must_be_a_plain_http_url(url: str) -> None:
+    with pytest.raises(ValidationError, match="document_base_url"):
+        Settings(api={"document_base_url": url})
