@@ -375,3 +375,15 @@ def test_cli_prints_a_briefing(built_engine: Engine, capsys: pytest.CaptureFixtu
     assert cli_main(["brief", ECB, "--format", "html", *paths]) == 0
     assert NOT_COVERED in capsys.readouterr().out
     assert cli_main(["brief", ANT, "--since", "31/12/2020", *paths]) == 2
+
+
+@pytest.mark.slow
+def test_cli_html_briefing_links_documents_on_the_configured_base_url(
+    built_engine: Engine, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = ["--corpus", str(built_engine.settings.corpus.dir)]
+    paths += ["--index", str(built_engine.settings.index.dir)]
+    monkeypatch.setenv("RAG_API__DOCUMENT_BASE_URL", "https://news.example.org")
+    assert cli_main(["brief", ANT, "--format", "html", *paths]) == 0
+    page = capsys.readouterr().out
+    assert 'href="#ref-1"' in page and 'href="https://news.example.org/#doc=' in page
