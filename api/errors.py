@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +21,18 @@ log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://cited-rag.dev/problems/"
+
+# At least one visible character: a text of only whitespace or control characters is empty
+# to the engine, so the wire schemas (api.schemas) say so too (an ECMA regex, no \\p classes).
+VISIBLE = (
+    "[0-9A-Za-z!-/:-@\\[-`{-~\u00a1-\u167f\u1681-\u1fff\u200b-\u2027"
+    "\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\uffff]"
+)
+# What a failed check means, in words a person reads (the page shows `detail` as it is):
+# (pydantic error type, pattern) -> sentence; pydantic's own message names the regex.
+PLAIN_MESSAGES = {
+    ("string_pattern_mismatch", VISIBLE): "must contain at least one letter or digit",
+}
 
 
 class ApiProblem(Exception):
@@ -70,6 +83,13 @@ MAPPING: dict[type[Exception], tuple[int, str, str]] = {
 }
 
 
+def _plain(error: Mapping[str, Any]) -> str:
+    """pydantic's message for one validation error, or the plain sentence that replaces it."""
+    ctx = error.get("ctx") or {}
+    key = (str(error.get("type")), str(ctx.get("pattern", "")))
+    return PLAIN_MESSAGES.get(key, str(error.get("msg", "")))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
@@ -90,7 +110,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+            {"loc": list(e.get("loc", ())), "msg": _plain(e), "type": e.get("type")}
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}

@@ -7,14 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.errors import VISIBLE
 from rag.briefing.briefer import MAX_SENTENCES_LIMIT
 
-# At least one visible character: a text of only whitespace or control characters is empty
-# to the engine, so the schema says so too (an ECMA regex, no \\p classes).
-VISIBLE = (
-    "[0-9A-Za-z!-/:-@\\[-`{-~\u00a1-\u167f\u1681-\u1fff\u200b-\u2027"
-    "\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\uffff]"
-)
 MAX_TOPIC_CHARS = 1000  # a briefing's topic; settings.api.max_question_chars applies too
 
 

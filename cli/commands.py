@@ -106,9 +106,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
+    from rag import Engine
     from rag.briefing.render import RENDERERS
 
-    engine = _engine(args)
+    settings = _settings(args)
+    engine = Engine(settings)
     briefing = engine.brief(
         args.topic, max_sentences=args.max_sentences, filters=_filters(args), llm=args.llm
     )
@@ -116,7 +118,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     if fmt == "json":
         print(json.dumps(briefing.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(RENDERERS[fmt](briefing), end="")
+        print(RENDERERS[fmt](briefing, settings.api.document_base_url), end="")
     return 0
 
 

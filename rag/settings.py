@@ -189,6 +189,14 @@ class APISettings(BaseModel):
     request_timeout_s: float = Field(30.0, gt=0, description="Request deadline")
     max_concurrency: int = Field(8, ge=1, description="Requests in flight before 503")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins")
+    document_base_url: str | None = Field(
+        None,
+        max_length=2000,
+        pattern=r"^https?://[^\s#?]+$",
+        description="Where this server's web page is public (e.g. https://rag.example.org): "
+        "HTML and Markdown briefings link each quoted span to <url>/#doc=...; none: no "
+        "external link, only the in-page references",
+    )
 
     @field_validator("api_key_hashes")
     @classmethod

@@ -39,4 +39,5 @@ def create_briefing(
     )
     if req.format == "json":
         return briefing.to_dict()
-    return Response(RENDERERS[req.format](briefing), media_type=MEDIA[req.format])
+    page = RENDERERS[req.format](briefing, settings.api.document_base_url)
+    return Response(page, media_type=MEDIA[req.format])

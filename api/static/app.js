@@ -182,7 +182,8 @@
     if (!answer.sentences.length) {
       text.replaceChildren(el("p", { class: "sentence", text: answer.answer }));
     }
-    setStatus(answer.status);
+    if (!(answer.conflicts || []).length || answer.status === "unanswerable") setStatus(answer.status);
+    else setStatus("conflict", `${answer.status === "partial" ? "partial · " : ""}sources disagree`);
     const t = answer.timings_ms && answer.timings_ms.total;
     $("progress").textContent = t ? `${Math.round(t)} ms · ${answer.mode}` : answer.mode;
     if (answer.missing && answer.missing.length) {
@@ -193,19 +194,22 @@
     renderSources(answer.citations);
   }
 
-  function renderConflicts(conflicts) {
+  function renderConflicts(conflicts) { // a block per quantity: each value, its source, chips
     const list = $("conflict-list");
     for (const conflict of conflicts) {
-      const li = el("li", {}, `${conflict.quantity}: `);
-      conflict.values.forEach((v, i) => {
-        if (i) li.append(" vs ");
-        li.append(el("strong", { text: v.value }));
+      const values = el("ul");
+      for (const v of conflict.values) {
+        const from = `according to ${titles.get(v.doc_id) || v.doc_id}`;
+        const li = el("li", { class: "conflict-value" },
+          el("span", { class: "value", text: v.value }), el("span", { class: "from", text: from }));
         for (const n of v.citations || []) {
           const c = state.citations.get(n);
-          if (c) li.append(" ", chip(c));
+          if (c) li.append(chip(c));
         }
-      });
-      list.append(li);
+        values.append(li);
+      }
+      const what = el("h3", { text: `The ${conflict.quantity} differs between the sources:` });
+      list.append(el("div", { class: "conflict", "data-quantity": conflict.quantity }, what, values));
     }
     $("conflicts").hidden = conflicts.length === 0;
   }
@@ -343,15 +347,33 @@
     openDocument(docId, start, end);
   }
 
+  // -- the question's length: counted as the server counts it (code points), never cut --------
+  const MAX_CHARS = Number($("question").dataset.maxChars) || 1000;
+
+  function checkLength() {
+    const n = Array.from($("question").value.trim()).length;
+    const over = n > MAX_CHARS;
+    const [count, max] = [n.toLocaleString("en"), MAX_CHARS.toLocaleString("en")];
+    $("char-count").textContent = `${count} / ${max}`;
+    $("char-count").classList.toggle("over", over);
+    $("question").classList.toggle("over", over);
+    $("limit-message").textContent = over ? `The question is ${count} characters long; the limit is ${max}. Shorten it to ask.` : "";
+    $("limit-message").hidden = !over;
+    return !over;
+  }
+
   // -- wiring -----------------------------------------------------------------------------------
+  $("question").addEventListener("input", checkLength);
+  checkLength();
   $("ask-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const question = $("question").value.trim();
-    if (question) ask(question);
+    if (question && checkLength()) ask(question);
   });
   for (const b of document.querySelectorAll(".example")) {
     b.addEventListener("click", () => {
       $("question").value = b.textContent;
+      checkLength();
       ask(b.textContent);
     });
   }

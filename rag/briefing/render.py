@@ -1,8 +1,10 @@
 """A briefing as Markdown (with [n] markers and references) or as one self-contained HTML page.
 
-The HTML has its styles inline and makes no request of its own; each [n] links to the cited
-span in the web page's document view (`/#doc=<doc_id>&start=<start>&end=<end>`), which works
-when the page is served by the API and is harmless when the file is opened on its own.
+The HTML has its styles inline and makes no request of its own, so a saved or forwarded file
+still works: each [n] jumps to its quote in the references (`#ref-<n>`). Given a
+`document_base_url` (settings.api.document_base_url: where the web page is public), each
+reference also links to its span in the page's document view
+(`<base>/#doc=<doc_id>&start=<start>&end=<end>`); without one there is no external link.
 """
 
 from __future__ import annotations
@@ -26,8 +28,14 @@ def _figure_label(k: KeyFigure) -> str:
     return f"{k.quantity} (sources differ)" if k.disputed else k.quantity
 
 
-def to_markdown(b: Briefing) -> str:
-    """Markdown: headings, [n] markers after each sentence, references with the quoted spans."""
+def document_url(c: Citation, base_url: str | None) -> str | None:
+    """The cited span in the document view of the web page at `base_url`; None without one."""
+    return base_url.rstrip("/") + link(c) if base_url else None
+
+
+def to_markdown(b: Briefing, document_base_url: str | None = None) -> str:
+    """Markdown: headings, [n] markers after each sentence, references with the quoted spans
+    (each linked to its document when `document_base_url` is given)."""
     out = [f"# {b.title}", ""]
     if b.status != "briefed":
         out.append(NOT_COVERED)
@@ -46,7 +54,10 @@ def to_markdown(b: Briefing) -> str:
     for r in b.references:
         out.append(f"- **{_one_line(r.title)}** ({_published(r.published)}) — `{r.doc_id}`")
         for c in r.citations:
-            out.append(f"  - [{c.marker}] “{_one_line(c.quote)}” (characters {c.start}–{c.end})")
+            where = f"characters {c.start}–{c.end}"
+            url = document_url(c, document_base_url)
+            where = f"[{where}](<{url}>)" if url else where
+            out.append(f"  - [{c.marker}] “{_one_line(c.quote)}” ({where})")
     if b.fallback_reason:
         out += ["", f"_LLM phrasing fell back to extraction: {b.fallback_reason}_"]
     return "\n".join(out) + "\n"
@@ -91,13 +102,15 @@ border-left:3px solid #c9d3e3}.date{font-weight:600;display:block;font-size:.9re
 th,td{border:1px solid #e3e6eb;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f7f9}tr.disputed td{background:#fff8e6}
 ul.refs{padding-left:1.2rem;font-size:.9rem}ul.refs>li{margin:.8rem 0}ul.refs ol li{margin:.3rem 0}
+ul.refs ol li:target{background:#fff3c4}
 .quote{color:#3d4a5c}.muted{color:#5f6b7a;font-size:.85rem}code{font-size:.85em}
 """
 
 
 def _cite(c: Citation) -> str:
+    """[n], a jump to its quote in the references of the same page."""
     return (
-        f'<a class="cite" href="{html.escape(link(c))}" '
+        f'<a class="cite" href="#ref-{c.marker}" '
         f'title="{html.escape(_one_line(c.quote))}">[{c.marker}]</a>'
     )
 
@@ -107,8 +120,9 @@ def _sentence_html(s: AnswerSentence, by_marker: dict[int, Citation]) -> str:
     return f"{html.escape(_one_line(s.text))}{marks}"
 
 
-def to_html(b: Briefing) -> str:
-    """One self-contained page: inline CSS, no scripts, no external requests."""
+def to_html(b: Briefing, document_base_url: str | None = None) -> str:
+    """One self-contained page: inline CSS, no scripts, no external requests; [n] jump to the
+    references, which link to their documents when `document_base_url` is given."""
     cites = {c.marker: c for c in b.citations}
     title = html.escape(b.title)
     body = [f"<h1>{title}</h1>"]
@@ -121,7 +135,8 @@ def to_html(b: Briefing) -> str:
     body.append(f'<p class="summary">{_par(b.summary, cites)}</p>')
     for sec in b.sections:
         body.append(f"<h2>{html.escape(sec.heading)}</h2><p>{_par(sec.sentences, cites)}</p>")
-    body += _html_timeline(b, cites) + _html_figures(b, cites) + _html_references(b)
+    body += _html_timeline(b, cites) + _html_figures(b, cites)
+    body += _html_references(b, document_base_url)
     if b.fallback_reason:
         reason = html.escape(b.fallback_reason)
         body.append(f'<p class="muted">LLM phrasing fell back to extraction: {reason}</p>')
@@ -166,14 +181,21 @@ def _html_figures(b: Briefing, cites: dict[int, Citation]) -> list[str]:
     return out + [f"<p>{_sentence_html(k.note, cites)}</p>" for k in b.key_figures if k.note]
 
 
-def _html_references(b: Briefing) -> list[str]:
+def _html_span(c: Citation, base_url: str | None) -> str:
+    where = f"characters {c.start}–{c.end}"
+    url = document_url(c, base_url)
+    if url:
+        where = f'<a class="doc" href="{html.escape(url)}">{where}</a>'
+    return (
+        f'<li id="ref-{c.marker}" value="{c.marker}"><span class="quote">'
+        f'“{html.escape(_one_line(c.quote))}”</span> <span class="muted">({where})</span></li>'
+    )
+
+
+def _html_references(b: Briefing, base_url: str | None) -> list[str]:
     out = ['<h2>References</h2><ul class="refs">']
     for r in b.references:
-        spans = "".join(
-            f'<li id="ref-{c.marker}" value="{c.marker}"><span class="quote">'
-            f"“{html.escape(_one_line(c.quote))}”</span> {_cite(c)}</li>"
-            for c in r.citations
-        )
+        spans = "".join(_html_span(c, base_url) for c in r.citations)
         meta = f"{html.escape(_published(r.published))}, <code>{html.escape(r.doc_id)}</code>"
         out.append(
             f"<li><strong>{html.escape(_one_line(r.title))}</strong> "

@@ -8,6 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
+
+from rag.settings import Settings
 
 ANT = "the regulatory crackdown on Ant Group"
 ECB = "the European Central Bank's interest rate decisions"
@@ -49,7 +52,21 @@ def test_markdown_and_html_formats(client: httpx.Client) -> None:
     page = client.post("/v1/briefings", json={"topic": ANT, "format": "html"})
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    assert "/#doc=" in page.text and not re.search(r"https?://|<script|\bsrc=", page.text)
+    assert 'href="#ref-' in page.text and 'id="ref-' in page.text and "/#doc=" not in page.text
+    assert not re.search(r"https?://|<script|\bsrc=", page.text)
+
+
+def test_html_links_documents_on_the_configured_base_url(live_server: Any) -> None:
+    base = "https://news.example.org"
+    with live_server.start(document_base_url=base).client() as client:
+        page = client.post("/v1/briefings", json={"topic": ANT, "format": "html"}).text
+        md = client.post("/v1/briefings", json={"topic": ANT, "format": "md"}).text
+        b = client.post("/v1/briefings", json={"topic": ANT}).json()
+    for c in b["citations"]:
+        url = f"{base}/#doc={c['doc_id']}&start={c['start']}&end={c['end']}"
+        assert f'href="{url.replace("&", "&amp;")}"' in page and f"(<{url}>)" in md
+    spans = [s for r in b["references"] for s in r["spans"]]
+    assert all(s["link"].startswith("/#doc=") for s in spans)  # JSON fields as they were
 
 
 def test_filters_and_off_corpus_topic(client: httpx.Client) -> None:
@@ -87,3 +104,9 @@ def test_openapi_documents_the_route(client: httpx.Client) -> None:
     assert {"application/json", "text/markdown", "text/html"} <= set(
         op["responses"]["200"]["content"]
     )
+
+
+@pytest.mark.parametrize("url", ["example.org", "ftp://example.org", "https://a b", "https://x/?q"])
+def test_a_document_base_url_must_be_a_plain_http_url(url: str) -> None:
+    with pytest.raises(ValidationError, match="document_base_url"):
+        Settings(api={"document_base_url": url})

@@ -127,3 +127,129 @@ def test_spans_are_cut_at_code_points_not_utf16_units(page: Any, live_server: An
             "([t, s, e]) => window.citedRag.splitSpan(t, s, e)", [text, start, end]
         )
         assert parts == [text[:start], text[start:end], text[end:]]
+
+
+# -- the states an issue found broken ------------------------------------------------------------
+CONFLICT = "How much would Ant's IPO have raised?"
+SHOTS = Path("/tmp/ux-fixes-shots")
+
+
+def _shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(300)  # let the fade-in finish before the picture
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+@pytest.mark.timeout(180)
+def test_a_conflict_is_shown_as_sources_disagree(page: Any, live_server: Any) -> None:
+    from playwright.sync_api import expect
+
+    with httpx.Client(base_url=live_server.url, timeout=60) as http:
+        api_answer = http.post("/v1/ask", json={"question": CONFLICT}).json()
+    assert api_answer["status"] == "answered" and api_answer["conflicts"]
+
+    page.goto(live_server.url + "/")
+    page.fill("#question", CONFLICT)
+    page.press("#question", "Enter")
+    expect(page.locator("#status")).to_have_text("sources disagree", timeout=60_000)
+    expect(page.locator("#status")).to_have_class("badge conflict")
+    expect(page.locator("#conflicts")).to_be_visible()
+    (conflict,) = api_answer["conflicts"]
+    rows = page.locator(f'#conflict-list .conflict[data-quantity="{conflict["quantity"]}"] li')
+    expect(rows).to_have_count(len(conflict["values"]))
+    for row, value in zip(rows.all(), conflict["values"], strict=True):
+        assert row.locator(".value").text_content() == value["value"]
+        chips = [
+            int(m) for m in row.locator(".chip").evaluate_all("cs => cs.map(c => c.dataset.marker)")
+        ]
+        assert chips == value["citations"]
+    _shot(page, "conflict.png")
+    rows.first.locator(".chip").first.click()
+    mark = page.locator("#doc-text mark")
+    expect(mark).to_contain_text(conflict["values"][0]["value"])
+
+
+@pytest.mark.timeout(120)
+def test_a_long_pasted_question_is_counted_and_refused_not_cut(page: Any, live_server: Any) -> None:
+    from playwright.sync_api import expect
+
+    limit = live_server.settings.api.max_question_chars
+    words = "Why was the Ant IPO suspended, and what did the regulators ask? " * 40
+    question = words[: limit + 199] + "?"
+    page.goto(live_server.url + "/")
+    expect(page.locator("#char-count")).to_have_text(f"0 / {limit:,}")
+    page.focus("#question")
+    page.keyboard.insert_text(question)  # what a paste does
+    assert page.input_value("#question") == question  # nothing cut
+    expect(page.locator("#char-count")).to_have_text(f"{limit + 200:,} / {limit:,}")
+    message = page.locator("#limit-message")
+    n = f"{limit + 200:,}"
+    expect(message).to_have_text(
+        f"The question is {n} characters long; the limit is {limit:,}. Shorten it to ask."
+    )
+    page.press("#question", "Enter")
+    page.click("#ask-button")
+    page.wait_for_timeout(500)
+    expect(page.locator("#answer")).to_be_hidden()
+    assert page.evaluate("window.citedRag.state.answer") is None
+    _shot(page, "question-over-the-limit.png")
+    page.fill("#question", question[: limit - 1] + "?")
+    expect(message).to_be_hidden()
+    expect(page.locator("#char-count")).to_have_text(f"{limit:,} / {limit:,}")
+
+
+@pytest.mark.timeout(120)
+def test_the_counter_uses_the_servers_limit(browser: Any, live_server: Any) -> None:
+    from playwright.sync_api import expect
+
+    server = live_server.start(max_question_chars=40)
+    pg = browser.new_page()
+    try:
+        pg.goto(server.url + "/")
+        pg.fill("#question", "Why was the Ant IPO suspended in November?")
+        expect(pg.locator("#char-count")).to_have_text("42 / 40")
+        expect(pg.locator("#limit-message")).to_be_visible()
+    finally:
+        pg.close()
+
+
+@pytest.mark.timeout(120)
+def test_a_question_without_letters_gets_a_plain_sentence(page: Any, live_server: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(live_server.url + "/")
+    page.fill("#question", "🐜 🐜")
+    page.press("#question", "Enter")
+    expect(page.locator("#error")).to_have_text(
+        "question: must contain at least one letter or digit"
+    )
+    _shot(page, "no-letters.png")
+
+
+@pytest.mark.timeout(180)
+def test_a_saved_html_briefing_jumps_to_its_references(
+    browser: Any, live_server: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    with httpx.Client(base_url=live_server.url, timeout=60) as http:
+        body = {"topic": "the regulatory crackdown on Ant Group", "format": "html"}
+        saved = tmp_path / "briefing.html"
+        saved.write_text(http.post("/v1/briefings", json=body).text, encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
+    pg = context.new_page()
+    requests: list[str] = []
+    pg.on("request", lambda r: requests.append(r.url))
+    try:
+        pg.goto(saved.as_uri())
+        cite = pg.locator("p.summary a.cite").first
+        marker = cite.text_content().strip("[]")
+        cite.click()
+        assert pg.evaluate("location.href") == f"{saved.as_uri()}#ref-{marker}"
+        entry = pg.locator(f"#ref-{marker}")
+        expect(entry).to_be_in_viewport()
+        assert cite.get_attribute("title") in entry.text_content()
+        _shot(pg, "saved-briefing-reference.png")
+    finally:
+        context.close()
+    assert requests == [saved.as_uri()]

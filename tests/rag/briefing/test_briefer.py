@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import itertools
 import json
 import re
@@ -333,12 +334,33 @@ def test_markdown_has_markers_and_references(ant: Briefing) -> None:
 
 
 @pytest.mark.slow
-def test_html_is_self_contained_and_links_spans(ant: Briefing) -> None:
+def test_html_is_self_contained_and_cites_its_own_references(ant: Briefing) -> None:
     page = to_html(ant)
     assert page.startswith("<!DOCTYPE html>") and "<style>" in page
     assert not re.search(r"https?://|<script|<link|\bsrc=|@import|url\(", page)
+    assert "/#doc=" not in page  # a saved file has no server behind it
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    ids = re.findall(r'id="([^"]*)"', page)
+    assert {h[1:] for h in hrefs} == set(ids) == {f"ref-{c.marker}" for c in ant.citations}
+    assert len(ids) == len(set(ids))
+    for c in ant.citations:  # [n] in the text jumps to the entry that quotes its span
+        entry = re.search(rf'<li id="ref-{c.marker}" value="{c.marker}">(.*?)</li>', page)
+        assert entry and html.escape(" ".join(c.quote.split())) in entry[1]
+        assert f"characters {c.start}–{c.end}" in entry[1]
+
+
+@pytest.mark.slow
+def test_html_and_markdown_link_documents_on_a_configured_base_url(ant: Briefing) -> None:
+    base = "https://news.example.org/rag/"
+    page, md = to_html(ant, base), to_markdown(ant, base)
+    assert not re.search(r"<script|<link|\bsrc=|@import|url\(", page)
     for c in ant.citations:
-        assert f'href="/#doc={c.doc_id}&amp;start={c.start}&amp;end={c.end}"' in page
+        url = f"https://news.example.org/rag/#doc={c.doc_id}&start={c.start}&end={c.end}"
+        assert page.count(f'href="{html.escape(url)}"') == 1
+        assert f'href="#ref-{c.marker}"' in page
+        assert f"[characters {c.start}–{c.end}](<{url}>)" in md
+    assert len(re.findall(r"https?://", page)) == len(ant.citations)
+    assert "http" not in to_markdown(ant)
 
 
 @pytest.mark.slow
@@ -353,3 +375,15 @@ def test_cli_prints_a_briefing(built_engine: Engine, capsys: pytest.CaptureFixtu
     assert cli_main(["brief", ECB, "--format", "html", *paths]) == 0
     assert NOT_COVERED in capsys.readouterr().out
     assert cli_main(["brief", ANT, "--since", "31/12/2020", *paths]) == 2
+
+
+@pytest.mark.slow
+def test_cli_html_briefing_links_documents_on_the_configured_base_url(
+    built_engine: Engine, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = ["--corpus", str(built_engine.settings.corpus.dir)]
+    paths += ["--index", str(built_engine.settings.index.dir)]
+    monkeypatch.setenv("RAG_API__DOCUMENT_BASE_URL", "https://news.example.org")
+    assert cli_main(["brief", ANT, "--format", "html", *paths]) == 0
+    page = capsys.readouterr().out
+    assert 'href="#ref-1"' in page and 'href="https://news.example.org/#doc=' in page

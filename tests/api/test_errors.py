@@ -1,0 +1,46 @@
+"""Validation problems speak the user's language, against a real uvicorn server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from api.schemas import VISIBLE
+
+PLAIN = "must contain at least one letter or digit"
+NO_LETTERS = ["   ", "🐜🐜", "\u2028\t"]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("text", NO_LETTERS)
+@pytest.mark.parametrize(("path", "field"), [("/v1/ask", "question"), ("/v1/search", "query")])
+def test_a_text_without_letters_or_digits_is_a_plain_sentence(
+    live_server: Any, assert_problem: Any, path: str, field: str, text: str
+) -> None:
+    with httpx.Client(base_url=live_server.url, timeout=60) as c:
+        problem = assert_problem(c.post(path, json={field: text}), 422)
+    assert problem["detail"] == f"{field}: {PLAIN}"
+    assert problem["errors"] == [
+        {"loc": ["body", field], "msg": PLAIN, "type": "string_pattern_mismatch"}
+    ]
+    assert VISIBLE not in str(problem) and "pattern" not in problem["detail"]
+
+
+@pytest.mark.parametrize("text", ["   ", "\u2028\t"])
+def test_chat_without_a_question_says_so_in_words(
+    live_server: Any, assert_problem: Any, text: str
+) -> None:
+    body = {"messages": [{"role": "user", "content": text}]}
+    with httpx.Client(base_url=live_server.url, timeout=60) as c:
+        resp = c.post("/v1/chat/completions", json=body)
+    problem = assert_problem(resp, 422)
+    assert problem["detail"] == "messages: there is no user message with text"
+
+
+def test_other_validation_messages_are_unchanged(live_server: Any, assert_problem: Any) -> None:
+    with httpx.Client(base_url=live_server.url, timeout=60) as c:
+        problem = assert_problem(c.post("/v1/ask", json={"question": "why?", "top_k": 0}), 422)
+    assert problem["detail"] == "top_k: Input should be greater than or equal to 1"
