@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,14 @@ from rag.settings import load_settings
 log = logging.getLogger(__name__)
 
 
+def _load_document_model(engine: Engine) -> None:
+    """Background start-up work: a failure is logged; the first upload will try again."""
+    try:
+        engine.load_document_model()
+    except Exception:
+        log.exception("document model not loaded")
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or load_settings()
 
@@ -32,6 +41,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         except IndexProblem as exc:
             log.error("index not loaded: %s", exc)
             app.state.load_error = str(exc)
+        if settings.embedding.document_model_load == "background":
+            threading.Thread(
+                target=_load_document_model, args=(eng,), name="document-model", daemon=True
+            ).start()
         yield
 
     app = FastAPI(

@@ -6,7 +6,8 @@ An index of the five articles is built first with ``rag ingest --index <tmp>``. 
 ``.venv/bin/rag serve --index <tmp> --port <free>`` is started as a subprocess and ``/healthz``
 and ``/readyz`` are polled every 10 ms; the clock starts just before the process is spawned.
 The server is stopped with SIGTERM (its own pid only). A last, in-process run splits the time
-into phases (imports, model load, index load, warm-up query).
+into phases (imports, query model load, index load, warm-up query, and the document model
+that the server loads only on its first upload, ingest or briefing).
 """
 
 from __future__ import annotations
@@ -101,13 +102,16 @@ def phases(index: Path) -> dict[str, float]:
     out = {"import api.app (FastAPI, rag, numpy)": time.perf_counter() - t0}
     settings = Settings().with_paths(corpus=REPO / "corpus", index=index)
     e = settings.embedding
-    embedder, out["load the embedding model"] = stopwatch(
-        lambda: get_embedder(e.backend, e.model_id, e.threads)
+    embedder, out["load the query model (the document model loads on first use)"] = stopwatch(
+        lambda: get_embedder(e.backend, e.model_id, e.threads, e.query_backend)
     )
     engine = Engine(settings, embedder)
     _, out["Engine.load (checksums, faiss, BM25)"] = stopwatch(engine.load)
     _, out["Engine.warm (first query)"] = stopwatch(engine.warm)
     _, out["create_app"] = stopwatch(lambda: create_app(settings, engine))
+    _, out["later: the document model (first upload or briefing)"] = stopwatch(
+        engine.load_document_model
+    )
     return out
 
 

@@ -179,6 +179,21 @@ class Engine:
     def ready(self) -> bool:
         return self._snapshot is not None
 
+    def load_document_model(self) -> None:
+        """Build the document model now; a split embedder otherwise builds it on first use."""
+        load = getattr(self.embedder, "load_documents", None)
+        if load is not None:
+            load()
+
+    def warmth(self) -> dict[str, bool]:
+        """What is in memory: the index, the query model, the document model.
+
+        The query model loads with the Engine; the document model of a split embedder loads
+        on first use (an ingest, an upload, a briefing), so a query replica reports it cold.
+        """
+        loaded = getattr(self.embedder, "documents_loaded", True)
+        return {"index": self.ready(), "query_model": True, "document_model": bool(loaded)}
+
     def ingest(
         self, progress: ProgressFactory | None = None, documents: list[Document] | None = None
     ) -> IngestReport:

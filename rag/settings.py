@@ -106,6 +106,13 @@ class EmbeddingSettings(BaseModel):
         description="Implementation that embeds queries (same weights; int8 is ~2x faster a query)",
     )
     model_id: str = Field("all-MiniLM-L6-v2", description="Model name recorded in the manifest")
+    document_model_load: Literal["lazy", "background"] = Field(
+        "lazy",
+        description=(
+            "When a server whose queries use another backend loads the document model (torch): "
+            "on first use (upload, ingest, briefing), or in a thread right after startup"
+        ),
+    )
     ingest_workers: int = Field(
         2, ge=1, le=64, description="Batches embedded at once on ingest (one thread each)"
     )

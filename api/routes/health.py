@@ -1,5 +1,5 @@
-"""Operations: `/healthz` (the process is up), `/readyz` (the index is loaded) and `/metrics`
-(Prometheus text exposition of the app's api.metrics.Metrics)."""
+"""Operations: `/healthz` (the process is up), `/readyz` (the index is loaded, and which
+models are warm) and `/metrics` (Prometheus text exposition of the app's api.metrics.Metrics)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,12 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["ops"], response_model=None)
 def readyz(engine: EngineDep, request: Request) -> Any:
-    """The index is loaded and the models are warm."""
+    """The index and the query model are loaded (200); `warm` says what is in memory.
+
+    The document model (torch) loads on the first upload, ingest or briefing, so a replica
+    that only answers reports `"document_model": false` and is ready all the same.
+    """
+    warm = engine.warmth()
     if engine.ready():
         idx = engine.index
         return {
@@ -31,11 +36,12 @@ def readyz(engine: EngineDep, request: Request) -> Any:
             "index_version": idx.version,
             "documents": len(idx.documents),
             "passages": len(idx.passages),
+            "warm": warm,
             # set when the published version was corrupt and an older one is served
             "fallback": engine.fallback,
         }
     detail = request.app.state.load_error or "loading"
-    return JSONResponse({"status": "not ready", "detail": detail}, status_code=503)
+    return JSONResponse({"status": "not ready", "detail": detail, "warm": warm}, status_code=503)
 
 
 @router.get("/metrics", tags=["ops"], response_class=Response, include_in_schema=False)

@@ -5,6 +5,8 @@ over texts and char spans, L2 normalisation, the packaged model paths.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -266,19 +268,62 @@ class SplitEmbedder:
 
     Both must be the same weights (here fp32 and int8 MiniLM, cosine 0.9995), so query
     vectors land in the index's space; the index records the document model only.
+    `SplitEmbedder.lazy` builds the document model on first use (an upload, an ingest, a
+    briefing, a verifier check of a sentence that is not a verbatim extract): a replica that
+    only answers never loads it, and `model_id`/`dim` come from the query model meanwhile.
+
+    >>> split = SplitEmbedder.lazy(lambda: SentenceTransformerEmbedder(), OnnxInt8Embedder())
+    >>> split.documents_loaded
+    False
     """
 
-    def __init__(self, documents: Embedder, queries: Embedder) -> None:
-        if (documents.model_id, documents.dim) != (queries.model_id, queries.dim):
-            raise EmbeddingError(
-                f"query model {queries.model_id!r} ({queries.dim}) differs from the document "
-                f"model {documents.model_id!r} ({documents.dim})"
-            )
-        self.documents = documents
+    def __init__(
+        self,
+        documents: Embedder | None,
+        queries: Embedder,
+        load_documents: Callable[[], Embedder] | None = None,
+    ) -> None:
+        if documents is None and load_documents is None:
+            raise EmbeddingError("a split embedder needs a document model or a way to load one")
+        if documents is not None:
+            _same_model(documents, queries)
+        self._documents = documents
+        self._load = load_documents
+        self._lock = threading.Lock()
         self.queries = queries
-        self.model_id = documents.model_id
-        self.dim = documents.dim
-        self.max_seq_length = getattr(documents, "max_seq_length", 256)
+        self.model_id = queries.model_id
+        self.dim = queries.dim
+        self.max_seq_length = getattr(queries, "max_seq_length", 256)
+
+    @classmethod
+    def lazy(cls, load_documents: Callable[[], Embedder], queries: Embedder) -> SplitEmbedder:
+        """A split embedder whose document model `load_documents` builds on first use."""
+        return cls(None, queries, load_documents)
+
+    @property
+    def documents_loaded(self) -> bool:
+        """Whether the document model is in memory (readiness reports it)."""
+        return self._documents is not None
+
+    @property
+    def documents(self) -> Embedder:
+        """The document model, built on first use."""
+        return self.load_documents()
+
+    def load_documents(self) -> Embedder:
+        """The document model, built now if it is not yet (once, whichever thread asks first)."""
+        docs = self._documents
+        if docs is not None:
+            return docs
+        with self._lock:
+            if self._documents is None:
+                assert self._load is not None
+                t0 = time.perf_counter()
+                loaded = self._load()
+                _same_model(loaded, self.queries)
+                self._documents = loaded
+                log.info("document model loaded in %.1f s", time.perf_counter() - t0)
+            return self._documents
 
     def embed(
         self,
@@ -293,5 +338,15 @@ class SplitEmbedder:
         return self.queries.embed_query(text)
 
     def __getattr__(self, name: str) -> Any:
-        # token_embeddings, model, ... belong to the document model.
+        # token_embeddings, model, ... belong to the document model (and load it).
+        if name.startswith("_"):
+            raise AttributeError(name)
         return getattr(self.documents, name)
+
+
+def _same_model(documents: Embedder, queries: Embedder) -> None:
+    if (documents.model_id, documents.dim) != (queries.model_id, queries.dim):
+        raise EmbeddingError(
+            f"query model {queries.model_id!r} ({queries.dim}) differs from the document "
+            f"model {documents.model_id!r} ({documents.dim})"
+        )

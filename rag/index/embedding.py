@@ -143,6 +143,7 @@ class SentenceTransformerEmbedder(_TokenModel):
 
 _CACHE: dict[tuple[str, int], Embedder] = {}
 _CACHE_LOCK = threading.Lock()
+BACKENDS = ("sentence-transformers", "onnx-int8")
 
 
 def _load(backend: str, model_id: str, threads: int) -> Embedder:
@@ -157,15 +158,27 @@ def _load(backend: str, model_id: str, threads: int) -> Embedder:
     return _CACHE[key]
 
 
+def _loaded(backend: str, model_id: str, threads: int) -> Embedder:
+    with _CACHE_LOCK:
+        return _load(backend, model_id, threads)
+
+
 def get_embedder(
     backend: str, model_id: str, threads: int = 1, query_backend: str = "same"
 ) -> Embedder:
     """One embedder per (backend, threads) per process: models are loaded once.
 
-    `query_backend` other than "same" embeds queries with that implementation instead.
+    `query_backend` other than "same" embeds queries with that implementation instead; the
+    document model (`backend`) is then loaded on first use unless it already is, so a
+    process that only answers queries never imports torch (see SplitEmbedder).
     """
+    if backend not in BACKENDS or query_backend not in (*BACKENDS, "same"):
+        raise EmbeddingError(f"unknown embedding backend {backend!r} or {query_backend!r}")
     with _CACHE_LOCK:
-        docs = _load(backend, model_id, threads)
         if query_backend in ("same", backend):
-            return docs
-        return SplitEmbedder(docs, _load(query_backend, model_id, threads))
+            return _load(backend, model_id, threads)
+        queries = _load(query_backend, model_id, threads)
+        docs = _CACHE.get((backend, threads))
+    if docs is not None:
+        return SplitEmbedder(docs, queries)
+    return SplitEmbedder.lazy(lambda: _loaded(backend, model_id, threads), queries)

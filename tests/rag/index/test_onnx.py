@@ -1,9 +1,13 @@
-"""The int8 ONNX embedder agrees with the fp32 model; indexes refuse another model."""
+"""The int8 ONNX embedder agrees with the fp32 model; indexes refuse another model; a split
+embedder loads its document model once, on first use."""
 
 from __future__ import annotations
 
 import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -109,3 +113,47 @@ def test_a_split_embedder_refuses_two_different_models(embedder: Embedder) -> No
 
     with pytest.raises(EmbeddingError, match="differs"):
         SplitEmbedder(embedder, Other())  # type: ignore[arg-type]
+
+
+class _Fake:
+    """A stand-in model: counts how often it was built."""
+
+    built = 0
+
+    def __init__(self, model_id: str = "all-MiniLM-L6-v2", dim: int = 384) -> None:
+        self.model_id, self.dim = model_id, dim
+
+    @classmethod
+    def build(cls) -> _Fake:
+        time.sleep(0.05)  # long enough for the other threads to pile up on the lock
+        cls.built += 1
+        return cls()
+
+    def embed(self, texts: Any, *args: Any) -> np.ndarray:
+        return np.ones((len(texts), self.dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.zeros(self.dim, np.float32)
+
+
+def test_a_lazy_split_embedder_builds_its_document_model_once_on_first_use() -> None:
+    from rag.index.embedder import SplitEmbedder
+
+    _Fake.built = 0
+    split = SplitEmbedder.lazy(_Fake.build, _Fake())  # type: ignore[arg-type]
+    assert (split.model_id, split.dim, split.documents_loaded) == ("all-MiniLM-L6-v2", 384, False)
+    assert split.embed_query("q").shape == (384,)  # queries need no document model
+    assert not split.documents_loaded and _Fake.built == 0
+    with ThreadPoolExecutor(max_workers=8) as ex:
+        shapes = list(ex.map(lambda i: split.embed(["a"] * i).shape, range(1, 9)))
+    assert shapes == [(i, 384) for i in range(1, 9)]
+    assert split.documents_loaded and _Fake.built == 1
+
+
+def test_a_lazy_split_embedder_refuses_a_different_document_model_when_it_loads() -> None:
+    from rag.index.embedder import EmbeddingError, SplitEmbedder
+
+    split = SplitEmbedder.lazy(lambda: _Fake("other-model"), _Fake())  # type: ignore[arg-type,return-value]
+    with pytest.raises(EmbeddingError, match="differs"):
+        split.embed(["a"])
+    assert not split.documents_loaded
