@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors, middleware, openapi
 from api.metrics import Metrics
-from api.routes import ROUTERS, web
+from api.routes import ROUTERS, docs, web
 from rag import Engine, Settings
 from rag.index.store import IndexProblem
 from rag.settings import load_settings
@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version="0.1.0",
         description="Question answering over news articles with checked, offset-exact citations.",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by api.routes.docs
+        redoc_url=None,
     )
     metrics = Metrics()  # counted by the middleware and /v1/ask, served at /metrics
     app.state.settings = settings
@@ -63,4 +65,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")  # the page's files
+    app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.ASSETS), name="docs-assets")
     return app

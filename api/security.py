@@ -10,7 +10,8 @@ and give the first value to the client, the second to the server
 `X-API-Key: <key>`. With no hashes configured the API is open.
 
 Open without a key even when keys are on: `/healthz`, `/readyz` (probes), `/`, `/static/*`
-(the web page, which asks for a key itself), `/docs`, `/redoc` and `/openapi.json`.
+(the web page, which asks for a key itself), `/docs`, `/redoc`, their `/docs-assets/*` and
+`/openapi.json`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from rag.settings import sha256_hexes
 OPEN_PATHS = frozenset(
     {"/", "/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 )
-OPEN_PREFIXES = ("/static/",)
+OPEN_PREFIXES = ("/static/", "/docs-assets/")
 CLIENT_ID = "rag.client_id"  # scope key: who is calling ("key:<digest prefix>" or "ip:<addr>")
 
 

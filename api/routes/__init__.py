@@ -7,6 +7,7 @@
     chat        the OpenAI-compatible GET /v1/models[/{model_id}], POST /v1/chat/completions
     briefings   POST /v1/briefings
     web         GET / (the page; api.app mounts its files at /static)
+    docs        GET /docs, /redoc: the API docs from local files (api.app mounts /docs-assets)
 
 `ROUTERS` is what `api.app.create_app` includes, in this order.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import ask, briefings, chat, documents, health, search, web
+from api.routes import ask, briefings, chat, docs, documents, health, search, web
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -25,4 +26,5 @@ ROUTERS: list[APIRouter] = [
     chat.router,
     briefings.router,
     web.router,
+    docs.router,
 ]

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from browsing import CHROMIUM, Seen
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 QUESTION = "Why was the Ant IPO suspended?"
 SCREENSHOT = Path("/tmp/web.png")
 
@@ -32,43 +19,6 @@ pytestmark = [
         not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@dataclass
-class Seen:
-    """What a page requested and which script errors it raised."""
-
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-@pytest.fixture
-def seen() -> Seen:
-    return Seen()
-
-
-@pytest.fixture
-def page(browser: Any, live_server: Any, seen: Seen) -> Iterator[Any]:
-    """A fresh page; afterwards, no request left the server and no script failed."""
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    pg = context.new_page()
-    pg.on("request", lambda r: seen.requests.append(r.url))
-    pg.on("pageerror", lambda e: seen.errors.append(str(e)))
-    yield pg
-    context.close()
-    own = urlsplit(live_server.url).netloc
-    assert [u for u in seen.requests if urlsplit(u).netloc != own] == []
-    assert seen.errors == []
 
 
 @pytest.mark.timeout(180)
