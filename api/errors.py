@@ -114,6 +114,14 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        if first.get("type") == "json_invalid":  # not a body with a bad field: no body at all
+            return problem(
+                400,
+                "invalid-json",
+                "The request body is not valid JSON",
+                f"the body is not valid JSON: {first['msg']}",
+                request.url.path,
+            )
         where = ".".join(str(x) for x in first["loc"] if x != "body")
         return problem(
             422,

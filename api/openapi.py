@@ -113,6 +113,7 @@ def document_limits(app: FastAPI, settings: Settings) -> Callable[[dict[str, Any
             if path not in UNLIMITED_PATHS:
                 responses.setdefault("429", problem_doc("Rate limit exceeded (see Retry-After)"))
             if "requestBody" in op:
+                responses.setdefault("400", problem_doc("The request body is not valid JSON"))
                 responses.setdefault("413", problem_doc("The request body is too large"))
             if guarded(path):
                 responses.setdefault("503", problem_doc("Too many requests in flight"))

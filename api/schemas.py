@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from api.errors import VISIBLE
 from rag.briefing.briefer import MAX_SENTENCES_LIMIT
@@ -27,7 +27,7 @@ class SearchFilters(BaseModel):
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     query: str = Field(..., min_length=1, pattern=VISIBLE, description="What to look for")
-    top_k: int | None = Field(None, ge=1, le=100, description="Passages to return")
+    top_k: StrictInt | None = Field(None, ge=1, le=100, description="Passages to return")
     filters: SearchFilters | None = None
 
 
@@ -51,10 +51,10 @@ class SearchResponse(BaseModel):
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(..., min_length=1, pattern=VISIBLE, description="The question")
-    top_k: int | None = Field(None, ge=1, le=50)
+    top_k: StrictInt | None = Field(None, ge=1, le=50)
     filters: SearchFilters | None = None
     llm: Literal["none", "local", "openai"] | None = Field(None, description="Answer phrasing")
-    stream: bool = Field(False, description="Send Server-Sent Events")
+    stream: StrictBool = Field(False, description="Send Server-Sent Events")
 
 
 class CitationOut(BaseModel):
@@ -146,7 +146,7 @@ class BriefingRequest(BaseModel):
         pattern=VISIBLE,
         description="What to brief on",
     )
-    max_sentences: int | None = Field(
+    max_sentences: StrictInt | None = Field(
         None, ge=1, le=MAX_SENTENCES_LIMIT, description="Sentences of prose (summary + sections)"
     )
     filters: SearchFilters | None = Field(None, description="Documents to use")
@@ -267,7 +267,7 @@ class ChatRequest(BaseModel):
             }
         },
     )
-    stream: bool = False
+    stream: StrictBool = False
     stream_options: dict[str, Any] | None = None
-    top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve")
+    top_k: StrictInt | None = Field(None, ge=1, le=50, description="Passages to retrieve")
     filters: SearchFilters | None = None

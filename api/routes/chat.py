@@ -25,7 +25,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from api.deps import EngineDep
+from api.deps import EngineDep, SettingsDep
 from api.errors import PROBLEM, problem
 from api.openapi import json_data
 from api.schemas import ChatRequest
@@ -210,7 +210,7 @@ CHAT_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.post("/chat/completions", tags=["openai"], response_model=None, responses=CHAT_RESPONSES)
 def chat_completions(
-    req: ChatRequest, engine: EngineDep, request: Request
+    req: ChatRequest, engine: EngineDep, settings: SettingsDep, request: Request
 ) -> dict[str, Any] | JSONResponse | StreamingResponse:
     """A cited answer to the last user message, in OpenAI's chat completion format."""
     if req.model not in MODELS:
@@ -226,6 +226,17 @@ def chat_completions(
             "messages: there is no user message with text",
             request.url.path,
             code="invalid_messages",
+            param="messages",
+        )
+    limit = settings.api.max_question_chars
+    if len(question) > limit:  # the same limit as /v1/ask's question
+        return problem(
+            422,
+            "validation-error",
+            "The request is not valid",
+            f"messages: the question is {len(question):,} characters long; the limit is {limit:,}",
+            request.url.path,
+            code="question_too_long",
             param="messages",
         )
     prompt_words = sum(_words(text) for _, text in turns)

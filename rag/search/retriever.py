@@ -98,6 +98,10 @@ class Retriever:
         """Whitespace-normalised query, cut to what the model reads (and whether it was cut)."""
         if not isinstance(query, str) or not query.strip():
             raise QueryError("query is empty")
+        try:
+            query.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800") is not text
+            raise QueryError(f"query is not valid Unicode at character {exc.start}") from exc
         q = " ".join(query.split())
         truncated = False
         if len(q) > self.max_query_chars:
