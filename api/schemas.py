@@ -5,12 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from api.errors import VISIBLE
 from rag.briefing.briefer import MAX_SENTENCES_LIMIT
 
 MAX_TOPIC_CHARS = 1000  # a briefing's topic; settings.api.max_question_chars applies too
+
+
+def _not_text(value: Any) -> Any:
+    """JSON's integers, 3 or 3.0, but never "3" or true: a number is not coerced from text."""
+    if isinstance(value, str | bool):
+        raise ValueError("must be a number, not text or true/false")
+    return value
 
 
 class SearchFilters(BaseModel):
@@ -27,8 +34,10 @@ class SearchFilters(BaseModel):
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     query: str = Field(..., min_length=1, pattern=VISIBLE, description="What to look for")
-    top_k: StrictInt | None = Field(None, ge=1, le=100, description="Passages to return")
+    top_k: int | None = Field(None, ge=1, le=100, description="Passages to return")
     filters: SearchFilters | None = None
+
+    _top_k_is_a_number = field_validator("top_k", mode="before")(_not_text)
 
 
 class SearchHitOut(BaseModel):
@@ -51,10 +60,12 @@ class SearchResponse(BaseModel):
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(..., min_length=1, pattern=VISIBLE, description="The question")
-    top_k: StrictInt | None = Field(None, ge=1, le=50)
+    top_k: int | None = Field(None, ge=1, le=50)
     filters: SearchFilters | None = None
     llm: Literal["none", "local", "openai"] | None = Field(None, description="Answer phrasing")
     stream: StrictBool = Field(False, description="Send Server-Sent Events")
+
+    _top_k_is_a_number = field_validator("top_k", mode="before")(_not_text)
 
 
 class CitationOut(BaseModel):
@@ -146,12 +157,14 @@ class BriefingRequest(BaseModel):
         pattern=VISIBLE,
         description="What to brief on",
     )
-    max_sentences: StrictInt | None = Field(
+    max_sentences: int | None = Field(
         None, ge=1, le=MAX_SENTENCES_LIMIT, description="Sentences of prose (summary + sections)"
     )
     filters: SearchFilters | None = Field(None, description="Documents to use")
     llm: Literal["none", "local", "openai"] | None = Field(None, description="Section phrasing")
     format: Literal["json", "md", "html"] = Field("json", description="Response format")
+
+    _max_sentences_is_a_number = field_validator("max_sentences", mode="before")(_not_text)
 
 
 class BriefingSentenceOut(SentenceOut):
@@ -269,5 +282,7 @@ class ChatRequest(BaseModel):
     )
     stream: StrictBool = False
     stream_options: dict[str, Any] | None = None
-    top_k: StrictInt | None = Field(None, ge=1, le=50, description="Passages to retrieve")
+    top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve")
     filters: SearchFilters | None = None
+
+    _top_k_is_a_number = field_validator("top_k", mode="before")(_not_text)
