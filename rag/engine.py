@@ -137,12 +137,14 @@ class Engine:
         try:
             self._checked = now
             named = self.store.current_version()
-            if named is not None and named != self._seen:
-                log.info("index version %s was published elsewhere: loading it", named)
+            if named is None or named == self._seen:
+                return
+            log.info("index version %s was published elsewhere: loading it", named)
+            try:
                 self.load()
-        except RagError as exc:  # keep serving what is loaded; say why once per check
-            log.warning("could not load the newly published index: %s", exc)
-            self._seen = self.store.current_version()
+            except RagError as exc:  # keep serving what is loaded; warn once per version
+                log.warning("could not load the newly published index %s: %s", named, exc)
+                self._seen = named
         finally:
             self._reload_lock.release()
 
