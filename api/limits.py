@@ -43,7 +43,9 @@ def rate_limit_storage(uri: str) -> Storage:
     except ConfigurationError as exc:
         raise ConfigError(f"RAG_API__RATE_LIMIT_STORAGE ({scheme}://): {exc}") from None
     except (ValueError, TypeError) as exc:  # a URI the storage cannot parse (port, options)
-        raise ConfigError(f"RAG_API__RATE_LIMIT_STORAGE ({scheme}://) is malformed: {exc}") from None
+        raise ConfigError(
+            f"RAG_API__RATE_LIMIT_STORAGE ({scheme}://) is malformed: {exc}"
+        ) from None
     if not isinstance(storage, Storage):  # pragma: no cover - storage_from_string's contract
         raise ConfigError(f"RAG_API__RATE_LIMIT_STORAGE ({scheme}://) is not an async storage")
     return storage

@@ -85,7 +85,9 @@ async def _worker(
         conn[1].close()
 
 
-async def closed_loop(port: int, questions: Sequence[str], clients: int, seconds: float) -> list:
+async def closed_loop(
+    port: int, questions: Sequence[str], clients: int, seconds: float
+) -> list[tuple[int, float]]:
     requests = [_request(port, q) for q in questions]
     out: list[tuple[int, float]] = []
     deadline = time.perf_counter() + seconds
@@ -141,7 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{time.strftime('%Y-%m-%d %H:%M')}, load average {load0} -> {load1}\n"
     )
     headers = ["responses", "count", "per s", "p50 ms", "p99 ms", "max ms"]
-    rows = [_row("503 (shed)", shed, seconds), _row("200", [x for x in samples if x[0] == 200], seconds)]
+    rows = [
+        _row("503 (shed)", shed, seconds),
+        _row("200", [x for x in samples if x[0] == 200], seconds),
+    ]
     emit(md_table(headers, rows))
     other = {k: v for k, v in by.items() if k not in (200, 503)}
     p99 = percentile(sorted(m for _, m in shed), 99) if shed else float("inf")

@@ -23,9 +23,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+from api.limits import Gate, RateLimits, rate_limit_storage
 from api.metrics import Metrics, RouteTemplates
 from api.middleware.keys import ApiKeyMiddleware
-from api.limits import Gate, RateLimits, rate_limit_storage
 from api.middleware.limits import (
     BodyLimitMiddleware,
     ConcurrencyGateMiddleware,

@@ -68,5 +68,7 @@ class RateLimitMiddleware:
         self, scope: Scope, receive: Receive, send: Send, wait: float, detail: str
     ) -> None:
         headers = {"Retry-After": f"{wait:.0f}"}
-        response = problem(429, "rate-limited", "Too many requests", detail, app_path(scope), headers)
+        response = problem(
+            429, "rate-limited", "Too many requests", detail, app_path(scope), headers
+        )
         await response(scope, receive, send)
