@@ -32,14 +32,16 @@ def guarded(path: str) -> bool:
 def rate_limit_storage(uri: str) -> Storage:
     """The async `limits` storage for a `memory://`, `redis://...` or `memcached://...` URI.
 
-    ConfigError (one line, without the URI, which may hold a password) for an unknown scheme
-    or a missing client package.
+    Redis needs the `redis` package, Memcached `memcachio`. ConfigError (one line, without
+    the URI, which may hold a password) for an unknown scheme or a missing client package.
     """
     scheme = uri.split(":", 1)[0].lower()
     if "://" not in uri or scheme not in RATE_LIMIT_SCHEMES:
         raise ConfigError(f"RAG_API__RATE_LIMIT_STORAGE: unknown storage scheme {scheme!r}")
+    # Redis through the `redis` package (limits' default would be coredis)
+    options = {"implementation": "redispy"} if scheme.startswith("redis") else {}
     try:
-        storage = storage_from_string("async+" + uri, wrap_exceptions=True)
+        storage = storage_from_string("async+" + uri, wrap_exceptions=True, **options)
     except ConfigurationError as exc:
         raise ConfigError(f"RAG_API__RATE_LIMIT_STORAGE ({scheme}://): {exc}") from None
     except (ValueError, TypeError) as exc:  # a URI the storage cannot parse (port, options)

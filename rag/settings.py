@@ -204,7 +204,7 @@ class APISettings(BaseModel):
     rate_limit_storage: str = Field(
         "memory://",
         description="Where rate-limit counters live: memory:// (this process), or shared by "
-        "replicas: redis://host:6379 (needs coredis) or memcached://host:11211 (needs memcachio)",
+        "replicas: redis://host:6379 (needs redis) or memcached://host:11211 (needs memcachio)",
     )
     trusted_proxies: list[str] = Field(
         default_factory=list,
