@@ -9,9 +9,16 @@ rejection is the concurrency gate's 503. `--clients` closed-loop workers each ho
 keep-alive connection and post extractive /v1/ask questions back to back (a shed worker
 retries at once: the worst case for the server). The client writes raw HTTP/1.1 on asyncio
 streams, not httpx, so that little of the client's own CPU time (it shares the machine with
-the server) is counted in the latencies. Reported: requests by status, and p50/p99/max of the
-shed 503s and of the accepted 200s, with the load average before and after (on a shared
-machine the other processes' load is part of what the numbers measure).
+the server) is counted in the latencies. Reported: requests by status, p50/p99/max of the
+shed 503s and of the accepted 200s, the CPU cores the server process and this client kept busy,
+and the load average before and after (on a shared machine the other processes' load is part
+of what the numbers measure).
+
+How to read it: a shed client retries at once, so about `clients - gate` requests wait for a
+503 at any moment and, by Little's law, the shed latency is about that number divided by the
+503s the server turns around per second. That rate is bounded by the CPU its event loop gets:
+the loop shares the GIL with the `gate` threads answering questions and the cores with the
+rest of the machine.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from pathlib import Path
 
 from bench.common import REPO, emit, md_table
 from bench.load_client import load_questions
-from bench.load_server import build_index, serving
+from bench.load_server import build_index, cpu_seconds, serving
 from bench.machine import load_average
 from eval.harness import percentile
 
@@ -129,9 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         with serving(index, root, "overload", settings) as server:
             load0 = load_average()
             asyncio.run(closed_loop(server.port, questions, args.clients, args.warmup))
-            t0 = time.perf_counter()
+            t0, cpu0, own0 = time.perf_counter(), cpu_seconds(server.pid), time.process_time()
             samples = asyncio.run(closed_loop(server.port, questions, args.clients, args.seconds))
             seconds = time.perf_counter() - t0
+            server_cores = (cpu_seconds(server.pid) - cpu0) / seconds
+            client_cores = (time.process_time() - own0) / seconds
             load1 = load_average()
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -150,7 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     emit(md_table(headers, rows))
     other = {k: v for k, v in by.items() if k not in (200, 503)}
     p99 = percentile(sorted(m for _, m in shed), 99) if shed else float("inf")
-    emit(f"\nother statuses: {other or 'none'}; shed p99 < {SHED_MS:g} ms: {p99 < SHED_MS}")
+    emit(
+        f"\nother statuses: {other or 'none'}; server busy {server_cores:.2f} cores, this "
+        f"client {client_cores:.2f} cores; shed p99 < {SHED_MS:g} ms: {p99 < SHED_MS}"
+    )
     return 0
 
 
