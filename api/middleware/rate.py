@@ -35,22 +35,20 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or path in UNLIMITED_PATHS:
             await self.app(scope, receive, send)
             return
-        address = _address(scope)
-        if not self.keys_on:
-            if wait := await self.limits.take(address):
-                await self._reject(scope, receive, send, wait, self._per_minute_detail(wait))
+        address = client = _address(scope)
+        if self.keys_on:
+            if wait := await self.limits.locked_out(address):
+                n = self.limits.failures.amount
+                detail = f"{n} failed API key checks within a minute; retry in {wait:g} s"
+                await self._reject(scope, receive, send, wait, detail)
                 return
-            await self.app(scope, receive, send)
-            return
-        if wait := await self.limits.locked_out(address):
-            n = self.limits.failures.amount
-            detail = f"more than {n} failed API key checks per minute; retry in {wait:g} s"
-            await self._reject(scope, receive, send, wait, detail)
-            return
-        key = presented_key(Headers(scope=scope))
-        client = "key:" + hash_key(key)[:16] if key else address
+            if key := presented_key(Headers(scope=scope)):
+                client = "key:" + hash_key(key)[:16]
         if wait := await self.limits.take(client):
             await self._reject(scope, receive, send, wait, self._per_minute_detail(wait))
+            return
+        if not self.keys_on:
+            await self.app(scope, receive, send)
             return
 
         async def count_failures(message: Message) -> None:

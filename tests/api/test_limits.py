@@ -286,3 +286,15 @@ def test_replicas_share_the_rate_limit_in_redis(
     lone = live_server.start(rate_limit_per_minute=4)  # memory storage: a window of its own
     with lone.client() as c:
         assert c.get("/v1/documents").status_code == 200
+
+
+def test_a_failing_storage_lets_requests_through(caplog: pytest.LogCaptureFixture) -> None:
+    pytest.importorskip("redis")
+    storage = rate_limit_storage(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+
+    async def run() -> list[float]:
+        limits = RateLimits(1, 1, storage)
+        return [await limits.take("ip:a"), await limits.take("ip:a"), await limits.locked_out("a")]
+
+    assert asyncio.run(run()) == [0.0, 0.0, 0.0]
+    assert "rate-limit storage failed" in caplog.text
