@@ -147,6 +147,32 @@ class DeleteResult(BaseModel):
     ingest: IngestCounts
 
 
+class JobProblem(BaseModel):
+    """Why a job failed: the problem+json object the request would have answered."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+class JobOut(BaseModel):
+    """An upload, replacement or delete running in the background (api.routes.jobs)."""
+
+    id: str
+    kind: Literal["add", "replace", "delete"]
+    doc_id: str
+    state: Literal["queued", "running", "done", "failed"]
+    queue_position: int = Field(description="Queued jobs that run before this one")
+    created: dt.datetime
+    started: dt.datetime | None
+    finished: dt.datetime | None
+    location: str = Field(description="Where to poll this job: /v1/jobs/{id}")
+    result: UploadResult | DeleteResult | None = Field(None, description="When done")
+    error: JobProblem | None = Field(None, description="When failed")
+
+
 # -- briefings (api.routes.briefings) ------------------------------------------------------
 class BriefingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
