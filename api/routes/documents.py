@@ -130,6 +130,7 @@ CHANGE_HEADERS = {
 }
 JOB_RESPONSES: dict[int | str, dict[str, Any]] = {
     202: {"description": "Accepted: the job, queued or running (poll `Location`)"},
+    400: problem_doc("The multipart body cannot be parsed"),
     409: problem_doc("The document exists (or not), another job changes it, or the key was reused"),
     413: problem_doc("The file is larger than max_body_bytes"),
     415: problem_doc("Not a UTF-8 text, Markdown or HTML document"),
@@ -158,7 +159,7 @@ def _key(kind: str, header: str | None, name: str, digest: str) -> str:
     return f"key:{header}" if header else f"{kind}:{name}:{digest}"
 
 
-def _wait(request: Request, settings: Settings) -> float:
+def _wait(request: Request, settings: Settings) -> float | None:
     cap = max(0.0, settings.api.request_timeout_s - 2.0)  # answer before the deadline's 504
     return prefer_wait(request.headers.get("prefer"), cap)
 

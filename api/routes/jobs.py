@@ -57,21 +57,21 @@ def job_body(job: Job, queue: JobQueue) -> dict[str, Any]:
     return out.model_dump(mode="json")
 
 
-def prefer_wait(header: str | None, cap: float) -> float:
-    """Seconds to wait from a `Prefer: wait=N` header (RFC 7240), at most `cap`; else 0."""
+def prefer_wait(header: str | None, cap: float) -> float | None:
+    """Seconds to wait from a `Prefer: wait=N` header (RFC 7240), at most `cap`; else None."""
     found = PREFER_WAIT.search(header or "")
-    return min(float(found.group(1)), cap) if found else 0.0
+    return min(float(found.group(1)), cap) if found else None
 
 
-async def job_response(job: Job, queue: JobQueue, wait_s: float) -> Response:
+async def job_response(job: Job, queue: JobQueue, wait_s: float | None) -> Response:
     """202 with the job while it is pending (after waiting up to `wait_s`); once finished,
     what the change itself answers: 201/200 with the job, or the job's problem+json."""
-    deadline = anyio.current_time() + wait_s
+    deadline = anyio.current_time() + (wait_s or 0.0)
     while job.pending and anyio.current_time() < deadline:
         await anyio.sleep(POLL_S)
     body = job_body(job, queue)
     headers = {"Location": job_url(job)}
-    if wait_s:
+    if wait_s is not None:
         headers["Preference-Applied"] = f"wait={int(wait_s)}"
     if job.pending:
         return JSONResponse(body, status_code=202, headers={**headers, "Retry-After": "1"})
