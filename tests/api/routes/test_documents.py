@@ -366,7 +366,7 @@ def test_a_malformed_multipart_body_is_a_400(server: Any, assert_problem: Any) -
     with server.client() as c:
         resp = c.post(
             "/v1/documents",
-            content=b'--xyz\r\nContent-Disposition: form-data; name="file"\r\n',
+            content=b"--xyz\r\nbad header\r\n\r\nx\r\n--xyz--\r\n",
             headers={"Content-Type": "multipart/form-data; boundary=xyz"},
         )
         assert_problem(resp, 400)
