@@ -153,4 +153,7 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
         detail = "an unexpected error occurred"
-        return problem(500, "internal-error", "Internal error", detail, request.url.path)
+        # Starlette re-raises after sending this and uvicorn then drops the connection: say
+        # so, or a client reuses the pooled connection and its next request gets ECONNRESET.
+        headers = {"Connection": "close"}
+        return problem(500, "internal-error", "Internal error", detail, request.url.path, headers)

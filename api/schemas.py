@@ -64,6 +64,9 @@ class AskRequest(BaseModel):
     filters: SearchFilters | None = None
     llm: Literal["none", "local", "openai"] | None = Field(None, description="Answer phrasing")
     stream: StrictBool = Field(False, description="Send Server-Sent Events")
+    return_retrieved: StrictBool = Field(
+        False, description="Also return the passages this answer was drawn from (`retrieved`)"
+    )
 
     _top_k_is_a_number = field_validator("top_k", mode="before")(_not_text)
 
@@ -99,6 +102,9 @@ class AnswerResponse(BaseModel):
     mode: str
     fallback_reason: str | None = None
     missing: list[str] = []
+    retrieved: list[SearchHitOut] | None = Field(
+        None, description="With `return_retrieved`: the passages retrieved for this answer"
+    )
 
 
 # -- documents (api.routes.documents) ------------------------------------------------------
