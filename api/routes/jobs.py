@@ -103,7 +103,8 @@ def get_job(job_id: str, engine: EngineDep) -> Response:
             404,
             "job-not-found",
             "No such job",
-            f"no job {job_id!r}: finished jobs are kept for an hour (the newest 1000)",
+            f"no job {job_id!r}: finished jobs are kept {engine.jobs.keep_s:.0f} s "
+            f"(the newest {engine.jobs.max_finished})",
             f"/v1/jobs/{job_id}",
         )
     return JSONResponse(job_body(job, engine.jobs))
