@@ -245,7 +245,7 @@ async def replace_document(
     status_code=202,
     response_model=JobOut,
     responses={
-        **{k: v for k, v in JOB_RESPONSES.items() if k not in (413, 415, 422)},
+        **{k: v for k, v in JOB_RESPONSES.items() if k not in (400, 413, 415, 422)},
         200: {"model": JobOut, "description": "Done within `Prefer: wait`: the finished job"},
         404: problem_doc("No such document"),
         409: problem_doc("The last document cannot be deleted, or another job changes it"),

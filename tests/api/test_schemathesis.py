@@ -2,7 +2,8 @@
 
 Runs against a real server whose LLM backends are unreachable on purpose (generated requests
 may ask for `llm: local|openai`; the engine then falls back to the extractive answer, fast).
-Uploads and deletes are excluded: they change the corpus and are covered in test_documents.
+Uploads, replacements and deletes are excluded: they change the corpus and are covered in
+test_documents.
 
 The schemathesis Python API drives one hypothesis test per operation here; its pytest
 `from_fixture` loader needs a pytest-internal attribute that pytest 9 no longer has.
