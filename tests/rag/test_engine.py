@@ -140,7 +140,7 @@ def test_replace_document_swaps_the_file_and_restores_it_on_failure(engine: Engi
     engine.add_document(FIRST, UPLOAD.encode())
     md = Path(FIRST).with_suffix(".md").name
     doc, report = engine.replace_document(md, UPLOAD.replace("$34.5", "$40").encode())
-    assert doc.doc_id == Path(FIRST).stem and report.changed == 1
+    assert doc.doc_id == Path(FIRST).stem and report.changed == [doc.doc_id]
     assert "$40 billion" in engine.document(doc.doc_id).text
     assert sorted(p.name for p in folder.glob("0000_aaa_upload.*")) == [md]
     with pytest.raises(RagError):  # an empty file: nothing changes
