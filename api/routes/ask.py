@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api.deps import EngineDep, TextLimits
+from api.encode import json_response
 from api.metrics import record_answer
 from api.openapi import json_data
 from api.schemas import AnswerResponse, AskRequest
@@ -86,7 +87,7 @@ ASK_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/ask", response_model=AnswerResponse, tags=["query"], responses=ASK_RESPONSES)
-def ask(req: AskRequest, engine: EngineDep, request: Request) -> dict[str, object] | Response:
+def ask(req: AskRequest, engine: EngineDep, request: Request) -> Response:
     """A short answer whose every sentence cites verified spans, or an honest abstention."""
     filters = req.filters.to_engine() if req.filters else None
 
@@ -97,4 +98,4 @@ def ask(req: AskRequest, engine: EngineDep, request: Request) -> dict[str, objec
 
     if wants_stream(req.stream, request.headers.get("accept")):
         return ask_response(compute, request.url.path)  # Server-Sent Events
-    return compute().to_dict()
+    return json_response(compute().to_dict(), AnswerResponse)  # encoded here: see api.encode
