@@ -27,7 +27,10 @@ from bench.load_client import Bodies, closed_loop, load_questions
 from bench.load_server import Server, build_index, serving
 
 # as in bench.load: nothing shed, so the throughput is the server's, not the gate's
-THROUGHPUT_SETTINGS = {"RAG_API__RATE_LIMIT_PER_MINUTE": "1000000", "RAG_API__MAX_CONCURRENCY": "64"}
+THROUGHPUT_SETTINGS = {
+    "RAG_API__RATE_LIMIT_PER_MINUTE": "1000000",
+    "RAG_API__MAX_CONCURRENCY": "64",
+}
 CONCURRENCIES = (1, 4, 16)
 
 
@@ -71,7 +74,9 @@ def _latency(server: Server, qs: list[str]) -> tuple[float, float, float]:
     return t["floor"].p50, t["search"].p50, t["ask"].p50
 
 
-def _throughput(server: Server, questions: list[str], seconds: float) -> dict[str, dict[int, float]]:
+def _throughput(
+    server: Server, questions: list[str], seconds: float
+) -> dict[str, dict[int, float]]:
     out: dict[str, dict[int, float]] = {"/v1/search": {}, "/v1/ask": {}}
     for endpoint, rates in out.items():
         for c in CONCURRENCIES:

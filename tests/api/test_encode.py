@@ -50,7 +50,9 @@ def test_truncated_query_and_filters(built_engine: Engine) -> None:
 def test_defaults_filled_in_model_order_and_extra_keys_dropped() -> None:
     content = {"results": [], "query": "q", "stages": {"dense": [1]}}
     assert model_json(content, SearchResponse) == _fastapi_bytes(content, SearchResponse)
-    assert model_json(content, SearchResponse) == b'{"query":"q","results":[],"query_truncated":false}'
+    assert (
+        model_json(content, SearchResponse) == b'{"query":"q","results":[],"query_truncated":false}'
+    )
 
 
 def test_numpy_scalars_are_written_as_python_numbers() -> None:
