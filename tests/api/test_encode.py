@@ -73,3 +73,23 @@ def test_numpy_scalars_are_written_as_python_numbers() -> None:
 def test_unknown_objects_fail_loudly() -> None:
     with pytest.raises(TypeError, match="not JSON serializable"):
         model_json({"query": object(), "results": []}, SearchResponse)
+
+
+def test_only_if_set_fields_are_left_out_unless_present() -> None:
+    body = {
+        "question": "q",
+        "status": "unanswerable",
+        "answer": "",
+        "sentences": [],
+        "citations": [],
+        "conflicts": [],
+        "timings_ms": {},
+        "mode": "extractive",
+    }
+    assert "retrieved" in json.loads(model_json(body, AnswerResponse))
+    left_out = json.loads(model_json(body, AnswerResponse, frozenset({"retrieved"})))
+    assert "retrieved" not in left_out and "missing" in left_out
+    kept = json.loads(
+        model_json({**body, "retrieved": []}, AnswerResponse, frozenset({"retrieved"}))
+    )
+    assert kept["retrieved"] == []
