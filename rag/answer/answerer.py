@@ -19,8 +19,7 @@ from rag.answer.citing import Citer, span_scores, with_markers
 from rag.answer.claims import Claim, ClaimWriter
 from rag.answer.conflicts import conflict_claim, conflicts_of, find_money_conflict
 from rag.answer.llm import LLMUnavailable
-from rag.answer.scored import FloatArray, ScoredSentence, candidates
-from rag.answer.selection import RELATIVE_FLOOR
+from rag.answer.scored import RELATIVE_FLOOR, FloatArray, ScoredSentence, candidates
 from rag.answer.verify import Verifier
 from rag.index.embedder import Embedder
 from rag.index.store import LoadedIndex
