@@ -109,6 +109,9 @@ class DocumentMeta(BaseModel):
     sha256: str
     source: str
     chars: int
+    trust: Literal["trusted", "upload", "untrusted"] = Field(
+        "trusted", description="trusted (the operator's corpus), upload, or untrusted"
+    )
 
 
 class DocumentOut(DocumentMeta):

@@ -12,10 +12,10 @@ from __future__ import annotations
 from functools import partial
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from anyio import to_thread
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
@@ -26,6 +26,11 @@ from rag.index.ingest import IngestReport
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
+UploadTrust = Literal["upload", "untrusted"]
+TRUST_HELP = (
+    "`upload` (default): answers lead with trusted corpus evidence when it qualifies; "
+    "`untrusted`: searchable, never quoted in answers or briefings"
+)
 ALLOWED_CONTROL = frozenset("\t\n\r\f\v")
 MAX_CONTROL_SHARE = 0.01  # more other control characters than this and it is not text
 
@@ -135,6 +140,7 @@ async def upload_document(
     engine: EngineDep,
     settings: SettingsDep,
     response: Response,
+    trust: Annotated[UploadTrust, Form(description=TRUST_HELP)] = "upload",
 ) -> dict[str, Any]:
     """Add one document to the corpus and the index; its doc_id is the file name stem."""
     name = check_filename(file.filename)
@@ -157,7 +163,7 @@ async def upload_document(
             "The document exists",
             f"doc_id {doc_id} already exists (from {existing.source}); delete it first",
         )
-    doc, report = await to_thread.run_sync(partial(engine.add_document, name, data))
+    doc, report = await to_thread.run_sync(partial(engine.add_document, name, data, trust=trust))
     response.headers["Location"] = f"/v1/documents/{doc.doc_id}"
     return {"document": doc.meta(), "ingest": ingest_counts(report)}
 
