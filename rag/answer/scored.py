@@ -29,6 +29,7 @@ W_SEM, W_LEX, W_PRIOR, W_TYPE = 0.5, 0.35, 0.15, 0.08
 # relevance, discounted. News puts the reason for a fact in just such a follow-on sentence.
 CARRY = 0.9
 RELATIVE_FLOOR = 0.75  # a sentence joins the answer if it scores within 75% of the best
+TRUSTED_ENOUGH = 0.5  # trusted evidence this strong, relative to the best, leads uploads
 ANAPHOR = re.compile(
     r"^\W*(?:the (?:latter|former)|this|these|those|that|it|they|such|he|she|"
     r"far from being \w+, this)\b",
@@ -143,15 +144,17 @@ def _silenced(text: str) -> bool:
 
 
 def lead_with_trusted(cands: list[ScoredSentence]) -> list[ScoredSentence]:
-    """Trusted sentences within RELATIVE_FLOOR of the best first, then the rest by score: an
-    upload never outranks trusted evidence that would make the answer on its own. With no
-    such trusted sentence (a question only an upload covers) the order is the scores'."""
-    if all(c.trusted for c in cands):
+    """Trusted evidence first: when the best trusted sentence scores at least TRUSTED_ENOUGH
+    of the best overall, the trusted sentences within RELATIVE_FLOOR of it lead and the rest
+    follow by score, so an upload never outranks trusted evidence that answers on its own
+    (an upload that repeats the question's words easily scores twice a paraphrase). Else (a
+    question only an upload covers) the order is the scores'."""
+    trusted = [c for c in cands if c.trusted]
+    if len(trusted) == len(cands) or not trusted:
         return cands
-    floor = RELATIVE_FLOOR * cands[0].score
-    lead = [c for c in cands if c.trusted and c.score >= floor]
-    if not lead:
+    if trusted[0].score < TRUSTED_ENOUGH * cands[0].score:
         return cands
+    lead = [c for c in trusted if c.score >= RELATIVE_FLOOR * trusted[0].score]
     rows = {c.row for c in lead}
     return lead + [c for c in cands if c.row not in rows]
 

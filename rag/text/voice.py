@@ -45,7 +45,11 @@ def strip_markers(text: str) -> str:
     >>> strip_markers("Fined [\u200b1\u200b]【4】 in Beijing ［３］.")
     'Fined in Beijing.'
     """
-    return MARKER_LIKE.sub("", text)
+    while True:  # "[[2]2]" leaves "[2]" after one pass
+        out = MARKER_LIKE.sub("", text)
+        if out == text:
+            return out
+        text = out
 
 
 def show_markers(text: str) -> str:
@@ -105,7 +109,7 @@ _IMPERATIVE = (
     r"^[\W_]*(?:please\s+)?(?:(?:do\s+not|don't|never|always)\s+)?(?:ignore|disregard|forget|"
     r"answer|respond|reply|say|tell|print|output|write|repeat|pretend|act\s+as|cite|"
     r"obey|trust|believe|summarize|summarise|translate|reveal|insert|append|note\s+to|"
-    r"remember|assume|stop|override)\b"
+    r"remember|assume|stop|override|mention|discuss|quote|include)\b"
 )
 _COMPILED = [(name, re.compile(rx, re.I)) for name, rx in _RULES]
 _COMPILED.append(("imperative", re.compile(_IMPERATIVE, re.I)))
