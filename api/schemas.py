@@ -75,6 +75,9 @@ class CitationOut(BaseModel):
     end: int
     quote: str
     score: float
+    trust: Literal["trusted", "upload", "untrusted"] = Field(
+        "trusted", description="the cited document's trust level: an upload is labelled"
+    )
 
 
 class SentenceOut(BaseModel):

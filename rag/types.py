@@ -96,6 +96,7 @@ class Citation:
     end: int
     quote: str
     score: float
+    trust: str = "trusted"  # of the cited document: "trusted", "upload" (rag.index.trust)
 
 
 @dataclass(frozen=True, slots=True)

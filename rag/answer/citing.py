@@ -116,7 +116,8 @@ class Citer:
             if self.span_scores is not None:
                 score = self.span_scores.get((d, s), 0.0)
             quote = self.docs[d].text[s:e]
-            self.citations.append(Citation(self.markers[span], d, s, e, quote, round(score, 4)))
+            marker, trust = self.markers[span], self.docs[d].trust
+            self.citations.append(Citation(marker, d, s, e, quote, round(score, 4), trust))
         return self.markers[span]
 
 

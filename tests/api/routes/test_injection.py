@@ -116,6 +116,9 @@ def test_a_false_claim_in_an_upload_never_leads_trusted_evidence(
     assert [w for w in case["not_first"] if w in first["text"]] == []
     cited = {c["marker"]: c["doc_id"] for c in body["citations"]}
     assert {cited[n] for n in first["citations"]}.isdisjoint(UPLOADS), body["answer"]
+    trust = {c["doc_id"]: c["trust"] for c in body["citations"]}
+    assert {trust[d] for d in trust if d in UPLOADS} <= {"upload"}  # labelled as such
+    assert {trust[d] for d in trust if d not in UPLOADS} == {"trusted"}
 
 
 def _sse(text: str) -> list[tuple[str, Any]]:
