@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from cli.commands import cmd_add, cmd_ask, cmd_brief, cmd_eval, cmd_ingest, cmd_search, cmd_serve
+from cli.remote import add_parsers as add_remote_parsers
 
 DESCRIPTION = "The `rag` command line. Library errors become one line on stderr and exit code 2."
 
@@ -93,4 +94,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report-md", default=None, help="also write the Markdown summary here")
     p.add_argument("--runs-dir", default="eval/runs", help="where run records go")
     p.set_defaults(func=cmd_eval)
+
+    add_remote_parsers(sub)  # upload, delete: over HTTP, against a running server
     return parser

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,12 @@ def server(live_server: Any) -> Any:
             trust = {"trust": case["trust"]} if "trust" in case else None
             r = c.post("/v1/documents", files={"file": (path.name, path.read_bytes())}, data=trust)
             assert r.status_code in (201, 202), r.text
+            job = r.json()
+            deadline = time.monotonic() + 120
+            while job["state"] in ("queued", "running") and time.monotonic() < deadline:
+                time.sleep(0.1)
+                job = c.get(job["location"]).json()
+            assert job["state"] == "done", job
     return srv
 
 
