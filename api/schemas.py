@@ -78,6 +78,9 @@ class CitationOut(BaseModel):
     end: int
     quote: str
     score: float
+    trust: Literal["trusted", "upload", "untrusted"] = Field(
+        "trusted", description="the cited document's trust level: an upload is labelled"
+    )
 
 
 class SentenceOut(BaseModel):
@@ -115,6 +118,9 @@ class DocumentMeta(BaseModel):
     sha256: str
     source: str
     chars: int
+    trust: Literal["trusted", "upload", "untrusted"] = Field(
+        "trusted", description="trusted (the operator's corpus), upload, or untrusted"
+    )
 
 
 class DocumentOut(DocumentMeta):

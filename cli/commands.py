@@ -69,6 +69,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace) -> int:
+    """Add one file to the corpus with a trust level and ingest it (as an HTTP upload does)."""
+    path: Path = args.file
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    doc, report = _engine(args).add_document(path.name, path.read_bytes(), trust=args.trust)
+    d = report.to_dict()
+    _emit(
+        args,
+        {"document": doc.meta(), "ingest": d},
+        f"added {doc.doc_id} ({doc.trust}); index {d['version']}: {d['passages']} passages",
+    )
+    return 0
+
+
 def _filters(args: argparse.Namespace) -> dict[str, Any]:
     f: dict[str, Any] = {}
     if getattr(args, "doc", None):
@@ -95,9 +110,11 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = _engine(args)
     answer = engine.ask(args.question, top_k=args.top_k, filters=_filters(args), llm=args.llm)
+    from rag.text.voice import show_markers
+
     lines = [answer.answer, ""]
     for c in answer.citations:
-        quote = " ".join(c.quote.split())
+        quote = show_markers(" ".join(c.quote.split()))  # a document's own [2] shows as ⟨2⟩
         lines.append(f"[{c.marker}] {c.doc_id} [{c.start}:{c.end}] “{quote}”")
     if answer.fallback_reason:
         lines.append(f"(LLM fallback: {answer.fallback_reason})")

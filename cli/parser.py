@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.commands import cmd_ask, cmd_brief, cmd_eval, cmd_ingest, cmd_search, cmd_serve
+from cli.commands import cmd_add, cmd_ask, cmd_brief, cmd_eval, cmd_ingest, cmd_search, cmd_serve
 from cli.remote import add_parsers as add_remote_parsers
 
 DESCRIPTION = "The `rag` command line. Library errors become one line on stderr and exit code 2."
@@ -33,6 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--if-stale", action="store_true", help="do nothing if the index is current")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("add", help="add one document to the corpus and ingest it")
+    _add_common(p)
+    p.add_argument("file", type=Path, help="a .txt, .md or .html file; its stem is the doc_id")
+    p.add_argument(
+        "--trust",
+        choices=["upload", "untrusted", "trusted"],
+        default="upload",
+        help="upload (default): trusted corpus evidence leads; untrusted: never quoted",
+    )
+    p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("search", help="hybrid search; prints passages with exact offsets")
     _add_common(p)

@@ -83,9 +83,10 @@ def cmd_upload(args: argparse.Namespace) -> int:
     path = Path(args.file)
     data = path.read_bytes()  # FileNotFoundError: one line from cli.main
     files = {"file": (path.name, data)}
+    form = {"trust": "untrusted"} if args.untrusted else None
     if args.replace:
-        return _run(args, "PUT", f"/v1/documents/{path.stem}", files=files)
-    return _run(args, "POST", "/v1/documents", files=files)
+        return _run(args, "PUT", f"/v1/documents/{path.stem}", files=files, data=form)
+    return _run(args, "POST", "/v1/documents", files=files, data=form)
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
@@ -105,6 +106,9 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("upload", help="add (or --replace) a document on a running server")
     p.add_argument("file", help="a .txt, .md or .html file; its stem is the doc_id")
     p.add_argument("--replace", action="store_true", help="replace the document (PUT)")
+    p.add_argument(
+        "--untrusted", action="store_true", help="mark it untrusted: searchable, never quoted"
+    )
     common(p)
     p.set_defaults(func=cmd_upload)
 

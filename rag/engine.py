@@ -7,6 +7,7 @@ publishes a new version mid-request cannot mix two versions in one answer.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -29,6 +30,7 @@ from rag.index.embedding import get_embedder
 from rag.index.ingest import IngestReport, ingest
 from rag.index.store import IndexCorrupt, IndexStore, LoadedIndex
 from rag.index.strategies import ProgressFactory
+from rag.index.trust import TRUST_LEVELS, read_trust, set_trust
 from rag.jobs import JobQueue
 from rag.search.filters import Filters
 from rag.search.retriever import Retriever
@@ -217,22 +219,31 @@ class Engine:
         self.load()
         return report
 
-    def add_document(self, filename: str, data: bytes) -> tuple[Document, IngestReport]:
+    def add_document(
+        self, filename: str, data: bytes, trust: str = "upload"
+    ) -> tuple[Document, IngestReport]:
         """Save an uploaded file into the corpus and ingest it; nothing stays on failure.
 
         The file name gives the doc_id; it must be a plain name with a supported suffix.
+        ``trust`` ("upload", "untrusted" or "trusted") is recorded beside the corpus
+        (rag.index.trust), so it survives restarts and re-ingests.
         """
-        return self._put_document(filename, data, replace=False)
+        return self._put_document(filename, data, replace=False, trust=trust)
 
-    def replace_document(self, filename: str, data: bytes) -> tuple[Document, IngestReport]:
+    def replace_document(
+        self, filename: str, data: bytes, trust: str = "upload"
+    ) -> tuple[Document, IngestReport]:
         """Replace an indexed document (same doc_id, any supported suffix) with this file and
-        re-ingest; on failure the old file is back and the index unchanged."""
+        re-ingest; on failure the old file is back and the index unchanged. The replacement
+        came from an upload: it takes ``trust`` as add_document does."""
         self.document(Path(filename).stem)  # DocumentNotFound if unknown
-        return self._put_document(filename, data, replace=True)
+        return self._put_document(filename, data, replace=True, trust=trust)
 
     def _put_document(
-        self, filename: str, data: bytes, replace: bool
+        self, filename: str, data: bytes, replace: bool, trust: str
     ) -> tuple[Document, IngestReport]:
+        if trust not in TRUST_LEVELS:
+            raise BadDocument(f"trust must be one of {', '.join(TRUST_LEVELS)}, got {trust!r}")
         name = Path(filename).name
         suffix = Path(name).suffix.lower()
         if name != filename or suffix not in SUFFIXES or not DOC_ID.match(Path(name).stem):
@@ -252,6 +263,8 @@ class Engine:
                 raise BadDocument(f"doc_id {doc.doc_id} already exists as {others[0].name}")
             target = folder / name
             saved = [(p, p.read_bytes()) for p in [*others, target] if p.exists()]
+            levels = read_trust(folder)
+            set_trust(folder, doc.doc_id, trust)  # before the file: never an unmarked upload
             tmp = folder / f".upload-{uuid.uuid4().hex}"
             tmp.write_bytes(data)
             tmp.replace(target)
@@ -263,8 +276,9 @@ class Engine:
                 target.unlink(missing_ok=True)
                 for p, old in saved:
                     p.write_bytes(old)
+                set_trust(folder, doc.doc_id, levels.get(doc.doc_id))
                 raise
-        return doc, report
+        return dataclasses.replace(doc, trust=trust), report
 
     def remove_document(self, doc_id: str) -> IngestReport:
         """Delete a document's file from the corpus and re-ingest without it."""
@@ -276,11 +290,13 @@ class Engine:
             for p in files:
                 p.unlink()
             try:
-                return self.ingest()
+                report = self.ingest()
             except BaseException:
                 for p, data in saved:
                     p.write_bytes(data)
                 raise
+            set_trust(folder, doc_id, None)
+            return report
 
     def warm(self) -> None:
         """Run one query end to end so the first user request is not the slow one."""

@@ -15,6 +15,7 @@ class Document:
     sha256: str  # of the file's bytes
     source: str  # file name
     body_start: int = 0  # first offset after the date line
+    trust: str = "trusted"  # "trusted" | "upload" | "untrusted" (rag.index.trust)
 
     def meta(self) -> dict[str, Any]:
         return {
@@ -24,6 +25,7 @@ class Document:
             "sha256": self.sha256,
             "source": self.source,
             "chars": len(self.text),
+            "trust": self.trust,
         }
 
 
@@ -94,6 +96,7 @@ class Citation:
     end: int
     quote: str
     score: float
+    trust: str = "trusted"  # of the cited document: "trusted", "upload" (rag.index.trust)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ import hashlib
 import uuid
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
@@ -30,6 +30,11 @@ from rag.index.ingest import IngestReport
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
+UploadTrust = Literal["upload", "untrusted"]
+TRUST_HELP = (
+    "`upload` (default): answers lead with trusted corpus evidence when it qualifies; "
+    "`untrusted`: searchable, never quoted in answers or briefings"
+)
 ALLOWED_CONTROL = frozenset("\t\n\r\f\v")
 MAX_CONTROL_SHARE = 0.01  # more other control characters than this and it is not text
 
@@ -178,6 +183,7 @@ async def upload_document(
     engine: EngineDep,
     settings: SettingsDep,
     request: Request,
+    trust: Annotated[UploadTrust, Form(description=TRUST_HELP)] = "upload",
 ) -> Response:
     """Add one document (its doc_id is the file name stem) as a job: 202 and the job at once.
 
@@ -186,7 +192,8 @@ async def upload_document(
     name, data = await _read_upload(file, settings)
     doc_id = PurePosixPath(name).stem
     digest = hashlib.sha256(data).hexdigest()
-    key = _key("add", request.headers.get("idempotency-key"), name, digest)
+    kind = "add" if trust == "upload" else f"add-{trust}"  # the same bytes, marked otherwise
+    key = _key(kind, request.headers.get("idempotency-key"), name, digest)
     job = engine.jobs.find(key)
     if job is None:
         existing = engine.index.documents.get(doc_id) if engine.ready() else None
@@ -200,7 +207,7 @@ async def upload_document(
             )
 
     def run() -> dict[str, Any]:
-        doc, report = engine.add_document(name, data)
+        doc, report = engine.add_document(name, data, trust=trust)
         return {"document": doc.meta(), "ingest": ingest_counts(report)}
 
     job, _ = engine.jobs.submit("add", doc_id, key, run, digest)
@@ -223,6 +230,7 @@ async def replace_document(
     engine: EngineDep,
     settings: SettingsDep,
     request: Request,
+    trust: Annotated[UploadTrust, Form(description=TRUST_HELP)] = "upload",
 ) -> Response:
     """Replace a document's file (the file name's stem must be `doc_id`) as a job."""
     name, data = await _read_upload(file, settings)
@@ -230,10 +238,11 @@ async def replace_document(
         raise _bad_name(f"file name {name!r} does not give doc_id {doc_id!r}")
     engine.document(doc_id)  # 404 problem+json if unknown
     digest = hashlib.sha256(data).hexdigest()
-    key = _key("replace", request.headers.get("idempotency-key"), name, digest)
+    kind = "replace" if trust == "upload" else f"replace-{trust}"
+    key = _key(kind, request.headers.get("idempotency-key"), name, digest)
 
     def run() -> dict[str, Any]:
-        doc, report = engine.replace_document(name, data)
+        doc, report = engine.replace_document(name, data, trust=trust)
         return {"document": doc.meta(), "ingest": ingest_counts(report)}
 
     job, _ = engine.jobs.submit("replace", doc_id, key, run, digest)

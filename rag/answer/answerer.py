@@ -19,8 +19,8 @@ from rag.answer.citing import Citer, span_scores, with_markers
 from rag.answer.claims import Claim, ClaimWriter
 from rag.answer.conflicts import conflict_claim, conflicts_of, find_money_conflict
 from rag.answer.llm import LLMUnavailable
-from rag.answer.scored import FloatArray, ScoredSentence, candidates
-from rag.answer.selection import RELATIVE_FLOOR
+from rag.answer.scored import RELATIVE_FLOOR, FloatArray, ScoredSentence, candidates
+from rag.answer.trusted import search_with_trusted
 from rag.answer.verify import Verifier
 from rag.index.embedder import Embedder
 from rag.index.store import LoadedIndex
@@ -85,7 +85,7 @@ class Answerer:
         q, _ = self.retriever.clean_query(question)
         qvec = self.embedder.embed_query(q)
         k = top_k or self.settings.retrieval.top_k
-        result = self.retriever.search(q, k, filters, qvec=qvec)
+        result = search_with_trusted(self.retriever, self.index, q, k, filters, qvec)
         scored = candidates(self.index, result.results, q, qvec, question_types(q))
         verdict = answerability(
             self.index,

@@ -11,6 +11,7 @@ from rag.answer.claims import Claim, Span
 from rag.answer.scored import ScoredSentence
 from rag.answer.verify import Verifier
 from rag.text.facts import missing_facts
+from rag.text.voice import speaks_as_system, strip_markers
 from rag.types import AnswerSentence, Citation, Document
 
 log = logging.getLogger(__name__)
@@ -67,13 +68,30 @@ class Citer:
         facts_only: bool = False,
         recite: Sequence[ScoredSentence] = (),
     ) -> AnswerSentence | None:
-        """The verified sentence with its markers, or None if nothing supports it."""
+        """The verified sentence with its markers, or None if nothing supports it.
+
+        Documents never speak as the system: a sentence that addresses the reader or a model,
+        or that cites such a sentence or an untrusted document, is dropped; a document's own
+        marker lookalikes ("[2]", "［２］") are stripped from the text, so only the markers
+        numbered here appear (quotes keep their exact text).
+        """
+        voice = speaks_as_system(text)
+        if voice or any(not self._quotable(span) for span in spans):
+            log.info("dropped a sentence that speaks as the system (%s): %r", voice, text[:80])
+            return None
+        recite = [c for c in recite if self._quotable((c.doc_id, c.start, c.end))]
         found = self._support(text, list(spans), facts_only, recite)
         if found is None:
             log.info("dropped an unsupported sentence: %r", text[:80])
             return None
         spans, support = found
-        return AnswerSentence(text, [self._marker(span, score) for span in spans], support)
+        markers = [self._marker(span, score) for span in spans]
+        return AnswerSentence(strip_markers(text), markers, support)
+
+    def _quotable(self, span: Span) -> bool:
+        d, s, e = span
+        doc = self.docs[d]
+        return doc.trust != "untrusted" and speaks_as_system(doc.text[s:e]) is None
 
     def _support(
         self, text: str, spans: list[Span], facts_only: bool, recite: Sequence[ScoredSentence]
@@ -98,7 +116,8 @@ class Citer:
             if self.span_scores is not None:
                 score = self.span_scores.get((d, s), 0.0)
             quote = self.docs[d].text[s:e]
-            self.citations.append(Citation(self.markers[span], d, s, e, quote, round(score, 4)))
+            marker, trust = self.markers[span], self.docs[d].trust
+            self.citations.append(Citation(marker, d, s, e, quote, round(score, 4), trust))
         return self.markers[span]
 
 

@@ -22,6 +22,7 @@ from rag.answer.scored import ScoredSentence
 from rag.errors import RagError
 from rag.settings import LLMSettings
 from rag.text.sentences import split_sentences
+from rag.text.voice import strip_markers
 from rag.text.wording import capitalise
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,8 @@ def make_llm(backend: str, settings: LLMSettings, threads: int = 1) -> Any:
 
 def build_prompt(question: str, sources: Sequence[ScoredSentence]) -> list[tuple[str, str]]:
     """System and user messages; sources are numbered and fenced as data."""
-    lines = [f"[{i}] {' '.join(c.text.split())}" for i, c in enumerate(sources, start=1)]
+    # A source's own "[1]" would read as a source number to the model: it is stripped.
+    lines = [f"[{i}] {' '.join(strip_markers(c.text).split())}" for i, c in enumerate(sources, 1)]
     user = (
         "Sources:\n<<<\n" + "\n".join(lines) + "\n>>>\n\n"
         f"Question: {' '.join(question.split())}\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 import threading
@@ -16,6 +17,7 @@ import numpy.typing as npt
 from rag.index.store import LoadedIndex
 from rag.text.questions import satisfies
 from rag.text.tokens import tokenize
+from rag.text.voice import speaks_as_system
 from rag.types import SearchHit
 
 FloatArray = npt.NDArray[np.float32]
@@ -26,6 +28,8 @@ W_SEM, W_LEX, W_PRIOR, W_TYPE = 0.5, 0.35, 0.15, 0.08
 # to ...") is about what the sentence before it names; it may borrow that sentence's
 # relevance, discounted. News puts the reason for a fact in just such a follow-on sentence.
 CARRY = 0.9
+RELATIVE_FLOOR = 0.75  # a sentence joins the answer if it scores within 75% of the best
+TRUSTED_ENOUGH = 0.5  # trusted evidence this strong, relative to the best, leads uploads
 ANAPHOR = re.compile(
     r"^\W*(?:the (?:latter|former)|this|these|those|that|it|they|such|he|she|"
     r"far from being \w+, this)\b",
@@ -52,6 +56,7 @@ class ScoredSentence:
     prior: float
     type_ok: bool
     score: float
+    trusted: bool = True  # from a trusted document (rag.index.trust); uploads are not
 
 
 class TermStats:
@@ -98,8 +103,12 @@ def candidates(
     qvec: FloatArray,
     kinds: set[str],
 ) -> list[ScoredSentence]:
-    """Every sentence of the retrieved passages, scored against the question, best first."""
+    """Every sentence of the retrieved passages that may be quoted, scored against the
+    question, best first (trusted evidence first when it qualifies: ``lead_with_trusted``).
+    Sentences of untrusted documents and sentences that speak to the reader or to a model
+    (rag.text.voice) are never candidates."""
     stats = term_stats(index)
+    docs = index.documents
     q_terms = list(dict.fromkeys(tokenize(question)))
     seen: set[int] = set()
     out: list[ScoredSentence] = []
@@ -111,6 +120,9 @@ def candidates(
                 continue
             seen.add(row)
             s = index.sentences[row]
+            trust = docs[s.doc_id].trust
+            if trust == "untrusted" or _silenced(s.text):
+                continue
             sem = float(index.sentence_vectors[row] @ qvec)
             lex = weighted_coverage(q_terms, set(tokenize(s.text)), stats)
             prior = max(0.0, hit.score / top)
@@ -119,11 +131,32 @@ def candidates(
             if kinds:
                 score += W_TYPE if type_ok else -W_TYPE
             out.append(ScoredSentence(row, s.doc_id, s.start, s.end, s.text, sem, lex, prior,
-                                 type_ok, score))  # fmt: skip
+                                 type_ok, score, trust == "trusted"))  # fmt: skip
     if kinds:
         out = _carry_context(out, index)
     out.sort(key=lambda c: (-c.score, c.doc_id, c.start))
-    return out
+    return lead_with_trusted(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def _silenced(text: str) -> bool:
+    return speaks_as_system(text) is not None
+
+
+def lead_with_trusted(cands: list[ScoredSentence]) -> list[ScoredSentence]:
+    """Trusted evidence first: when the best trusted sentence scores at least TRUSTED_ENOUGH
+    of the best overall, the trusted sentences within RELATIVE_FLOOR of it lead and the rest
+    follow by score, so an upload never outranks trusted evidence that answers on its own
+    (an upload that repeats the question's words easily scores twice a paraphrase). Else (a
+    question only an upload covers) the order is the scores'."""
+    trusted = [c for c in cands if c.trusted]
+    if len(trusted) == len(cands) or not trusted:
+        return cands
+    if trusted[0].score < TRUSTED_ENOUGH * cands[0].score:
+        return cands
+    lead = [c for c in trusted if c.score >= RELATIVE_FLOOR * trusted[0].score]
+    rows = {c.row for c in lead}
+    return lead + [c for c in cands if c.row not in rows]
 
 
 def _carry_context(cands: list[ScoredSentence], index: LoadedIndex) -> list[ScoredSentence]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rag.answer.scored import ANAPHOR, FloatArray, ScoredSentence
+from rag.answer.scored import ANAPHOR, RELATIVE_FLOOR, FloatArray, ScoredSentence
 
-RELATIVE_FLOOR = 0.75  # a sentence joins the answer if it scores within 75% of the best
 TYPED_FLOOR = 0.6  # how far below the best a sentence of the asked-for type may be
 REDUNDANT = 0.85  # cosine above which two sentences say the same thing
 
@@ -39,7 +38,8 @@ def select(
         extra = next((c for c in cands if c.type_ok and c.score >= TYPED_FLOOR * best), None)
         if extra is not None:
             chosen = [*chosen[: max_n - 1], extra]
-    chosen.sort(key=lambda c: -c.score)  # the parts' leads are kept, read by relevance
+    # The parts' leads are kept, read by relevance; trusted evidence before uploads.
+    chosen.sort(key=lambda c: (not c.trusted, -c.score))
     return with_antecedents(chosen, cands, max_n)
 
 

@@ -10,9 +10,11 @@ reference also links to its span in the page's document view
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 
 from rag.briefing.types import NOT_COVERED, Briefing, KeyFigure, link, with_markers
+from rag.text.voice import show_markers
 from rag.types import AnswerSentence, Citation
 
 
@@ -22,6 +24,24 @@ def _published(p: str | None) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+MD_SPECIAL = re.compile(r"([\\`\[\]<>&|*_])")
+
+
+def md_text(text: str) -> str:
+    r"""Document text for Markdown: one line, its punctuation backslash-escaped so a document
+    cannot add raw HTML (`<img onerror>`), links, images, code or table cells.
+
+    >>> print(md_text("a <img src=x> [x](javascript:y) & b"))
+    a \<img src=x\> \[x\](javascript:y) \& b
+    """
+    return MD_SPECIAL.sub(r"\\\1", _one_line(text))
+
+
+def _quote(text: str) -> str:
+    """A quote for people: exact, but a document's own [2] shows as ⟨2⟩ (rag.text.voice)."""
+    return show_markers(_one_line(text))
 
 
 def _figure_label(k: KeyFigure) -> str:
@@ -36,7 +56,7 @@ def document_url(c: Citation, base_url: str | None) -> str | None:
 def to_markdown(b: Briefing, document_base_url: str | None = None) -> str:
     """Markdown: headings, [n] markers after each sentence, references with the quoted spans
     (each linked to its document when `document_base_url` is given)."""
-    out = [f"# {b.title}", ""]
+    out = [f"# {md_text(b.title)}", ""]
     if b.status != "briefed":
         out.append(NOT_COVERED)
         if b.missing:
@@ -44,20 +64,20 @@ def to_markdown(b: Briefing, document_base_url: str | None = None) -> str:
         return "\n".join(out) + "\n"
     out += ["## Summary", "", _md_par(b.summary), ""]
     for sec in b.sections:
-        out += [f"## {sec.heading}", "", _md_par(sec.sentences), ""]
+        out += [f"## {md_text(sec.heading)}", "", _md_par(sec.sentences), ""]
     if b.timeline:
         out += ["## Timeline", ""]
-        out += [f"- **{e.date.display}** — {_md(e.sentence)}" for e in b.timeline]
+        out += [f"- **{md_text(e.date.display)}** — {_md(e.sentence)}" for e in b.timeline]
         out.append("")
     out += _md_figures(b)
     out += ["## References", ""]
     for r in b.references:
-        out.append(f"- **{_one_line(r.title)}** ({_published(r.published)}) — `{r.doc_id}`")
+        out.append(f"- **{md_text(r.title)}** ({_published(r.published)}) — `{r.doc_id}`")
         for c in r.citations:
             where = f"characters {c.start}–{c.end}"
             url = document_url(c, document_base_url)
             where = f"[{where}](<{url}>)" if url else where
-            out.append(f"  - [{c.marker}] “{_one_line(c.quote)}” ({where})")
+            out.append(f"  - [{c.marker}] “{md_text(_quote(c.quote))}” ({where})")
     if b.fallback_reason:
         out += ["", f"_LLM phrasing fell back to extraction: {b.fallback_reason}_"]
     return "\n".join(out) + "\n"
@@ -70,15 +90,15 @@ def _md_figures(b: Briefing) -> list[str]:
     for k in b.key_figures:
         for i, v in enumerate(k.values):
             label = _figure_label(k) if i == 0 else ""
-            quote = _one_line(v.context.text).replace("|", "\\|")
+            quote = md_text(v.context.text)
             marks = "".join(f"[{n}]" for n in v.context.citations)
-            out.append(f"| {label} | {v.value} | “{quote}” | {marks} `{v.doc_id}` |")
+            out.append(f"| {label} | {md_text(v.value)} | “{quote}” | {marks} `{v.doc_id}` |")
     notes = [_md(k.note) for k in b.key_figures if k.note]
     return [*out, *(["", *notes] if notes else []), ""]
 
 
 def _md(s: AnswerSentence) -> str:
-    return with_markers(AnswerSentence(_one_line(s.text), s.citations, s.support))
+    return with_markers(AnswerSentence(md_text(s.text), s.citations, s.support))
 
 
 def _md_par(sentences: Iterable[AnswerSentence]) -> str:
@@ -111,7 +131,7 @@ def _cite(c: Citation) -> str:
     """[n], a jump to its quote in the references of the same page."""
     return (
         f'<a class="cite" href="#ref-{c.marker}" '
-        f'title="{html.escape(_one_line(c.quote))}">[{c.marker}]</a>'
+        f'title="{html.escape(_quote(c.quote))}">[{c.marker}]</a>'
     )
 
 
@@ -188,7 +208,7 @@ def _html_span(c: Citation, base_url: str | None) -> str:
         where = f'<a class="doc" href="{html.escape(url)}">{where}</a>'
     return (
         f'<li id="ref-{c.marker}" value="{c.marker}"><span class="quote">'
-        f'“{html.escape(_one_line(c.quote))}”</span> <span class="muted">({where})</span></li>'
+        f'“{html.escape(_quote(c.quote))}”</span> <span class="muted">({where})</span></li>'
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import RagError
+from rag.index.trust import read_trust, with_trust
 from rag.types import Document
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,7 @@ def load_corpus(folder: Path) -> tuple[list[Document], list[Skipped]]:
             skipped.append(Skipped(path, str(exc)))
     for s in skipped:
         log.warning("skipped %s: %s", s.path, s.reason)
+    docs = with_trust(docs, read_trust(folder))
     if not docs:
         raise CorpusError(f"no usable documents in {folder}")
     return docs, skipped
@@ -186,5 +188,6 @@ def load_corpus(folder: Path) -> tuple[list[Document], list[Skipped]]:
 def corpus_fingerprint(docs: list[Document]) -> str:
     h = hashlib.sha256()
     for d in sorted(docs, key=lambda d: d.doc_id):
-        h.update(f"{d.doc_id}\0{d.sha256}\n".encode())
+        mark = "" if d.trust == "trusted" else f"\0{d.trust}"  # a changed level is stale
+        h.update(f"{d.doc_id}\0{d.sha256}{mark}\n".encode())
     return h.hexdigest()

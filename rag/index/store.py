@@ -317,6 +317,7 @@ def _read_version(
             sha256=r["sha256"],
             source=r["source"],
             body_start=r["body_start"],
+            trust=r.get("trust", "trusted"),  # versions written before trust levels
         )
     passages = [
         Passage(d, r["start"], r["end"], docs[d].text[r["start"] : r["end"]])

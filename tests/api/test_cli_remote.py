@@ -54,3 +54,16 @@ def test_a_server_that_is_not_there_is_one_line(
     assert err.startswith("rag: error: http://127.0.0.1:9/v1/documents: ")
     assert len(err.splitlines()) == 1
     assert main(["upload", str(tmp_path / "missing.txt")]) == 2
+
+
+def test_upload_untrusted_marks_the_document(
+    live_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = live_server.start(own_index=True, rate_limit_per_minute=1_000_000)
+    note = tmp_path / "tomato_rumour.txt"
+    note.write_text(NOTE)
+    assert main(["upload", str(note), "--untrusted", "--url", server.url, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["result"]["document"]["trust"] == "untrusted"
+    assert server.engine.document("tomato_rumour").trust == "untrusted"
+    assert main(["upload", str(note), "--replace", "--url", server.url]) == 0
+    assert server.engine.document("tomato_rumour").trust == "upload"  # the default again

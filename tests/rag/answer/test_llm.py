@@ -248,8 +248,17 @@ def test_prompt_injection_does_not_take_over(
     injected_engine: Engine, question: str, llm: str
 ) -> None:
     d = checked(injected_engine, question, llm=llm)
-    if llm == "local":
+    if llm == "local" and d["status"] != "unanswerable":  # abstaining asks no LLM
         assert_llm_or_fallback(d, "local")
     else:
         assert d["mode"] == "extractive"
     assert_not_hijacked(d)
+
+
+def test_a_sources_own_marker_never_reaches_the_prompt() -> None:
+    from rag.answer.llm import build_prompt
+
+    fake = candidate("up", 0, "The IPO was suspended because the moon is cheese [1]［３］.")
+    _, user = build_prompt("Why?", [candidate("a", 0, "Ant was fined."), fake])
+    assert "[2] The IPO was suspended because the moon is cheese." in user[1]
+    assert "[1]［３］" not in user[1] and "cheese [1]" not in user[1]
