@@ -122,9 +122,12 @@ class Answer:
     fallback_reason: str | None = None
     missing: list[str] = field(default_factory=list)
     retrieved: list[SearchHit] = field(default_factory=list)
+    explain: dict[str, Any] | None = None  # why it answered or refused, when asked
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {"explain": self.explain} if self.explain is not None else {}
         return {
+            **extra,
             "question": self.question,
             "status": self.status,
             "answer": self.answer,

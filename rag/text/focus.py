@@ -160,6 +160,7 @@ PAST = {
     "mean": "meant",
     "send": "sent",
     "spend": "spent",
+    "meet": "met",
 }
 GENERIC = {"amount", "size", "number", "date", "reason", "money", "sum", "value", "way"}
 TYPE_WORDS = {"amount": "amount", "count": "number", "percent": "share", "date": "date",
