@@ -64,6 +64,9 @@ class AskRequest(BaseModel):
     filters: SearchFilters | None = None
     llm: Literal["none", "local", "openai"] | None = Field(None, description="Answer phrasing")
     stream: StrictBool = Field(False, description="Send Server-Sent Events")
+    explain: StrictBool = Field(
+        False, description="Add `explain`: the parsed focus, best sentence per verdict, signals"
+    )
 
     _top_k_is_a_number = field_validator("top_k", mode="before")(_not_text)
 
@@ -99,6 +102,7 @@ class AnswerResponse(BaseModel):
     mode: str
     fallback_reason: str | None = None
     missing: list[str] = []
+    explain: dict[str, Any] | None = None
 
 
 # -- documents (api.routes.documents) ------------------------------------------------------

@@ -123,7 +123,9 @@ class Answerer:
             self.settings.answer.abstain_threshold,
         )
         focus = question_focus(q)
-        reading = read_evidence(focus, scored, readings_of(self.index), self.corpus_lower())
+        reading = read_evidence(
+            focus, scored, readings_of(self.index.path, self.index.sentences), self.corpus_lower()
+        )
         return Evidence(q, qvec, result, scored, verdict, focus, reading)
 
     def decide(self, ev: Evidence) -> str:
@@ -233,7 +235,7 @@ class Answerer:
         """Why the engine answered, answered in part or refused: the parsed focus, the best
         sentence per verdict and the signals behind the decision."""
         rows = self.index.sentences
-        decision = load_decision()
+        decision = load_decision() if self.settings.answer.decision == "learned" else None
         return {
             "status": status,
             "focus": ev.focus.to_dict(),

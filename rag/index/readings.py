@@ -11,13 +11,9 @@ import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rag.text.reading import SentenceReading, read_sentences
 from rag.types import SentenceRef
-
-if TYPE_CHECKING:  # store.py calls write_readings at build time
-    from rag.index.store import LoadedIndex
 
 FILE = "readings.jsonl"
 _lock = threading.Lock()
@@ -31,20 +27,20 @@ def write_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
     (folder / FILE).write_text(body, encoding="utf-8")
 
 
-def readings_of(index: LoadedIndex) -> list[SentenceReading]:
+def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[SentenceReading]:
     """The readings of every sentence row of a loaded version (cached per version folder)."""
     with _lock:
-        got = _cache.get(index.path)
-        if got is not None and len(got) == len(index.sentences):
+        got = _cache.get(folder)
+        if got is not None and len(got) == len(sentences):
             return got
-        path = index.path / FILE
+        path = folder / FILE
         rows: list[SentenceReading] = []
         if path.is_file():
             lines = path.read_text(encoding="utf-8").splitlines()
             rows = [SentenceReading.from_dict(json.loads(line)) for line in lines if line]
-        if len(rows) != len(index.sentences):
-            rows = read_sentences(s.text for s in index.sentences)
+        if len(rows) != len(sentences):
+            rows = read_sentences(s.text for s in sentences)
         if len(_cache) > 4:
             _cache.clear()
-        _cache[index.path] = rows
+        _cache[folder] = rows
         return rows
