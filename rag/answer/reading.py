@@ -33,7 +33,8 @@ class SentenceSignals:
 
     @property
     def answers(self) -> bool:
-        return self.focus >= 0.5 and self.value > 0 and self.names >= 1.0 and not self.clash
+        near = self.focus >= 0.5 or self.content >= 0.5
+        return near and self.value > 0 and self.names >= 1.0 and not self.clash
 
     @property
     def related(self) -> bool:
@@ -59,8 +60,19 @@ class Reading:
         }
 
 
+ALIASES = {"ipo": "initial public offering"}
+
+
 def _in(name: str, text: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(name.lower())}", text.lower()) is not None
+    """A name is mentioned: its head word (possessive and article dropped), or an alias."""
+    low = text.lower()
+    words = [w for w in re.findall(r"[\w.&-]+", re.sub(r"['’]s\b", "", name.lower()))]
+    words = [w for w in words if w not in {"the", "of", "and"}]
+    if not words:
+        return True
+    head = words[0]
+    alias = ALIASES.get(head)
+    return re.search(rf"(?<!\w){re.escape(head)}", low) is not None or bool(alias and alias in low)
 
 
 def _has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
@@ -82,7 +94,7 @@ def sentence_signals(f: QuestionFocus, c: ScoredSentence, r: SentenceReading) ->
     present = [n for n in names if _in(n, c.text)]
     missing_actor = any(not _in(n, c.text) for n, lab in f.names if lab in ACTORS)
     other = any(
-        lab in ACTORS and t.lower() not in {n.lower() for n, _ in f.names}
+        lab in ACTORS - f.value_labels and t.lower() not in {n.lower() for n, _ in f.names}
         and any(w.lower() in r.subjects for w in t.split())
         for t, lab in r.ents
     )  # fmt: skip

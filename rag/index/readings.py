@@ -8,6 +8,7 @@ before readings existed is read on first use instead.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,13 +19,28 @@ from rag.types import SentenceRef
 FILE = "readings.jsonl"
 _lock = threading.Lock()
 _cache: dict[Path, list[SentenceReading]] = {}
+_by_text: dict[str, SentenceReading] = {}  # an upload re-reads only the new sentences
+MAX_REMEMBERED = 200_000
+
+
+def _read(texts: Sequence[str]) -> list[SentenceReading]:
+    """Readings of the texts, parsing only those not read before in this process."""
+    new = [t for t in dict.fromkeys(texts) if t not in _by_text]
+    if len(_by_text) + len(new) > MAX_REMEMBERED:
+        _by_text.clear()
+    _by_text.update(zip(new, read_sentences(new), strict=True))
+    return [_by_text[t] for t in texts]
 
 
 def write_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
     """Parse the sentences and write their readings into a version folder being built."""
-    rows = read_sentences(s.text for s in sentences)
+    with _lock:
+        rows = _read([s.text for s in sentences])
     body = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows)
-    (folder / FILE).write_text(body, encoding="utf-8")
+    with (folder / FILE).open("wb") as f:  # durable before the manifest names it
+        f.write(body.encode("utf-8"))
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[SentenceReading]:
@@ -39,7 +55,9 @@ def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[Sentence
             lines = path.read_text(encoding="utf-8").splitlines()
             rows = [SentenceReading.from_dict(json.loads(line)) for line in lines if line]
         if len(rows) != len(sentences):
-            rows = read_sentences(s.text for s in sentences)
+            rows = _read([s.text for s in sentences])
+        else:
+            _by_text.update((s.text, r) for s, r in zip(sentences, rows, strict=True))
         if len(_cache) > 4:
             _cache.clear()
         _cache[folder] = rows

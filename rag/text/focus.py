@@ -15,157 +15,27 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rag.text.asked import ANSWER_TYPES, POSSESSIVE, VALUE_LABELS, answer_type
 from rag.text.parser import parse
-
-ANSWER_TYPES = (
-    "amount", "count", "percent", "date", "person", "organisation", "place",
-    "reason", "manner", "quote", "yes/no", "list", "thing",
-)  # fmt: skip
-
-# Order matters: the first rule that matches names the type.
-TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "reason",
-        re.compile(
-            r"\b(?:why|how come|for what (?:reason|purpose)|what (?:caused|led|"
-            r"prompted|drove|motivated|was behind)|reasons?|grounds)\b",
-            re.I,
-        ),
-    ),
-    ("count", re.compile(r"\bhow many\b|\bwhat (?:is the )?number of\b|\bnumber of\b", re.I)),
-    (
-        "percent",
-        re.compile(
-            r"\b(?:percent(?:age)?|proportion|what share|what fraction|"
-            r"stake)\b",
-            re.I,
-        ),
-    ),
-    (
-        "amount",
-        re.compile(
-            r"\b(?:how (?:much|big|large)|what (?:amount|size|sum|price|value|"
-            r"valuation|cost)|price|valuation|worth|amount|size|sum of)\b",
-            re.I,
-        ),
-    ),
-    (
-        "person",
-        re.compile(
-            r"\b(?:who|whom|whose|which (?:person|official|executive|people|"
-            r"reporter|journalist|founder|billionaire))\b",
-            re.I,
-        ),
-    ),
-    (
-        "date",
-        re.compile(
-            r"\b(?:when|what (?:date|day|year|month|time|weekday)|which (?:date|day|"
-            r"year|month|weekday)|by what date|deadline|how long)\b",
-            re.I,
-        ),
-    ),
-    (
-        "organisation",
-        re.compile(
-            r"\b(?:which|what) (?:\w+ )?(?:compan(?:y|ies)|banks?|firms?|"
-            r"regulators?|exchanges?|organi[sz]ations?|agenc(?:y|ies)|"
-            r"authorit(?:y|ies)|institutions?|platforms?|groups?|"
-            r"businesses|lenders?|insurers?)\b",
-            re.I,
-        ),
-    ),
-    (
-        "place",
-        re.compile(
-            r"\b(?:where|which (?:city|cities|country|countries|place|market|"
-            r"region)|in what (?:city|country|market))\b",
-            re.I,
-        ),
-    ),
-    (
-        "quote",
-        re.compile(
-            r"\bwhat (?:did|does|do|has|have|had|will|would) .+? (?:say|state|"
-            r"announce|warn|tell|claim|write|report|declare|comment)\b|"
-            r"\bwhat was said\b|\bhow did .+? (?:respond|react)\b",
-            re.I,
-        ),
-    ),
-    (
-        "manner",
-        re.compile(
-            r"^\s*(?:and )?how\b(?! (?:much|many|big|large|long|often))|"
-            r"\bin what way\b|\bby what means\b",
-            re.I,
-        ),
-    ),
-    (
-        "yes/no",
-        re.compile(
-            r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|"
-            r"would|should|may|might)\b",
-            re.I,
-        ),
-    ),
-    ("list", re.compile(r"\b(?:what are the|which are the|list|name the|what were the)\b", re.I)),
+from rag.text.words import (
+    ATTACH_DEPS,
+    GENERIC,
+    TYPE_WORDS,
+    VERB_NOUNS,
+    WH,
+    clause,
+    content_lemmas,
+    lemma,
 )
 
-VALUE_LABELS = {
-    "amount": {"MONEY"},
-    "count": {"CARDINAL", "QUANTITY"},
-    "percent": {"PERCENT"},
-    "date": {"DATE", "TIME"},
-    "person": {"PERSON"},
-    "organisation": {"ORG"},
-    "place": {"GPE", "LOC", "FAC"},
-}
-WH = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
-PHRASE_DEPS = {"compound", "amod", "nmod", "poss", "nummod"}
-ATTACH_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj", "attr", "npadvmod", "dative", "appos"}
-# A verb asked about by "how much": the thing whose amount is wanted, as a noun.
-VERB_NOUNS = {
-    "fine": "fine",
-    "raise": "sum raised",
-    "pay": "payment",
-    "cost": "cost",
-    "invest": "investment",
-    "lose": "loss",
-    "earn": "earnings",
-    "borrow": "loan",
-    "lend": "loan",
-    "spend": "spending",
-    "penalize": "penalty",
-    "value": "value",
-}
-LEMMA_FIXES = {"fin": "fine"}
-PAST = {
-    "set": "set",
-    "pay": "paid",
-    "say": "said",
-    "make": "made",
-    "take": "took",
-    "give": "gave",
-    "get": "got",
-    "tell": "told",
-    "find": "found",
-    "put": "put",
-    "begin": "began",
-    "lose": "lost",
-    "buy": "bought",
-    "sell": "sold",
-    "win": "won",
-    "hold": "held",
-    "lead": "led",
-    "mean": "meant",
-    "send": "sent",
-    "spend": "spent",
-    "meet": "met",
-}
-GENERIC = {"amount", "size", "number", "date", "reason", "money", "sum", "value", "way"}
-TYPE_WORDS = {"amount": "amount", "count": "number", "percent": "share", "date": "date",
-              "reason": "reason", "manner": "way", "place": "place", "person": "person",
-              "organisation": "organisation"}  # fmt: skip
+__all__ = [
+    "ANSWER_TYPES",
+    "QuestionFocus",
+    "answer_type",
+    "content_lemmas",
+    "lemma",
+    "question_focus",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,30 +81,6 @@ class QuestionFocus:
             "names": [list(n) for n in self.names],
             "detail": self.describe(),
         }
-
-
-def answer_type(question: str) -> str:
-    """The answer type of a question, by its wording.
-
-    >>> answer_type("Why was the IPO suspended?"), answer_type("Who runs Ant Group?")
-    ('reason', 'person')
-    """
-    for kind, rule in TYPE_RULES:
-        if rule.search(question):
-            return kind
-    return "thing"
-
-
-def lemma(tok: Any) -> str:
-    """A token's lemma, lower-cased; spaCy lemmatises "fined" as "fin", so undo that."""
-    lem = str(tok.lemma_).lower()
-    return LEMMA_FIXES.get(lem, lem)
-
-
-def content_lemmas(doc: Any) -> frozenset[str]:
-    """Lemmas of the nouns, verbs, adjectives, numbers and names of a parsed text."""
-    keep = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
-    return frozenset(lemma(t) for t in doc if t.pos_ in keep and not t.is_stop and t.is_alpha)
 
 
 def _phrase(tok: Any, with_det: bool = True) -> str:
@@ -303,50 +149,6 @@ def _of_phrases(noun: Any) -> list[str]:
     ]
 
 
-def _past(verb: Any) -> str:
-    base = lemma(verb)
-    if base in PAST:
-        return PAST[base]
-    return base + ("d" if base.endswith("e") else "ed")
-
-
-def clause(doc: Any) -> str:
-    """The question as an indirect clause, without its wh-word: "Why was the IPO suspended?"
-    -> "the IPO was suspended"; "When did Ant set it?" -> "Ant set it"."""
-    toks = [t for t in doc if not t.is_punct]
-    if toks and toks[0].lower_ in WH and toks[0].dep_ in {"nsubj", "nsubjpass"}:
-        return " ".join(t.text for t in toks[1:])  # "who set the deadline"
-    dropped = ""
-    while toks and (
-        toks[0].lower_ in WH | {"much", "many"}
-        or toks[0].dep_ == "det"
-        or (dropped in {"much", "many"} and toks[0].pos_ == "NOUN")
-    ):
-        dropped, toks = toks[0].lower_, toks[1:]
-    if not toks:
-        return ""
-    aux, rest = toks[0], toks[1:]
-    if aux.dep_ not in {"aux", "auxpass", "ROOT"} or aux.pos_ not in {"AUX", "VERB"}:
-        return " ".join(t.text for t in toks)
-    root = aux.head if aux.dep_ != "ROOT" else aux
-    aux_text = aux.lower_ if aux.i == 0 else aux.text
-    words: list[str] = []
-    for t in rest:
-        if t.i == root.i and aux.lemma_ == "do":
-            words.append(_past(t) if aux.lower_ == "did" else t.text)
-            continue
-        if t.i == root.i and aux.i != root.i:
-            words.append(aux_text)
-        words.append(t.text)
-    if aux.i == root.i or root.i not in {t.i for t in rest}:
-        subj = [t for t in rest if t.dep_ in {"nsubj", "nsubjpass"}]
-        if subj and aux.lemma_ != "do":  # "is the deadline" -> "the deadline is"
-            end = max(t.i for t in subj[0].subtree)
-            words = [t.text for t in rest if t.i <= end] + [aux_text]
-            words += [t.text for t in rest if t.i > end]
-    return re.sub(r" (['’]s)\b", r"\1", " ".join(words))
-
-
 CLAUSE_LEAD = {"reason": "why", "date": "when", "place": "where", "manner": "how",
                "amount": "how much", "count": "how many", "yes/no": "whether",
                "thing": "what", "list": "what", "person": "who",
@@ -390,7 +192,8 @@ def question_focus(question: str) -> QuestionFocus:
         if verb:
             keys = keys | {lemma(root)}
         attached += [a for a in _attached(doc, skip) if a not in attached]
-        phrase = f"{CLAUSE_LEAD.get(kind, 'what')} {clause(doc)}"
+        said = POSSESSIVE.sub(r"\1", clause(doc))
+        phrase = f"{CLAUSE_LEAD.get(kind, 'what')} {said}"
         if noun is not None and ofs and kind != "yes/no":  # "the size of the IPO"
             phrase = f"the {noun.lower_} of {attached[0]}"
         elif kind == "amount" and verb and " " not in VERB_NOUNS.get(lemma(root), " "):

@@ -46,7 +46,11 @@ def nlp() -> Any:
 
 
 def parse(text: str) -> Any:
-    """One spaCy ``Doc`` for a short text (a question)."""
+    """One spaCy ``Doc`` for a short text (a question).
+
+    >>> [(t.text, t.dep_) for t in parse("Who runs Ant?")][:2]
+    [('Who', 'nsubj'), ('runs', 'ROOT')]
+    """
     return nlp()(text)
 
 

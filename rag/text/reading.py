@@ -48,7 +48,12 @@ def _subjects(doc: Any) -> frozenset[str]:
 
 
 def read_sentences(texts: Iterable[str]) -> list[SentenceReading]:
-    """Parse sentences (batched) into what the answer decision needs."""
+    """Parse sentences (batched) into what the answer decision needs.
+
+    >>> r = read_sentences(["Tenpay received a fine of 3 million yuan."])[0]
+    >>> r.ents, "fine" in r.lemmas, "tenpay" in r.subjects
+    ((('3 million yuan', 'MONEY'),), True, True)
+    """
     return [
         SentenceReading(
             tuple((e.text, e.label_) for e in doc.ents),
