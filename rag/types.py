@@ -125,9 +125,7 @@ class Answer:
     explain: dict[str, Any] | None = None  # why it answered or refused, when asked
 
     def to_dict(self) -> dict[str, Any]:
-        extra = {"explain": self.explain} if self.explain is not None else {}
         return {
-            **extra,
             "question": self.question,
             "status": self.status,
             "answer": self.answer,
@@ -138,4 +136,5 @@ class Answer:
             "mode": self.mode,
             "fallback_reason": self.fallback_reason,
             "missing": self.missing,
+            "explain": self.explain,  # None unless asked for
         }
