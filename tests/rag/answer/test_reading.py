@@ -90,3 +90,13 @@ def test_explain_shows_the_answering_sentence_for_an_answered_question(
     assert set(a.explain["signals"]) >= {"score", "answers", "focus", "unknown_names"}
     assert a.to_dict()["explain"] == a.explain
     assert built_engine.ask("Why was the Ant IPO suspended?").to_dict()["explain"] is None
+
+
+def test_the_fitted_decision_reads_every_feature_and_gives_a_probability() -> None:
+    from rag.answer.decision import FEATURES, load_decision
+
+    d = load_decision()
+    assert d is not None and set(d.coef) == set(FEATURES) and 0 < d.threshold < 1
+    low = d.probability(dict.fromkeys(FEATURES, 0.0) | {"unknown_names": 3.0})
+    high = d.probability(dict.fromkeys(FEATURES, 0.0) | {"score": 0.9, "focus": 1.0, "names": 1.0})
+    assert 0.0 <= low < high <= 1.0
