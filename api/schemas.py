@@ -67,6 +67,9 @@ class AskRequest(BaseModel):
     return_retrieved: StrictBool = Field(
         False, description="Also return the passages this answer was drawn from (`retrieved`)"
     )
+    explain: StrictBool = Field(
+        False, description="Add `explain`: the parsed focus, best sentence per verdict, signals"
+    )
 
     _top_k_is_a_number = field_validator("top_k", mode="before")(_not_text)
 
@@ -108,6 +111,7 @@ class AnswerResponse(BaseModel):
     retrieved: list[SearchHitOut] | None = Field(
         None, description="With `return_retrieved`: the passages retrieved for this answer"
     )
+    explain: dict[str, Any] | None = None
 
 
 # -- documents (api.routes.documents) ------------------------------------------------------

@@ -109,7 +109,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = _engine(args)
-    answer = engine.ask(args.question, top_k=args.top_k, filters=_filters(args), llm=args.llm)
+    answer = engine.ask(
+        args.question, top_k=args.top_k, filters=_filters(args), llm=args.llm, explain=args.explain
+    )
     from rag.text.voice import show_markers
 
     lines = [answer.answer, ""]
@@ -118,6 +120,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         lines.append(f"[{c.marker}] {c.doc_id} [{c.start}:{c.end}] “{quote}”")
     if answer.fallback_reason:
         lines.append(f"(LLM fallback: {answer.fallback_reason})")
+    if answer.explain is not None:
+        lines += ["", "explain:", json.dumps(answer.explain, indent=2, ensure_ascii=False)]
     _emit(args, answer.to_dict(), "\n".join(lines).rstrip())
     return 0
 

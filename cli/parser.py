@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     _add_query_opts(p)
     p.add_argument("--llm", choices=["none", "local", "openai"], default=None)
+    p.add_argument(
+        "--explain", action="store_true", help="show the parsed focus and the decision's signals"
+    )
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("brief", help="a citation-backed briefing on a topic")

@@ -70,7 +70,10 @@ def answer_metrics(
     verifier: Verifier,
 ) -> dict[str, Any]:
     """Everything one question contributes to the run's answer metrics."""
-    abstained = answer["status"] == "unanswerable"
+    # An unanswerable question answered in part (saying what is missing) is not answered.
+    abstained = answer["status"] == "unanswerable" or (
+        not q.answerable and answer["status"] == "partial"
+    )
     kf = 0.0 if abstained else key_fact_coverage(answer["answer"], q.key_facts)
     c_rec, c_prec = alce_citation_scores(answer, verifier)
     return {

@@ -328,8 +328,9 @@ class Engine:
         top_k: int | None = None,
         filters: dict[str, Any] | Filters | None = None,
         llm: str | None = None,
+        explain: bool = False,
     ) -> Answer:
-        return self.snapshot.answerer.ask(question, top_k, filters, llm)
+        return self.snapshot.answerer.ask(question, top_k, filters, llm, explain)
 
     def brief(
         self,

@@ -177,6 +177,11 @@ class AnswerSettings(BaseModel):
     support_threshold: float = Field(
         0.78, ge=0.0, le=1.0, description="Verifier score a sentence needs to count as supported"
     )
+    decision: Literal["score", "learned"] = Field(
+        "score",
+        description="What decides answered vs not: the evidence score against abstain_threshold,"
+        " or the logistic regression of rag/answer/decision.json (score + reading signals)",
+    )
 
 
 class LLMSettings(BaseModel):

@@ -125,6 +125,7 @@ class Answer:
     fallback_reason: str | None = None
     missing: list[str] = field(default_factory=list)
     retrieved: list[SearchHit] = field(default_factory=list)
+    explain: dict[str, Any] | None = None  # why it answered or refused, when asked
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,4 +139,5 @@ class Answer:
             "mode": self.mode,
             "fallback_reason": self.fallback_reason,
             "missing": self.missing,
+            "explain": self.explain,  # None unless asked for
         }

@@ -92,7 +92,9 @@ def ask(req: AskRequest, engine: EngineDep, request: Request) -> Response:
     filters = req.filters.to_engine() if req.filters else None
 
     def compute() -> Answer:
-        answer = engine.ask(req.question, top_k=req.top_k, filters=filters, llm=req.llm)
+        answer = engine.ask(
+            req.question, top_k=req.top_k, filters=filters, llm=req.llm, explain=req.explain
+        )
         record_answer(request.app, answer.status)
         return answer
 

@@ -29,6 +29,7 @@ import numpy.typing as npt
 from rag.errors import RagError
 from rag.index.bm25 import BM25Index
 from rag.index.dense import DenseIndex, Vectors
+from rag.index.readings import write_readings
 from rag.settings import IndexSettings
 from rag.types import Document, Passage, SentenceRef
 
@@ -187,6 +188,7 @@ class IndexStore:
             tmp / "sentences.jsonl",
             [{"doc_id": s.doc_id, "start": s.start, "end": s.end} for s in data.sentences],
         )
+        write_readings(tmp, data.sentences)  # per-sentence parse for the answer decision
         for name, arr in (
             ("passage_vectors.npy", data.passage_vectors),
             ("sentence_vectors.npy", data.sentence_vectors),

@@ -1,4 +1,5 @@
-"""Pure language rules: no model, no index, no I/O. Every function here is offset-safe.
+"""Language rules: no index, no I/O. Every function here is offset-safe. The one model is
+spaCy's small English pipeline (``parser``), used by ``focus`` and ``reading``.
 
 - ``tokens``: index terms (lower-cased, acronyms expanded, stopwords dropped, stemmed)
 - ``sentences``: sentence spans with exact offsets; the token estimate
@@ -6,5 +7,9 @@
 - ``questions``: what a question asks for; multi-part questions split
 - ``dates``: date mentions resolved against a published date
 - ``followup``: follow-up questions made standalone
+- ``asked``: the answer type a question asks for (amount, date, person, reason, ...)
+- ``focus``: the thing whose value a question wants and what it is attached to
+- ``reading``: what the answer decision needs of a corpus sentence (entities, lemmas, subjects)
+- ``parser``: spaCy loaded once, lazily; ``words``: lemma and clause helpers
 - ``wording``: capitals and leading connectives shared by answers and briefings
 """

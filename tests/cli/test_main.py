@@ -117,6 +117,7 @@ def runs(ws: Workspace) -> dict[str, Run]:
         "search": (["search", WHY, "--top-k", "3", "--json", *here], None),
         "ask_json": (["ask", WHY, "--json", "--top-k", "4", *here], None),
         "ask_plain": (["ask", WHY, *here], None),
+        "ask_explain": (["ask", WHY, "--explain", "--json", *here], None),
         "if_stale": (["ingest", "--if-stale", "--json", *here], None),
         "empty_ask": (["ask", "", *here], None),
         "missing_corpus": (
@@ -200,6 +201,19 @@ def test_ask_json_contract(ws: Workspace, runs: dict[str, Run]) -> None:
     assert d["sentences"]
     for s in d["sentences"]:
         assert s["citations"] and set(s["citations"]) <= set(markers)
+
+
+def test_ask_explain_gives_the_focus_verdict_and_signals(runs: dict[str, Run]) -> None:
+    r = runs["ask_explain"]
+    assert r.returncode == 0, r.stderr
+    why = json.loads(r.stdout)["explain"]
+    assert why["focus"]["answer_type"] == "reason"
+    assert why["verdict"] in {"answers", "related only", "not covered"}
+    assert why["best"] and {"doc_id", "start", "end", "text"} <= set(
+        next(iter(why["best"].values()))
+    )
+    assert {"score", "answers", "focus", "names"} <= set(why["signals"])
+    assert json.loads(runs["ask_json"].stdout)["explain"] is None
 
 
 def test_ask_plain_prints_the_answer_then_numbered_quotes(runs: dict[str, Run]) -> None:

@@ -1,0 +1,159 @@
+"""Does the evidence state what was asked? Per candidate sentence: is the focus there, is a
+value of the asked-for type there, are the question's names there (and no other subject in
+their place); per question: ``answers``, ``related only`` or ``not covered``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rag.answer.scored import ScoredSentence
+from rag.text.focus import QuestionFocus
+from rag.text.questions import satisfies
+from rag.text.reading import SentenceReading
+
+TOP = 8  # candidate sentences read per question
+SPEECH = {"say", "state", "announce", "warn", "tell", "claim", "note", "add", "explain",
+          "accord", "write", "declare", "stress", "comment", "call", "report"}  # fmt: skip
+ACTORS = {"ORG", "PERSON", "GPE", "NORP"}
+VERDICTS = ("answers", "related only", "not covered")
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceSignals:
+    """What one sentence shows for the question (fractions in [0, 1], flags as 0/1)."""
+
+    row: int
+    focus: float  # share of the focus's key lemmas present
+    value: float  # a value of the asked-for type present (not one the question names)
+    names: float  # share of the question's names present
+    clash: float  # another actor stands where the question's missing name should be
+    content: float  # share of the question's content lemmas present
+
+    @property
+    def answers(self) -> bool:
+        near = self.focus >= 0.5 or self.content >= 0.5
+        return near and self.value > 0 and self.names >= 1.0 and not self.clash
+
+    @property
+    def related(self) -> bool:
+        return (self.focus > 0 or self.content >= 0.34) and self.names >= 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The verdict for a question, the best sentence row per verdict and the signals the
+    calibrated decision uses."""
+
+    verdict: str
+    best: dict[str, int]  # verdict -> sentence row
+    unknown_names: list[str]
+    signals: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "best": dict(self.best),
+            "unknown_names": list(self.unknown_names),
+            "signals": dict(self.signals),
+        }
+
+
+ALIASES = {"ipo": "initial public offering"}
+
+
+def _in(name: str, text: str) -> bool:
+    """A name is mentioned: its head word (possessive and article dropped), or an alias."""
+    low = text.lower()
+    words = [w for w in re.findall(r"[\w.&-]+", re.sub(r"['’]s\b", "", name.lower()))]
+    words = [w for w in words if w not in {"the", "of", "and"}]
+    if not words:
+        return True
+    head = words[0]
+    alias = ALIASES.get(head)
+    return re.search(rf"(?<!\w){re.escape(head)}", low) is not None or bool(alias and alias in low)
+
+
+def _has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
+    asked = {n.lower() for n, _ in f.names}
+    if f.value_labels:
+        return any(lab in f.value_labels and t.lower() not in asked for t, lab in r.ents)
+    if f.answer_type == "reason":
+        return satisfies("why", text)
+    if f.answer_type == "quote":
+        return bool(r.lemmas & SPEECH) or "“" in text or '"' in text
+    if f.answer_type == "list":
+        return text.count(",") >= 2 or len(r.ents) >= 3
+    return True
+
+
+def sentence_signals(f: QuestionFocus, c: ScoredSentence, r: SentenceReading) -> SentenceSignals:
+    """The signals of one candidate sentence for a parsed question."""
+    names = [n for n, lab in f.names if lab not in {"DATE", "CARDINAL"}] or []
+    present = [n for n in names if _in(n, c.text)]
+    missing_actor = any(not _in(n, c.text) for n, lab in f.names if lab in ACTORS)
+    other = any(
+        lab in ACTORS - f.value_labels and t.lower() not in {n.lower() for n, _ in f.names}
+        and any(w.lower() in r.subjects for w in t.split())
+        for t, lab in r.ents
+    )  # fmt: skip
+    keys = f.keys
+    return SentenceSignals(
+        row=c.row,
+        focus=len(keys & r.lemmas) / len(keys) if keys else 1.0,
+        value=1.0 if _has_value(f, r, c.text) else 0.0,
+        names=len(present) / len(names) if names else 1.0,
+        clash=1.0 if missing_actor and other else 0.0,
+        content=len(f.content & r.lemmas) / len(f.content) if f.content else 0.0,
+    )
+
+
+def unknown_names(f: QuestionFocus, corpus_lower: str) -> list[str]:
+    """Names of the question that occur nowhere in the corpus (decisive: not covered)."""
+    out = []
+    for n, lab in f.names:
+        if lab in {"DATE", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "TIME", "QUANTITY"}:
+            continue
+        words = [w for w in re.findall(r"[\w.&-]+", n.lower()) if w not in {"the", "of"}]
+        if words and not all(re.search(rf"(?<!\w){re.escape(w)}", corpus_lower) for w in words):
+            out.append(n)
+    return out
+
+
+def read_evidence(
+    f: QuestionFocus,
+    cands: list[ScoredSentence],
+    readings: list[SentenceReading],
+    corpus_lower: str,
+) -> Reading:
+    """The verdict for a question over its candidate sentences (best-scored first)."""
+    unknown = unknown_names(f, corpus_lower)
+    sigs = [sentence_signals(f, c, readings[c.row]) for c in cands[:TOP]]
+    best: dict[str, int] = {}
+    for s in sigs:
+        if s.answers:
+            best.setdefault("answers", s.row)
+        if s.related:
+            best.setdefault("related only", s.row)
+    if unknown:
+        verdict = "not covered"
+    elif "answers" in best:
+        verdict = "answers"
+    elif "related only" in best:
+        verdict = "related only"
+    else:
+        verdict = "not covered"
+    top = sigs[0] if sigs else None
+    signals = {
+        "answers": 1.0 if "answers" in best else 0.0,
+        "related": 1.0 if "related only" in best else 0.0,
+        "unknown_names": float(len(unknown)),
+        "focus": max((s.focus for s in sigs), default=0.0),
+        "value_with_focus": max((s.value for s in sigs if s.focus > 0), default=0.0),
+        "names": max((s.names for s in sigs), default=0.0),
+        "clash_top": top.clash if top else 0.0,
+        "content_top": top.content if top else 0.0,
+        "answers_rank": next((i for i, s in enumerate(sigs) if s.answers), TOP) / TOP,
+    }
+    return Reading(verdict, best, unknown, signals)

@@ -1,0 +1,64 @@
+"""Per-sentence readings (entities, lemmas, subjects) stored beside an index version.
+
+Written once at ingest into ``<version>/readings.jsonl`` (one row per sentence row, the
+manifest checksums it like every other file); read once per loaded version. A version built
+before readings existed is read on first use instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from rag.text.reading import SentenceReading, read_sentences
+from rag.types import SentenceRef
+
+FILE = "readings.jsonl"
+_lock = threading.Lock()
+_cache: dict[Path, list[SentenceReading]] = {}
+_by_text: dict[str, SentenceReading] = {}  # an upload re-reads only the new sentences
+MAX_REMEMBERED = 200_000
+
+
+def _read(texts: Sequence[str]) -> list[SentenceReading]:
+    """Readings of the texts, parsing only those not read before in this process."""
+    new = [t for t in dict.fromkeys(texts) if t not in _by_text]
+    if len(_by_text) + len(new) > MAX_REMEMBERED:
+        _by_text.clear()
+    _by_text.update(zip(new, read_sentences(new), strict=True))
+    return [_by_text[t] for t in texts]
+
+
+def write_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
+    """Parse the sentences and write their readings into a version folder being built."""
+    with _lock:
+        rows = _read([s.text for s in sentences])
+    body = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows)
+    with (folder / FILE).open("wb") as f:  # durable before the manifest names it
+        f.write(body.encode("utf-8"))
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[SentenceReading]:
+    """The readings of every sentence row of a loaded version (cached per version folder)."""
+    with _lock:
+        got = _cache.get(folder)
+        if got is not None and len(got) == len(sentences):
+            return got
+        path = folder / FILE
+        rows: list[SentenceReading] = []
+        if path.is_file():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            rows = [SentenceReading.from_dict(json.loads(line)) for line in lines if line]
+        if len(rows) != len(sentences):
+            rows = _read([s.text for s in sentences])
+        else:
+            _by_text.update((s.text, r) for s, r in zip(sentences, rows, strict=True))
+        if len(_cache) > 4:
+            _cache.clear()
+        _cache[folder] = rows
+        return rows

@@ -1,0 +1,128 @@
+"""The answer type a question asks for, by its wording (amount, count, percent, date,
+person, organisation, place, reason, manner, quote, yes/no, list, else thing)."""
+
+from __future__ import annotations
+
+import re
+
+ANSWER_TYPES = (
+    "amount", "count", "percent", "date", "person", "organisation", "place",
+    "reason", "manner", "quote", "yes/no", "list", "thing",
+)  # fmt: skip
+
+# Order matters: the first rule that matches names the type.
+TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "reason",
+        re.compile(
+            r"\b(?:why|how come|for what (?:reason|purpose)|what (?:caused|led|"
+            r"prompted|drove|motivated|was behind)|reasons?|grounds)\b",
+            re.I,
+        ),
+    ),
+    ("count", re.compile(r"\bhow many\b|\bwhat (?:is the )?number of\b|\bnumber of\b", re.I)),
+    (
+        "percent",
+        re.compile(
+            r"\b(?:percent(?:age)?|proportion|what share|what fraction|"
+            r"stake)\b",
+            re.I,
+        ),
+    ),
+    (
+        "amount",
+        re.compile(
+            r"\b(?:how (?:much|big|large)|what (?:amount|size|sum|price|value|"
+            r"valuation|cost)|price|valuation|worth|amount|size|sum of)\b",
+            re.I,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"\b(?:who|whom|whose|which (?:person|official|executive|people|"
+            r"reporter|journalist|founder|billionaire))\b",
+            re.I,
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"\b(?:when|what (?:date|day|year|month|time|weekday)|which (?:date|day|"
+            r"year|month|weekday)|by what date|deadline|how long)\b",
+            re.I,
+        ),
+    ),
+    (
+        "organisation",
+        re.compile(
+            r"\b(?:which|what) (?:\w+ )?(?:compan(?:y|ies)|banks?|firms?|"
+            r"regulators?|exchanges?|organi[sz]ations?|agenc(?:y|ies)|"
+            r"authorit(?:y|ies)|institutions?|platforms?|groups?|"
+            r"businesses|lenders?|insurers?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"\b(?:where|which (?:city|cities|country|countries|place|market|"
+            r"region)|in what (?:city|country|market))\b",
+            re.I,
+        ),
+    ),
+    (
+        "quote",
+        re.compile(
+            r"\bwhat (?:did|does|do|has|have|had|will|would) .+? (?:say|state|"
+            r"announce|warn|tell|claim|write|report|declare|comment)\b|"
+            r"\bwhat was said\b|\bhow did .+? (?:respond|react)\b",
+            re.I,
+        ),
+    ),
+    (
+        "manner",
+        re.compile(
+            r"^\s*(?:and )?how\b(?! (?:much|many|big|large|long|often))|"
+            r"\bin what way\b|\bby what means\b",
+            re.I,
+        ),
+    ),
+    (
+        "yes/no",
+        re.compile(
+            r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|"
+            r"would|should|may|might)\b",
+            re.I,
+        ),
+    ),
+    ("list", re.compile(r"\b(?:what are the|which are the|list|name the|what were the)\b", re.I)),
+)
+
+DESCRIBE_Q = re.compile(
+    r"^\s*(?:[Ww]ho|[Ww]hat) (?:is|was|are|were) (?:[A-Z][\w.&’'-]*\s*)+\??\s*$"
+)
+POSSESSIVE = re.compile(r" (['’]s)\b")
+VALUE_LABELS = {
+    "amount": {"MONEY"},
+    "count": {"CARDINAL", "QUANTITY"},
+    "percent": {"PERCENT"},
+    "date": {"DATE", "TIME"},
+    "person": {"PERSON"},
+    "organisation": {"ORG"},
+    "place": {"GPE", "LOC", "FAC"},
+}
+
+
+def answer_type(question: str) -> str:
+    """The answer type of a question, by its wording.
+
+    >>> answer_type("Why was the IPO suspended?"), answer_type("Who runs Ant Group?")
+    ('reason', 'person')
+    """
+    if DESCRIBE_Q.match(question):  # "Who is Pan Gongsheng?": a description, not a name
+        return "thing"
+    for kind, rule in TYPE_RULES:
+        if rule.search(question):
+            return kind
+    return "thing"

@@ -1,0 +1,211 @@
+"""What a question asks for: the answer type and the focus (the thing whose value is wanted
+and what it is attached to), read from spaCy's dependency parse.
+
+>>> f = question_focus("How much was Alibaba fined in December?")
+>>> f.answer_type, f.focus, f.attached
+('amount', 'amount', ('the fine', 'Alibaba', 'December'))
+>>> f.describe()
+"the amount of Alibaba's December fine"
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rag.text.asked import ANSWER_TYPES, POSSESSIVE, VALUE_LABELS, answer_type
+from rag.text.parser import parse
+from rag.text.words import (
+    ATTACH_DEPS,
+    GENERIC,
+    TYPE_WORDS,
+    VERB_NOUNS,
+    WH,
+    clause,
+    content_lemmas,
+    lemma,
+)
+
+__all__ = [
+    "ANSWER_TYPES",
+    "QuestionFocus",
+    "answer_type",
+    "content_lemmas",
+    "lemma",
+    "question_focus",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionFocus:
+    """What a question asks for. ``focus`` is the wanted thing ("price per share", "chief
+    executive", "amount"); ``attached`` what it belongs to, head first ("the IPO";
+    "the fine", "Alibaba", "December"); ``keys`` the lemmas evidence must mention for the
+    focus; ``names`` the question's named entities; ``value_labels`` the NER labels of an
+    answer of this type (empty for reasons, manners, quotes, yes/no)."""
+
+    question: str
+    answer_type: str
+    focus: str
+    attached: tuple[str, ...]
+    keys: frozenset[str]
+    names: tuple[tuple[str, str], ...]  # (text, NER label)
+    content: frozenset[str]  # content lemmas of the question
+    value_labels: frozenset[str]
+    phrase: str  # the detail in words when the parts do not make it ("why the IPO was ...")
+
+    def describe(self) -> str:
+        """The asked-for detail in words: "the amount of Alibaba's December fine"."""
+        if self.answer_type == "quote":
+            return self.focus
+        if self.phrase:
+            return self.phrase
+        head = self.attached[0] if self.attached else ""
+        if not head:
+            return f"the {self.focus}"
+        rest = [a for a in self.attached[1:] if a.lower() not in head.lower()]
+        if self.focus in {"amount", "date", "reason", "number", "share", "way"} and rest:
+            bare = re.sub(r"^(?:the|a|an)\s+", "", head, flags=re.I)
+            owner = "".join(f"{r}'s " if i == 0 else f"{r} " for i, r in enumerate(rest[:2]))
+            return f"the {self.focus} of {owner}{bare}"
+        return f"the {self.focus} of {head}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer_type": self.answer_type,
+            "focus": self.focus,
+            "attached": list(self.attached),
+            "keys": sorted(self.keys),
+            "names": [list(n) for n in self.names],
+            "detail": self.describe(),
+        }
+
+
+def _phrase(tok: Any, with_det: bool = True) -> str:
+    """A noun with its modifiers ("the chief executive", "Ant Group's IPO", "price per share")."""
+    drop = WH | {"much", "many"}
+    lefts = [
+        t
+        for t in tok.subtree
+        if t.i < tok.i
+        and t.lower_ not in drop
+        and not (t.dep_ == "det" and t.head.i == tok.i and not with_det)
+        and t.dep_ not in {"prep", "relcl", "acl", "punct"}
+    ]
+    words = [t.text_with_ws.strip() if t.dep_ != "case" else t.text for t in lefts]
+    lead = " ".join(w for w in words if w).replace(" 's", "'s").replace(" ’s", "’s")
+    words = [f"{lead} {tok.text}".strip()]
+    for prep in tok.rights:  # "price per share"
+        if prep.dep_ == "prep" and prep.lower_ == "per":
+            words += [prep.text, *(c.text for c in prep.children if c.dep_ == "pobj")]
+    return " ".join(words)
+
+
+def _wanted_noun(doc: Any) -> Any:
+    """The noun whose value is asked for: "which banks", "what was the price", "who is the
+    chief executive", else None."""
+    for t in doc:
+        if t.lower_ in {"what", "which", "whose"} and t.dep_ == "det" and t.head.pos_ == "NOUN":
+            return t.head
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is not None and root.lemma_ == "be":
+        subj = [c for c in root.children if c.dep_ in {"nsubj", "attr"} and c.lower_ not in WH]
+        if subj and subj[0].pos_ in {"NOUN", "PROPN"}:
+            return subj[0]
+    for t in doc:
+        if t.lower_ in {"much", "many"} and t.head.pos_ == "NOUN":
+            return t.head
+    return None
+
+
+def _attached(doc: Any, skip: set[int]) -> list[str]:
+    """Noun phrases of the question other than the focus, heads first (subject, objects)."""
+    out: list[str] = []
+    for t in doc:
+        if t.i in skip or t.lower_ in WH or t.dep_ not in ATTACH_DEPS:
+            continue
+        if t.pos_ not in {"NOUN", "PROPN"}:
+            continue
+        out.append(_phrase(t))
+    return out
+
+
+def _subject(doc: Any) -> Any:
+    return next((t for t in doc if t.dep_ in {"nsubj", "nsubjpass"} and t.lower_ not in WH), None)
+
+
+def _of_phrases(noun: Any) -> list[str]:
+    """What a noun belongs to: "the IPO" in "the price per share of the IPO"."""
+    heads = [noun, *(c for p in noun.rights if p.lower_ == "per" for c in p.children)]
+    return [
+        _phrase(c)
+        for h in heads
+        for p in h.rights
+        if p.dep_ == "prep" and p.lower_ != "per"
+        for c in p.children
+        if c.dep_ == "pobj"
+    ]
+
+
+CLAUSE_LEAD = {"reason": "why", "date": "when", "place": "where", "manner": "how",
+               "amount": "how much", "count": "how many", "yes/no": "whether",
+               "thing": "what", "list": "what", "person": "who",
+               "organisation": "which organisation", "percent": "what share"}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4096)
+def question_focus(question: str) -> QuestionFocus:
+    """Parse a question into its answer type and focus (cached: one parse per question)."""
+    doc = parse(question.strip())
+    kind = answer_type(question)
+    names = tuple((e.text, e.label_) for e in doc.ents if e.label_ not in {"ORDINAL"})
+    content = content_lemmas(doc)
+    root = next((t for t in doc if t.dep_ == "ROOT"), doc[0])
+    noun = _wanted_noun(doc)
+    nouns = {"NOUN", "PROPN"}
+    if kind == "quote":
+        subj = _subject(doc)
+        who = _phrase(subj) if subj is not None else "the sources"
+        focus, keys = f"what {who} said", frozenset({lemma(subj)} if subj is not None else ())
+        attached = [who]
+        phrase = ""
+    elif noun is not None and lemma(noun) not in GENERIC and kind != "yes/no":
+        focus = _phrase(noun, with_det=False)
+        skip = {t.i for t in noun.subtree if t.dep_ != "prep" or t.lower_ == "per"}
+        per = [c for p in noun.rights if p.lower_ == "per" for c in p.children]
+        skip |= {noun.i, *(t.i for t in per)}
+        keys = frozenset(lemma(t) for t in doc if t.i in skip and t.pos_ in nouns)
+        attached = _of_phrases(noun)
+        attached += [a for a in _attached(doc, skip) if a not in attached]
+        phrase = f"the {focus} of {attached[0]}" if attached else f"the {focus}"
+    else:
+        focus = TYPE_WORDS.get(kind, "answer")
+        skip = {noun.i} if noun is not None else set()
+        ofs = _of_phrases(noun) if noun is not None else []
+        attached = list(ofs)
+        keys = frozenset(lemma(t) for t in doc if t.dep_ == "pobj" and t.head.head == noun)
+        verb = root.pos_ == "VERB" and lemma(root) not in {"be", "do", "have"}
+        if verb and lemma(root) in VERB_NOUNS:
+            attached.append(f"the {VERB_NOUNS[lemma(root)]}")
+        if verb:
+            keys = keys | {lemma(root)}
+        attached += [a for a in _attached(doc, skip) if a not in attached]
+        said = POSSESSIVE.sub(r"\1", clause(doc))
+        phrase = f"{CLAUSE_LEAD.get(kind, 'what')} {said}"
+        if noun is not None and ofs and kind != "yes/no":  # "the size of the IPO"
+            phrase = f"the {noun.lower_} of {attached[0]}"
+        elif kind == "amount" and verb and " " not in VERB_NOUNS.get(lemma(root), " "):
+            phrase = ""  # "the amount of Alibaba's December fine", from the parts
+    return QuestionFocus(
+        question=question,
+        answer_type=kind,
+        focus=focus,
+        attached=tuple(dict.fromkeys(a for a in attached if a)),
+        keys=keys,
+        names=names,
+        content=content,
+        value_labels=frozenset(VALUE_LABELS.get(kind, set())),
+        phrase=phrase,
+    )

@@ -1,0 +1,102 @@
+"""Does the evidence state what was asked: verdicts, partial answers, explain (real models)."""
+
+from __future__ import annotations
+
+import json
+
+from answer_contract import assert_answer_is_its_sentences
+
+from rag import Engine
+from rag.answer.reading import read_evidence, sentence_signals, unknown_names
+from rag.answer.scored import ScoredSentence
+from rag.index.readings import FILE, readings_of
+from rag.text.focus import question_focus
+from rag.text.reading import read_sentences
+
+
+def _cand(row: int, text: str) -> ScoredSentence:
+    return ScoredSentence(row, "d", 0, len(text), text, 0.5, 0.5, 0.5, True, 0.5)
+
+
+def test_a_sentence_without_the_asked_for_value_is_related_only() -> None:
+    f = question_focus("How much was Alibaba fined in December?")
+    texts = [
+        "Alibaba was also slapped with a fine in December for not reporting previous deals.",
+        "Alibaba was fined 500,000 yuan ($77,000) in December.",
+    ]
+    r = read_sentences(texts)
+    fine, amount = (sentence_signals(f, _cand(i, t), r[i]) for i, t in enumerate(texts))
+    assert fine.focus == 1.0 and fine.value == 0.0 and not fine.answers and fine.related
+    assert amount.answers
+    assert read_evidence(f, [_cand(0, texts[0])], r, "alibaba fine").verdict == "related only"
+    assert read_evidence(f, [_cand(1, texts[1])], r, "alibaba fine").verdict == "answers"
+
+
+def test_another_subject_does_not_answer_for_the_one_asked_about() -> None:
+    f = question_focus("How much was Ant Group fined?")
+    text = "Tenpay received a fine of 3 million yuan."
+    s = sentence_signals(f, _cand(0, text), read_sentences([text])[0])
+    assert s.focus == 1.0 and s.value == 1.0 and s.names == 0.0 and not s.answers
+
+
+def test_a_name_the_corpus_never_uses_is_decisive() -> None:
+    f = question_focus("What interest rate does Huabei charge Ant Group customers?")
+    assert unknown_names(f, "ant group said nothing about rates.") == ["Huabei"]
+    v = read_evidence(f, [], [], "ant group")
+    assert v.verdict == "not covered"
+
+
+def test_ingest_stores_one_reading_per_sentence(built_engine: Engine) -> None:
+    index = built_engine.snapshot.index
+    lines = (index.path / FILE).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(index.sentences)
+    first = json.loads(lines[0])
+    assert set(first) == {"ents", "lemmas", "subjects"}
+    assert len(readings_of(index.path, index.sentences)) == len(index.sentences)
+
+
+def test_partial_answer_names_the_missing_detail_and_cites_what_is_there(
+    built_engine: Engine,
+) -> None:
+    # the evidence score alone would answer; refused by it, the related sentence is quoted
+    s = built_engine.settings
+    strict = s.model_copy(update={"answer": s.answer.model_copy(update={"abstain_threshold": 0.9})})
+    engine = Engine(strict, built_engine.embedder)
+    a = engine.ask("How much was Alibaba fined in December?", explain=True)
+    assert a.status == "partial", a.answer
+    assert a.answer.startswith("The articles do not give the amount of Alibaba's December fine;")
+    assert "they say only that" in a.answer and "[1]" in a.answer
+    assert a.missing == ["the amount of Alibaba's December fine"]
+    assert_answer_is_its_sentences(a.to_dict())
+    doc = built_engine.document(a.citations[0].doc_id).text
+    assert (
+        all(
+            doc_c.quote == built_engine.document(doc_c.doc_id).text[doc_c.start : doc_c.end]
+            for doc_c in a.citations
+        )
+        and doc
+    )
+    assert a.explain is not None and a.explain["verdict"] == "related only"
+    assert a.explain["focus"]["answer_type"] == "amount"
+    assert "related only" in a.explain["best"]
+
+
+def test_explain_shows_the_answering_sentence_for_an_answered_question(
+    built_engine: Engine,
+) -> None:
+    a = built_engine.ask("Why was the Ant IPO suspended?", explain=True)
+    assert a.status == "answered"
+    assert a.explain is not None and a.explain["focus"]["answer_type"] == "reason"
+    assert set(a.explain["signals"]) >= {"score", "answers", "focus", "unknown_names"}
+    assert a.to_dict()["explain"] == a.explain
+    assert built_engine.ask("Why was the Ant IPO suspended?").to_dict()["explain"] is None
+
+
+def test_the_fitted_decision_reads_every_feature_and_gives_a_probability() -> None:
+    from rag.answer.decision import FEATURES, load_decision
+
+    d = load_decision()
+    assert d is not None and set(d.coef) == set(FEATURES) and 0 < d.threshold < 1
+    low = d.probability(dict.fromkeys(FEATURES, 0.0) | {"unknown_names": 3.0})
+    high = d.probability(dict.fromkeys(FEATURES, 0.0) | {"score": 0.9, "focus": 1.0, "names": 1.0})
+    assert 0.0 <= low < high <= 1.0

@@ -1,0 +1,117 @@
+"""Question focus and answer type, read with the real spaCy pipeline."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from rag.text.focus import ANSWER_TYPES, answer_type, question_focus
+
+# (question, answer type, focus, first attached thing or None, detail in words or None)
+SHAPES = [
+    ("How much was Alibaba fined in December?", "amount", "amount", "the fine",
+     "the amount of Alibaba's December fine"),
+    ("Who is the chief executive of Ant Group?", "person", "chief executive", "Ant Group",
+     "the chief executive of Ant Group"),
+    ("What was the price per share of the IPO?", "amount", "price per share", "the IPO",
+     "the price per share of the IPO"),
+    ("What did the European Union say about Ant?", "quote", "what the European Union said",
+     "the European Union", "what the European Union said"),
+    ("Why was the Ant IPO suspended?", "reason", "reason", "the Ant IPO",
+     "why the Ant IPO was suspended"),
+    ("Which banks underwrote the IPO?", "organisation", "banks", "the IPO", None),
+    ("When is the deadline for the rectification?", "date", "deadline", "the rectification",
+     "the deadline of the rectification"),
+    ("How many users does Alipay have?", "count", "users", "Alipay", None),
+    ("What percentage of Ant is owned by Jack Ma?", "percent", "percentage", "Ant", None),
+    ("Where was the IPO going to be listed?", "place", "place", "the IPO",
+     "where the IPO was going to be listed"),
+    ("How did Ant respond to the regulators?", "quote", "what Ant said", "Ant", None),
+    ("Is Ant Group a bank?", "yes/no", "answer", None, "whether Ant Group is a bank"),
+    ("What are the services Ant must fix?", "list", "services", None, None),
+    ("What is the size of the Ant IPO?", "amount", "amount", "the Ant IPO",
+     "the size of the Ant IPO"),
+    ("Who set the deadline?", "person", "person", "the deadline", "who set the deadline"),
+    ("What did Tenpay receive?", "thing", "answer", "Tenpay", "what Tenpay received"),
+    ("How much money would Ant Group's IPO have raised?", "amount", "amount", None, None),
+    ("How much did JD.com pay in penalties?", "amount", "amount", None, None),
+    ("What was the valuation of Ant Group?", "amount", "valuation", "Ant Group", None),
+    ("How large was the planned listing?", "amount", "planned listing", None, None),
+    ("How many platforms were told to review their business?", "count", "platforms", None, None),
+    ("What number of companies were summoned?", "count", "number", None, None),
+    ("What share of the mobile payment market does Alipay hold?", "percent", None, None, None),
+    ("On what date was the IPO halted?", "date", "date", None, None),
+    ("When did the central bank meet Ant?", "date", "date", None, "when the central bank met Ant"),
+    ("In which year was Ant founded?", "date", None, None, None),
+    ("Who leads the central bank?", "person", "person", None, "who leads the central bank"),
+    ("Whose statement stopped the listing?", "person", None, None, None),
+    ("Which official summoned Jack Ma?", "person", None, None, None),
+    ("Which company was fined for not reporting deals?", "organisation", "company", None, None),
+    ("Which regulator announced the review of fintech platforms?", "organisation", "regulator",
+     None, None),
+    ("What exchange suspended the listing?", "organisation", "exchange", None, None),
+    ("Where is Ant Group based?", "place", "place", None, "where Ant Group is based"),
+    ("In which city was the listing planned?", "place", None, None, None),
+    ("What caused the suspension of the IPO?", "reason", "reason", None, None),
+    ("For what reason did Ant withdraw its deposit products?", "reason", "reason", None, None),
+    ("How will Ant fix its credit services?", "manner", "way", None, None),
+    ("In what way must the platforms comply?", "manner", "way", None, None),
+    ("What did Pan Gongsheng say about Ant?", "quote", "what Pan Gongsheng said",
+     "Pan Gongsheng", None),
+    ("What did the regulators announce on Thursday?", "quote", "what the regulators said",
+     None, None),
+    ("Did Ant Group withdraw its deposit products?", "yes/no", "answer", None, None),
+    ("Was the IPO the largest in history?", "yes/no", "answer", None, None),
+    ("Can Ant still offer insurance?", "yes/no", "answer", None, None),
+    ("What were the demands of the central bank?", "list", None, None, None),
+    ("List the services Ant must rectify.", "list", None, None, None),
+    ("What will supervisors do after platforms finish checking themselves?", "thing", "answer",
+     "supervisors", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("question", "kind", "focus", "attached", "detail"), SHAPES)
+def test_focus_of_each_question_shape(
+    question: str, kind: str, focus: str | None, attached: str | None, detail: str | None
+) -> None:
+    f = question_focus(question)
+    assert f.answer_type == kind
+    assert f.answer_type in ANSWER_TYPES
+    if focus is not None:
+        assert f.focus == focus
+    if attached is not None:
+        assert f.attached and f.attached[0] == attached
+    if detail is not None:
+        assert f.describe() == detail
+    assert f.describe()  # always some words for the missing detail
+
+
+def test_there_are_forty_shapes_and_every_answer_type_is_covered() -> None:
+    assert len(SHAPES) >= 40
+    assert {s[1] for s in SHAPES} == set(ANSWER_TYPES)
+
+
+def test_value_labels_follow_the_type_and_names_come_from_ner() -> None:
+    f = question_focus("How much was Alibaba fined in December?")
+    assert f.value_labels == {"MONEY"}
+    assert ("December", "DATE") in f.names and any(n == "Alibaba" for n, _ in f.names)
+    assert f.keys == {"fine"}  # spaCy's lemma "fin" is put right
+    assert question_focus("Why was it halted?").value_labels == frozenset()
+
+
+def test_a_type_rule_for_every_type_word() -> None:
+    assert answer_type("Why?") == "reason"
+    assert answer_type("Tell me about Ant.") == "thing"
+
+
+def test_loading_the_parser_does_not_import_torch() -> None:
+    code = (
+        "import sys; from rag.text.focus import question_focus;"
+        "question_focus('Who runs Ant?'); print('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "False"
