@@ -280,9 +280,18 @@ class ChatRequest(BaseModel):
             }
         },
     )
-    stream: StrictBool = False
-    stream_options: dict[str, Any] | None = None
+    stream: StrictBool = Field(False, description="Send chat.completion.chunk events")
+    stream_options: dict[str, Any] | None = Field(
+        None, description='{"include_usage": true} adds a last chunk with usage'
+    )
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve")
-    filters: SearchFilters | None = None
+    filters: SearchFilters | None = Field(None, description="Documents to use")
+    max_tokens: int | None = Field(
+        None, ge=1, description="Content tokens at most (finish_reason length when cut)"
+    )
+    max_completion_tokens: int | None = Field(None, ge=1, description="The same as max_tokens")
+    n: int | None = Field(None, ge=1, description="Choices: only 1 (a cited answer is not sampled)")
 
-    _top_k_is_a_number = field_validator("top_k", mode="before")(_not_text)
+    _top_k_is_a_number = field_validator(
+        "top_k", "max_tokens", "max_completion_tokens", "n", mode="before"
+    )(_not_text)
