@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas import CitationOut, ConflictOut, SentenceOut
+from api.schemas import CitationOut, ConflictOut, Mode, SentenceOut
 
 
 class UrlCitationOut(BaseModel):
@@ -55,7 +55,7 @@ class RagExtraOut(BaseModel):
     sentences: list[SentenceOut] = Field(description="The verified sentences")
     conflicts: list[ConflictOut] = Field(description="Quantities the sources disagree on")
     missing: list[str] = Field(description="Parts of the question the corpus does not cover")
-    mode: str = Field(description="extractive, llm:local or llm:openai")
+    mode: Mode = Field(description="Who phrased the answer")
     fallback_reason: str | None = Field(description="Why the LLM answer was not used, if so")
     timings_ms: dict[str, float] = Field(description="Milliseconds per stage")
 

@@ -128,7 +128,10 @@ def document_limits(app: FastAPI, settings: Settings) -> Callable[[dict[str, Any
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Document the limits, then (if keys are configured) the API keys."""
+    """Document the limits, then (if keys are configured) the API keys, then the rest."""
+    from api.openapi_docs import document  # it imports this module
+
     extend_openapi(app, document_limits(app, settings))
     if settings.api.api_key_hashes:
         extend_openapi(app, document_keys)
+    extend_openapi(app, document)  # last: it also rewrites the OpenAI routes' errors

@@ -83,9 +83,18 @@ class SentenceOut(BaseModel):
     support: float
 
 
+Mode = Literal["extractive", "llm:local", "llm:openai"]
+
+
+class ConflictValueOut(BaseModel):
+    value: str = Field(description="The figure as the source states it, e.g. $34.5 billion")
+    doc_id: str = Field(description="The document that states it")
+    citations: list[int] = Field(description="Markers of the citations that quote it")
+
+
 class ConflictOut(BaseModel):
-    quantity: str
-    values: list[dict[str, Any]]
+    quantity: str = Field(description="What the sources disagree on, e.g. amount")
+    values: list[ConflictValueOut] = Field(description="Each value with its source")
 
 
 class AnswerResponse(BaseModel):
@@ -96,7 +105,7 @@ class AnswerResponse(BaseModel):
     citations: list[CitationOut]
     conflicts: list[ConflictOut]
     timings_ms: dict[str, float]
-    mode: str
+    mode: Mode
     fallback_reason: str | None = None
     missing: list[str] = []
 
@@ -180,7 +189,7 @@ class SectionOut(BaseModel):
     key: str
     heading: str
     text: str
-    mode: str
+    mode: Mode
     sentences: list[SentenceOut]
 
 
@@ -238,7 +247,7 @@ class BriefingResponse(BaseModel):
     references: list[ReferenceOut]
     max_sentences: int
     filters: dict[str, Any]
-    mode: str
+    mode: Mode
     fallback_reason: str | None = None
     missing: list[str] = []
     timings_ms: dict[str, float]

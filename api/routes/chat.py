@@ -32,7 +32,7 @@ from rag import Engine, Settings
 from rag.text.followup import standalone_question
 from rag.types import Citation
 
-router = APIRouter(prefix="/v1", tags=["openai"])
+router = APIRouter(prefix="/v1")
 
 # model id -> the engine's `llm` option
 MODELS: dict[str, str] = {
@@ -64,7 +64,7 @@ def _unknown_model(model_id: str, settings: Settings, instance: str) -> JSONResp
     )
 
 
-@router.get("/models", response_model=ModelList)
+@router.get("/models", response_model=ModelList, tags=["models"])
 def list_models(settings: SettingsDep) -> dict[str, Any]:
     """The answer modes this server is configured for, as OpenAI model ids."""
     return {"object": "list", "data": [_model_card(m) for m in configured(settings)]}
@@ -73,6 +73,7 @@ def list_models(settings: SettingsDep) -> dict[str, Any]:
 @router.get(
     "/models/{model_id}",
     response_model=ModelOut,
+    tags=["models"],
     responses={404: openai_error_doc("Unknown model (`code`: `model_not_found`)")},
 )
 def get_model(model_id: str, settings: SettingsDep, request: Request) -> Any:
@@ -148,7 +149,7 @@ def _refusal(req: ChatRequest, settings: Settings, instance: str) -> JSONRespons
     return question
 
 
-@router.post("/chat/completions", response_model=None, responses=CHAT_RESPONSES)
+@router.post("/chat/completions", response_model=None, responses=CHAT_RESPONSES, tags=["chat"])
 def chat_completions(
     req: ChatRequest, engine: EngineDep, settings: SettingsDep, request: Request
 ) -> dict[str, Any] | JSONResponse | StreamingResponse:
