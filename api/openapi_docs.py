@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from api.errors import PROBLEM, is_openai
-from api.openapi import operations
+
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch"})
 
 TAGS = [
     {"name": "search", "description": "Hybrid passage search with exact offsets"},
@@ -56,6 +57,7 @@ _META = {
     "sha256": "sha256 of the file's bytes",
     "source": "The file name in the corpus",
     "chars": "Length of the document's text",
+    "url": "Where the article was published, if known",
 }
 _INGEST = {
     "added": "Documents new to the index",
@@ -152,6 +154,7 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "doc_id": "The document",
         "title": "Its title",
         "published": "Its publication date, or null",
+        "url": "Where it was published, if known",
         "markers": "The markers citing it",
         "spans": "The cited spans",
     },
@@ -214,7 +217,10 @@ def _openai_errors(op: dict[str, Any]) -> None:
 def document(schema: dict[str, Any]) -> None:
     """The patch: tags, examples, field descriptions, OpenAI errors."""
     schema["tags"] = TAGS
-    for path, method, op in operations(schema):
+    ops = [(p, m, op) for p, item in schema["paths"].items() for m, op in item.items()]
+    for path, method, op in ops:
+        if method not in HTTP_METHODS:
+            continue
         _examples(path, method, op)
         if is_openai(path):
             _openai_errors(op)

@@ -118,6 +118,7 @@ class DocumentMeta(BaseModel):
     sha256: str
     source: str
     chars: int
+    url: str | None = None
 
 
 class DocumentOut(DocumentMeta):
@@ -229,6 +230,7 @@ class ReferenceOut(BaseModel):
     doc_id: str
     title: str
     published: str | None
+    url: str | None = None
     markers: list[int]
     spans: list[ReferenceSpanOut]
 

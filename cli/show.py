@@ -41,7 +41,8 @@ def _sources(answer: Answer, docs: Mapping[str, Document]) -> list[str]:
         title = doc.title if doc else doc_id
         date = (doc.published if doc else None) or "undated"
         refs = "".join(f"[{n}]" for n in ns)
-        lines.append(f"{refs} {title} ({date}) {doc_id}")
+        url = f" {doc.url}" if doc and doc.url else ""
+        lines.append(f"{refs} {title} ({date}) {doc_id}{url}")
     return lines
 
 

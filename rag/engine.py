@@ -22,6 +22,7 @@ from rag.answer.verify import Verifier
 from rag.briefing.briefer import Briefer
 from rag.briefing.types import Briefing
 from rag.errors import RagError
+from rag.index import frontmatter
 from rag.index.corpus import DOC_ID, SUFFIXES, BadDocument, parse_document
 from rag.index.dense import set_faiss_threads
 from rag.index.embedder import Embedder
@@ -203,10 +204,19 @@ class Engine:
         self.load()
         return report
 
-    def add_document(self, filename: str, data: bytes) -> tuple[Document, IngestReport]:
+    def add_document(
+        self,
+        filename: str,
+        data: bytes,
+        *,
+        title: str | None = None,
+        published: str | None = None,
+        url: str | None = None,
+    ) -> tuple[Document, IngestReport]:
         """Save an uploaded file into the corpus and ingest it; nothing stays on failure.
 
         The file name gives the doc_id; it must be a plain name with a supported suffix.
+        A title, published date or URL given here goes into the file's front matter.
         """
         name = Path(filename).name
         suffix = Path(name).suffix.lower()
@@ -215,7 +225,10 @@ class Engine:
                 f"bad file name {filename!r}: use letters, digits, '.', '_' or '-' and one of "
                 f"{', '.join(SUFFIXES)}"
             )
-        doc = parse_document(Path(name).stem, name, data)  # raises BadDocument
+        parse_document(Path(name).stem, name, data)  # raises BadDocument
+        # BadMetadata (422 over HTTP) for a date or URL that is not one
+        data = frontmatter.with_fields(data, {"title": title, "published": published, "url": url})
+        doc = parse_document(Path(name).stem, name, data)
         folder = self.settings.corpus.dir
         folder.mkdir(parents=True, exist_ok=True)
         with self._write_lock:

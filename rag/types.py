@@ -14,7 +14,8 @@ class Document:
     published: str | None  # ISO date from a leading " date YYYY-MM-DD " line
     sha256: str  # of the file's bytes
     source: str  # file name
-    body_start: int = 0  # first offset after the date line
+    body_start: int = 0  # first offset after the date line or the front matter
+    url: str | None = None  # where the article was published (front matter or upload field)
 
     def meta(self) -> dict[str, Any]:
         return {
@@ -24,6 +25,7 @@ class Document:
             "sha256": self.sha256,
             "source": self.source,
             "chars": len(self.text),
+            "url": self.url,
         }
 
 

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
@@ -135,6 +135,9 @@ async def upload_document(
     engine: EngineDep,
     settings: SettingsDep,
     response: Response,
+    title: Annotated[str | None, Form(description="The article's title")] = None,
+    published: Annotated[str | None, Form(description="Published on, YYYY-MM-DD")] = None,
+    url: Annotated[str | None, Form(description="Where it was published (http/https)")] = None,
 ) -> dict[str, Any]:
     """Add one document to the corpus and the index; its doc_id is the file name stem."""
     name = check_filename(file.filename)
@@ -157,7 +160,8 @@ async def upload_document(
             "The document exists",
             f"doc_id {doc_id} already exists (from {existing.source}); delete it first",
         )
-    doc, report = await to_thread.run_sync(partial(engine.add_document, name, data))
+    meta = {"title": title, "published": published, "url": url}  # into its front matter
+    doc, report = await to_thread.run_sync(partial(engine.add_document, name, data, **meta))
     response.headers["Location"] = f"/v1/documents/{doc.doc_id}"
     return {"document": doc.meta(), "ingest": ingest_counts(report)}
 

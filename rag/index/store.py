@@ -317,6 +317,7 @@ def _read_version(
             sha256=r["sha256"],
             source=r["source"],
             body_start=r["body_start"],
+            url=r.get("url"),  # absent from versions written before it existed
         )
     passages = [
         Passage(d, r["start"], r["end"], docs[d].text[r["start"] : r["end"]])
