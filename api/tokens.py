@@ -50,10 +50,6 @@ def counter(mode: str) -> Counter:
     return _minilm()
 
 
-def tokenizer_name(mode: str) -> str:
-    return "SmolLM2-135M-Instruct" if mode == "llm:local" else "all-MiniLM-L6-v2"
-
-
 def cut(text: str, max_tokens: int, count: Counter) -> str:
     """The longest prefix of `text` ending at a word that fits in `max_tokens` tokens."""
     ends = [m.end() for m in WORD.finditer(text)]
