@@ -140,3 +140,41 @@ def test_each_skipped_file_is_reported_once(
     err = capsys.readouterr().err
     assert err.count("broken.txt") == 1, err
     assert err.strip() == f"skipped {corpus / 'broken.txt'}: binary content"
+
+
+def _stderr_on_a_terminal(args: list[str]) -> str:
+    """Run `rag ARGS` with stderr on a pseudo-terminal (stdout a pipe); return what stderr got."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "cli.main", *args],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            timeout=300,
+            check=False,
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the terminal is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0, proc.stdout
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_a_spinner_shows_on_a_terminal_but_not_with_json(built_engine: Engine) -> None:
+    shown = _stderr_on_a_terminal(["docs", *where(built_engine)])
+    assert "loading the index and models…" in shown
+    assert _stderr_on_a_terminal(["docs", "--json", *where(built_engine)]) == ""
