@@ -7,7 +7,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run ingest serve test quick lint typecheck bench eval gate clean
+.PHONY: install install-dev run ingest serve test quick stress lint typecheck bench eval gate clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -57,6 +57,10 @@ gate: install
 
 quick: install-dev
 	$(PY) -m pytest -q -m "not slow and not llm and not browser"
+
+# The long forms of the bounded stress tests that `make test` runs (30 s instead of 8 s).
+stress: install-dev
+	STRESS_SECONDS=30 $(PY) -m pytest -q -s tests/api/test_consistency.py
 
 bench: install
 	# llama-index's HF embedding and BM25 retriever for the comparison (the retriever asks for

@@ -12,9 +12,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag import DocumentNotFound, RagError
+from rag.engine import CorpusNotAFolder
 from rag.index.corpus import BadDocument, CorpusError
 from rag.index.embedder import EmbeddingError
 from rag.index.store import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound
+from rag.jobs import JobConflict, QueueFull
 from rag.search.filters import QueryError
 
 log = logging.getLogger(__name__)
@@ -98,11 +100,14 @@ MAPPING: dict[type[Exception], tuple[int, str, str]] = {
     QueryError: (422, "invalid-query", "The query cannot be searched"),
     DocumentNotFound: (404, "document-not-found", "No such document"),
     BadDocument: (415, "bad-document", "The document cannot be ingested"),
+    CorpusNotAFolder: (503, "corpus-not-a-folder", "The server's corpus path is not a folder"),
     CorpusError: (422, "bad-corpus", "The corpus cannot be used"),
     IndexNotFound: (503, "index-not-ready", "The index is not built yet"),
     IndexCorrupt: (503, "index-corrupt", "The index is corrupted"),
     IndexMismatch: (503, "index-mismatch", "The index was built with another model"),
     IndexBusy: (409, "index-busy", "Another ingest is running"),
+    JobConflict: (409, "job-conflict", "Another job changes this document"),
+    QueueFull: (503, "job-queue-full", "Too many jobs are waiting"),
     EmbeddingError: (503, "model-unavailable", "The embedding model cannot be used"),
     # Last: any other engine error the table does not name yet.
     RagError: (422, "engine-error", "The request cannot be served"),
@@ -175,4 +180,7 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
         detail = "an unexpected error occurred"
-        return problem(500, "internal-error", "Internal error", detail, request.url.path)
+        # Starlette re-raises after sending this and uvicorn then drops the connection: say
+        # so, or a client reuses the pooled connection and its next request gets ECONNRESET.
+        headers = {"Connection": "close"}
+        return problem(500, "internal-error", "Internal error", detail, request.url.path, headers)

@@ -1,4 +1,4 @@
-"""Which requests the limits apply to, and the rate limit's token buckets.
+"""Which requests the limits apply to, the rate limits (the `limits` library) and the gate count.
 
 The limits themselves are ASGI middleware (api.middleware.limits); the length limit on a
 question or query is a FastAPI dependency, `api.deps.TextLimits`, for the routers that take
@@ -7,8 +7,19 @@ them.
 
 from __future__ import annotations
 
+import logging
+import math
 import time
-from collections.abc import Callable
+
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.storage import Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.errors import ConfigurationError, StorageError
+from limits.storage import storage_from_string
+
+from rag.settings import RATE_LIMIT_SCHEMES, ConfigError
+
+log = logging.getLogger(__name__)
 
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes
 
@@ -18,44 +29,86 @@ def guarded(path: str) -> bool:
     return path == "/v1" or path.startswith("/v1/")
 
 
-class TokenBuckets:
-    """One token bucket per client: `per_minute` tokens, refilled evenly, bursts up to that.
+def rate_limit_storage(uri: str) -> Storage:
+    """The async `limits` storage for a `memory://`, `redis://...` or `memcached://...` URI.
 
-    >>> buckets = TokenBuckets(2, clock=lambda: 0.0)
-    >>> buckets.take("a"), buckets.take("a"), buckets.take("a")
-    (0.0, 0.0, 30.0)
+    Redis needs the `redis` package, Memcached `memcachio`. ConfigError (one line, without
+    the URI, which may hold a password) for an unknown scheme or a missing client package.
+    """
+    scheme = uri.split(":", 1)[0].lower()
+    if "://" not in uri or scheme not in RATE_LIMIT_SCHEMES:
+        raise ConfigError(f"RAG_API__RATE_LIMIT_STORAGE: unknown storage scheme {scheme!r}")
+    # Redis through the `redis` package (limits' default would be coredis)
+    options = {"implementation": "redispy"} if scheme.startswith("redis") else {}
+    try:
+        storage = storage_from_string("async+" + uri, wrap_exceptions=True, **options)
+    except ConfigurationError as exc:
+        raise ConfigError(f"RAG_API__RATE_LIMIT_STORAGE ({scheme}://): {exc}") from None
+    except (ValueError, TypeError) as exc:  # a URI the storage cannot parse (port, options)
+        raise ConfigError(
+            f"RAG_API__RATE_LIMIT_STORAGE ({scheme}://) is malformed: {exc}"
+        ) from None
+    if not isinstance(storage, Storage):  # pragma: no cover - storage_from_string's contract
+        raise ConfigError(f"RAG_API__RATE_LIMIT_STORAGE ({scheme}://) is not an async storage")
+    return storage
+
+
+class RateLimits:
+    """Two sliding-window limits over one storage (shared by replicas if it is Redis or
+    Memcached): requests per client, and failed API-key checks per address (stricter).
+
+    A storage that fails (e.g. Redis down) lets the request through and logs a warning:
+    the limits protect the service, they should not take it down.
     """
 
-    def __init__(
-        self,
-        per_minute: int,
-        clock: Callable[[], float] = time.monotonic,
-        max_clients: int = 10_000,
-    ) -> None:
-        if per_minute < 1:
-            raise ValueError(f"per_minute must be at least 1, got {per_minute}")
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0  # tokens per second
-        self.clock = clock
-        self.max_clients = max_clients
-        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, stamp)
+    def __init__(self, per_minute: int, failures_per_minute: int, storage: Storage) -> None:
+        self.requests = RateLimitItemPerMinute(per_minute)
+        self.failures = RateLimitItemPerMinute(failures_per_minute)
+        self.limiter = SlidingWindowCounterRateLimiter(storage)
 
-    def take(self, client: str) -> float:
-        """Spend one token: 0.0 if allowed, else the seconds until a token is available."""
-        now = self.clock()
-        tokens, stamp = self._buckets.get(client, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - stamp) * self.rate)
-        wait = 0.0
-        if tokens >= 1.0:
-            tokens -= 1.0
-        else:
-            wait = (1.0 - tokens) / self.rate
-        self._buckets[client] = (tokens, now)
-        if len(self._buckets) > self.max_clients:
-            self._prune(now)
-        return wait
+    async def take(self, client: str) -> float:
+        """Count one request: 0.0 if allowed, else the seconds until the client may retry."""
+        return await self._hit(self.requests, "requests", client)
 
-    def _prune(self, now: float) -> None:
-        """Forget clients whose bucket has refilled (they would start full anyway)."""
-        full_after = self.capacity / self.rate
-        self._buckets = {c: (t, s) for c, (t, s) in self._buckets.items() if now - s < full_after}
+    async def locked_out(self, address: str) -> float:
+        """0.0 if `address` may still try a key, else the seconds until it may."""
+        try:
+            if await self.limiter.test(self.failures, "auth-failures", address):
+                return 0.0
+            return await self._wait(self.failures, "auth-failures", address)
+        except StorageError as exc:
+            log.warning("rate-limit storage failed, request let through: %s", exc)
+            return 0.0
+
+    async def failed(self, address: str) -> None:
+        """Count one failed key check for `address`."""
+        await self._hit(self.failures, "auth-failures", address)
+
+    async def _hit(self, item: RateLimitItem, *ids: str) -> float:
+        try:
+            if await self.limiter.hit(item, *ids):
+                return 0.0
+            return await self._wait(item, *ids)
+        except StorageError as exc:
+            log.warning("rate-limit storage failed, request let through: %s", exc)
+            return 0.0
+
+    async def _wait(self, item: RateLimitItem, *ids: str) -> float:
+        stats = await self.limiter.get_window_stats(item, *ids)
+        return max(1.0, math.ceil(stats.reset_time - time.time()))
+
+
+class Gate:
+    """How many /v1/* requests are in flight, against the limit (api.middleware.limits).
+
+    Touched only on the event loop, so no lock is needed.
+    """
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        self.limit = limit
+        self.in_flight = 0
+
+    def full(self) -> bool:
+        return self.in_flight >= self.limit

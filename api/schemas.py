@@ -64,6 +64,9 @@ class AskRequest(BaseModel):
     filters: SearchFilters | None = None
     llm: Literal["none", "local", "openai"] | None = Field(None, description="Answer phrasing")
     stream: StrictBool = Field(False, description="Send Server-Sent Events")
+    return_retrieved: StrictBool = Field(
+        False, description="Also return the passages this answer was drawn from (`retrieved`)"
+    )
 
     _top_k_is_a_number = field_validator("top_k", mode="before")(_not_text)
 
@@ -108,6 +111,9 @@ class AnswerResponse(BaseModel):
     mode: Mode
     fallback_reason: str | None = None
     missing: list[str] = []
+    retrieved: list[SearchHitOut] | None = Field(
+        None, description="With `return_retrieved`: the passages retrieved for this answer"
+    )
 
 
 # -- documents (api.routes.documents) ------------------------------------------------------
@@ -155,6 +161,32 @@ class UploadResult(BaseModel):
 class DeleteResult(BaseModel):
     doc_id: str
     ingest: IngestCounts
+
+
+class JobProblem(BaseModel):
+    """Why a job failed: the problem+json object the request would have answered."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+class JobOut(BaseModel):
+    """An upload, replacement or delete running in the background (api.routes.jobs)."""
+
+    id: str
+    kind: Literal["add", "replace", "delete"]
+    doc_id: str
+    state: Literal["queued", "running", "done", "failed"]
+    queue_position: int = Field(description="Queued jobs that run before this one")
+    created: dt.datetime
+    started: dt.datetime | None
+    finished: dt.datetime | None
+    location: str = Field(description="Where to poll this job: /v1/jobs/{id}")
+    result: UploadResult | DeleteResult | None = Field(None, description="When done")
+    error: JobProblem | None = Field(None, description="When failed")
 
 
 # -- briefings (api.routes.briefings) ------------------------------------------------------

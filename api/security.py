@@ -12,11 +12,17 @@ and give the first value to the client, the second to the server
 Open without a key even when keys are on: `/healthz`, `/readyz` (probes), `/`, `/static/*`
 (the web page, which asks for a key itself), `/docs`, `/redoc`, their `/docs-assets/*` and
 `/openapi.json`.
+
+Who is calling, for the rate limits: the peer address, or, when the peer is a configured
+trusted proxy (`RAG_API__TRUSTED_PROXIES`), the right-most address in its `Forwarded`,
+`X-Forwarded-For` or `X-Real-IP` header that is not itself a trusted proxy (`TrustedProxies`).
+From any other peer those headers are ignored: a client cannot choose its own address.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections.abc import Iterable
 
 from starlette.datastructures import Headers
@@ -74,3 +80,80 @@ def normalise_hashes(hashes: Iterable[str]) -> list[str]:
         return sha256_hexes(list(hashes))
     except ValueError as exc:
         raise ValueError(f"api_key_hashes {exc}") from exc
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _ip(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def _forwarded_for(element: str) -> str:
+    """The `for=` node of one RFC 7239 element, without quotes, brackets or port."""
+    for pair in element.split(";"):
+        name, _, value = pair.strip().partition("=")
+        if name.strip().lower() == "for":
+            return _strip_port(value.strip().strip('"'))
+    return ""
+
+
+def _strip_port(node: str) -> str:
+    if node.startswith("["):  # "[2001:db8::1]:4711"
+        return node[1:].partition("]")[0]
+    if node.count(":") == 1:  # "192.0.2.1:8080" (a bare IPv6 address has several colons)
+        return node.partition(":")[0]
+    return node
+
+
+def forwarded_chain(headers: Headers) -> list[str]:
+    """The client chain a proxy reports, left (original client) to right (last proxy's peer):
+    from `Forwarded` if present, else `X-Forwarded-For`, else `X-Real-IP`."""
+    forwarded = ",".join(headers.getlist("forwarded"))
+    if forwarded.strip():
+        return [_forwarded_for(e) for e in forwarded.split(",")]
+    xff = ",".join(headers.getlist("x-forwarded-for"))
+    if xff.strip():
+        return [_strip_port(h.strip()) for h in xff.split(",")]
+    real = headers.get("x-real-ip", "").strip()
+    return [_strip_port(real)] if real else []
+
+
+class TrustedProxies:
+    """The proxies whose forwarding headers are believed, as addresses or CIDRs.
+
+    >>> proxies = TrustedProxies(["10.0.0.0/8"])
+    >>> proxies.client("10.1.2.3", Headers({"x-forwarded-for": "6.6.6.6, 203.0.113.9, 10.0.0.7"}))
+    '203.0.113.9'
+    >>> proxies.client("198.51.100.1", Headers({"x-forwarded-for": "6.6.6.6"}))
+    '198.51.100.1'
+    """
+
+    def __init__(self, networks: Iterable[str]) -> None:
+        nets = [ipaddress.ip_network(n.strip(), strict=False) for n in networks]
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = nets
+
+    def __bool__(self) -> bool:
+        return bool(self.networks)
+
+    def trusts(self, host: str) -> bool:
+        ip = _ip(host)
+        if ip is None:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip.version == net.version and ip in net for net in self.networks)
+
+    def client(self, peer: str, headers: Headers) -> str:
+        """The client's address: `peer` unless `peer` is a trusted proxy; then the right-most
+        untrusted hop of the forwarding chain (the left-most if every hop is trusted)."""
+        if not self.trusts(peer):
+            return peer
+        chain = forwarded_chain(headers)
+        for hop in reversed(chain):
+            if not self.trusts(hop):
+                return hop or "unknown"
+        return chain[0] if chain else peer

@@ -190,8 +190,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     host = args.host or settings.api.host
     port = args.port or settings.api.port
-    check_port(host, port)  # before any model loads
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    app = create_app(settings)
+    check_port(host, port)  # before any model loads (the app's lifespan loads them)
+    # Off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app reads proxy headers
+    # only from RAG_API__TRUSTED_PROXIES (api.middleware.proxies).
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
     return 0
 
 

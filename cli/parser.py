@@ -15,6 +15,7 @@ from cli.commands import (
     cmd_search,
     cmd_serve,
 )
+from cli.remote import add_parsers as add_remote_parsers
 
 DESCRIPTION = """\
 Question answering over news articles with checked, offset-exact citations.
@@ -168,4 +169,5 @@ rag brief "Ant Group" --format html -o briefing.html""",
     p.set_defaults(func=cmd_serve)
 
     _add_eval(sub)
+    add_remote_parsers(sub)  # upload, delete: over HTTP, against a running server
     return parser

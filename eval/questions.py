@@ -35,6 +35,8 @@ Category = Literal[
     "conflict",
     "multi_part",
     "unanswerable",
+    "near_topic",
+    "ordinary",
 ]
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]

@@ -23,19 +23,32 @@ from rag.briefing.briefer import Briefer
 from rag.briefing.types import Briefing
 from rag.errors import RagError
 from rag.index import frontmatter
-from rag.index.corpus import DOC_ID, SUFFIXES, BadDocument, parse_document
+from rag.index.corpus import DOC_ID, SUFFIXES, BadDocument, CorpusError, parse_document
 from rag.index.dense import set_faiss_threads
 from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
 from rag.index.ingest import IngestReport, ingest
 from rag.index.store import IndexCorrupt, IndexStore, LoadedIndex
 from rag.index.strategies import ProgressFactory
+from rag.jobs import JobQueue
 from rag.search.filters import Filters
 from rag.search.retriever import Retriever
 from rag.settings import RetrievalSettings, Settings
 from rag.types import Answer, Document, SearchResult
 
 log = logging.getLogger(__name__)
+
+
+class CorpusNotAFolder(CorpusError):
+    """The corpus path names a file (or something else that is not a folder)."""
+
+
+def corpus_folder(folder: Path) -> Path:
+    """`folder`, created if missing; CorpusNotAFolder if the path exists as something else."""
+    if folder.exists() and not folder.is_dir():
+        raise CorpusNotAFolder(f"the corpus path {folder} is a file, not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 class DocumentNotFound(RagError):
@@ -86,6 +99,7 @@ class Engine:
         self._seen: str | None = None  # what CURRENT named at the last load
         self._checked = 0.0  # monotonic time CURRENT was last looked at
         self.fallback: str | None = None  # why the live version is not CURRENT's
+        self.jobs = JobQueue()  # uploads, replacements and deletes, one at a time
 
     # -- index lifecycle -------------------------------------------------------------------
     def load(self) -> LoadedIndex:
@@ -218,6 +232,19 @@ class Engine:
         The file name gives the doc_id; it must be a plain name with a supported suffix.
         A title, published date or URL given here goes into the file's front matter.
         """
+        # BadMetadata (422 over HTTP) for a date or URL that is not one
+        data = frontmatter.with_fields(data, {"title": title, "published": published, "url": url})
+        return self._put_document(filename, data, replace=False)
+
+    def replace_document(self, filename: str, data: bytes) -> tuple[Document, IngestReport]:
+        """Replace an indexed document (same doc_id, any supported suffix) with this file and
+        re-ingest; on failure the old file is back and the index unchanged."""
+        self.document(Path(filename).stem)  # DocumentNotFound if unknown
+        return self._put_document(filename, data, replace=True)
+
+    def _put_document(
+        self, filename: str, data: bytes, replace: bool
+    ) -> tuple[Document, IngestReport]:
         name = Path(filename).name
         suffix = Path(name).suffix.lower()
         if name != filename or suffix not in SUFFIXES or not DOC_ID.match(Path(name).stem):
@@ -225,35 +252,36 @@ class Engine:
                 f"bad file name {filename!r}: use letters, digits, '.', '_' or '-' and one of "
                 f"{', '.join(SUFFIXES)}"
             )
-        parse_document(Path(name).stem, name, data)  # raises BadDocument
-        # BadMetadata (422 over HTTP) for a date or URL that is not one
-        data = frontmatter.with_fields(data, {"title": title, "published": published, "url": url})
-        doc = parse_document(Path(name).stem, name, data)
-        folder = self.settings.corpus.dir
-        folder.mkdir(parents=True, exist_ok=True)
+        doc = parse_document(Path(name).stem, name, data)  # raises BadDocument
+        folder = corpus_folder(self.settings.corpus.dir)
         with self._write_lock:
-            for other in folder.glob(doc.doc_id + ".*"):
-                if other.suffix.lower() in SUFFIXES and other.name != name:
-                    raise BadDocument(f"doc_id {doc.doc_id} already exists as {other.name}")
+            others = [
+                p
+                for p in folder.glob(doc.doc_id + ".*")
+                if p.suffix.lower() in SUFFIXES and p.name != name
+            ]
+            if others and not replace:
+                raise BadDocument(f"doc_id {doc.doc_id} already exists as {others[0].name}")
             target = folder / name
-            backup = target.read_bytes() if target.exists() else None
+            saved = [(p, p.read_bytes()) for p in [*others, target] if p.exists()]
             tmp = folder / f".upload-{uuid.uuid4().hex}"
             tmp.write_bytes(data)
             tmp.replace(target)
+            for p in others:
+                p.unlink()
             try:
                 report = self.ingest()
             except BaseException:
-                if backup is None:
-                    target.unlink(missing_ok=True)
-                else:
-                    target.write_bytes(backup)
+                target.unlink(missing_ok=True)
+                for p, old in saved:
+                    p.write_bytes(old)
                 raise
         return doc, report
 
     def remove_document(self, doc_id: str) -> IngestReport:
         """Delete a document's file from the corpus and re-ingest without it."""
         self.document(doc_id)  # DocumentNotFound if unknown
-        folder = self.settings.corpus.dir
+        folder = corpus_folder(self.settings.corpus.dir)
         with self._write_lock:
             files = [p for p in folder.glob(doc_id + ".*") if p.suffix.lower() in SUFFIXES]
             saved = [(p, p.read_bytes()) for p in files]

@@ -2,13 +2,16 @@
 
     RagError
     ├── CorpusError        rag.index.corpus   the corpus folder cannot be read
+    │   └── CorpusNotAFolder  rag.engine      the corpus path is a file
     ├── BadDocument        rag.index.corpus   a file cannot be parsed or named as a document
     ├── EmbeddingError     rag.index.embedder the embedding model cannot be loaded or run
     ├── IndexProblem       rag.index.store    no usable index version
     │   ├── IndexNotFound, IndexCorrupt, IndexMismatch, IndexBusy
     ├── QueryError         rag.search.filters a query, filter or option cannot be used
     ├── LLMUnavailable     rag.answer.llm     an LLM backend failed (callers fall back)
-    └── DocumentNotFound   rag.engine         no document with that doc_id
+    ├── DocumentNotFound   rag.engine         no document with that doc_id
+    ├── QueueFull          rag.jobs           too many corpus changes are waiting
+    └── JobConflict        rag.jobs           another job changes that document
 
 The edges translate them and nothing else: the CLI prints one line and exits 2, the API
 answers problem+json (api/errors.py has the status of each).

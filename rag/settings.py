@@ -8,6 +8,7 @@ variable or a bad value is a ``ConfigError`` naming the variable, never a traceb
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import os
 import re
@@ -23,6 +24,10 @@ from rag.errors import RagError
 
 PREFIX = "RAG_"
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+# rate-limit storages of the `limits` library (api.limits; their async variants)
+RATE_LIMIT_SCHEMES = frozenset(
+    {"memory", "redis", "rediss", "redis+unix", "redis+cluster", "redis+sentinel", "memcached"}
+)
 
 
 class ConfigError(RagError):
@@ -193,6 +198,19 @@ class APISettings(BaseModel):
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Request body limit")
     max_question_chars: int = Field(1000, ge=10, description="Question length limit")
     rate_limit_per_minute: int = Field(600, ge=1, description="Requests per key per minute")
+    auth_failures_per_minute: int = Field(
+        10, ge=1, description="Failed API-key checks per client address per minute before 429"
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where rate-limit counters live: memory:// (this process), or shared by "
+        "replicas: redis://host:6379 (needs redis) or memcached://host:11211 (needs memcachio)",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Proxy addresses or CIDRs (e.g. 10.0.0.0/8) whose Forwarded, "
+        "X-Forwarded-For and X-Real-IP headers name the client (empty: none are believed)",
+    )
     request_timeout_s: float = Field(30.0, gt=0, description="Request deadline")
     max_concurrency: int = Field(8, ge=1, description="Requests in flight before 503")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins")
@@ -209,6 +227,25 @@ class APISettings(BaseModel):
     @classmethod
     def _hexes(cls, value: list[str]) -> list[str]:
         return sha256_hexes(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for v in value:
+            try:
+                ipaddress.ip_network(v.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"must be IP addresses or CIDRs, got {v!r}") from None
+        return [v.strip() for v in value]
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0].lower()  # only the scheme: the rest may hold a password
+        if "://" not in value or scheme not in RATE_LIMIT_SCHEMES:
+            known = ", ".join(sorted(RATE_LIMIT_SCHEMES))
+            raise ValueError(f"must be a URI with a scheme of {known}, got scheme {scheme!r}")
+        return value
 
 
 class Settings(BaseSettings):

@@ -1,59 +1,28 @@
 """Request limits as ASGI middleware (api.middleware.install adds them).
 
-From the outside in: a per-client token-bucket rate limit (429 + Retry-After), a request body
-limit that reads the stream (413), a deadline on /v1/* (504) and a concurrency gate on /v1/*
-that sheds excess load at once (503). Every rejection is problem+json.
+From the outside in: load shedding (503 + Retry-After when the concurrency gate is full,
+checked before any other work: no body read, no rate-limit storage call, no task, no thread),
+a request body limit that reads the stream (413), a deadline on /v1/* (504) and the
+concurrency gate on /v1/* that counts what is in flight and holds the line (503) for requests
+that passed the shedder while it filled. Every rejection is problem+json. The rate limits
+are in api.middleware.rate.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from typing import Any
 
 from starlette.datastructures import Headers
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
-from api.limits import UNLIMITED_PATHS, TokenBuckets, guarded
-from api.security import app_path, client_id
+from api.limits import Gate, guarded
+from api.security import app_path
 
 log = logging.getLogger(__name__)
-
-
-# -- rate limit ----------------------------------------------------------------------------
-class RateLimitMiddleware:
-    """429 problem+json with Retry-After (whole seconds) once a client's bucket is empty.
-
-    Clients are API keys when keys are on, else addresses: behind a reverse proxy run uvicorn
-    with `--proxy-headers --forwarded-allow-ips=<proxy>` so the address is the real client's.
-    """
-
-    def __init__(self, app: ASGIApp, per_minute: int) -> None:
-        self.app = app
-        self.buckets = TokenBuckets(per_minute)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = app_path(scope)
-        if scope["type"] != "http" or path in UNLIMITED_PATHS:
-            await self.app(scope, receive, send)
-            return
-        wait = self.buckets.take(client_id(scope))
-        if wait <= 0.0:
-            await self.app(scope, receive, send)
-            return
-        retry = max(1, math.ceil(wait))
-        limit = int(self.buckets.capacity)
-        response = problem(
-            429,
-            "rate-limited",
-            "Too many requests",
-            f"rate limit of {limit} requests per minute exceeded; retry in {retry} s",
-            path,
-            headers={"Retry-After": str(retry)},
-        )
-        await response(scope, receive, send)
 
 
 # -- body size -----------------------------------------------------------------------------
@@ -170,34 +139,51 @@ def _log_late_failure(task: asyncio.Future[Any]) -> None:
         log.warning("request failed after its deadline: %r", task.exception())
 
 
-# -- concurrency gate ----------------------------------------------------------------------
-class ConcurrencyGateMiddleware:
-    """503 problem+json at once when `limit` /v1/* requests are already in flight (no queue)."""
+# -- load shedding and the concurrency gate ------------------------------------------------
+def _overloaded(scope: Scope, gate: Gate) -> Response:
+    return problem(
+        503,
+        "overloaded",
+        "The server is busy",
+        f"{gate.in_flight} requests are in flight (limit {gate.limit}); retry shortly",
+        app_path(scope),
+        headers={"Retry-After": "1"},
+    )
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, got {limit}")
+
+class ShedMiddleware:
+    """503 problem+json at once, before anything else is done, while the gate is full."""
+
+    def __init__(self, app: ASGIApp, gate: Gate) -> None:
         self.app = app
-        self.limit = limit
-        self.in_flight = 0  # touched only on the event loop: no lock needed
+        self.gate = gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.gate.full() and guarded(app_path(scope)):
+            await _overloaded(scope, self.gate)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class ConcurrencyGateMiddleware:
+    """Counts /v1/* requests in flight in `gate`; 503 at once when it is full (no queue).
+
+    It sits inside the deadline, so work abandoned by a 504 keeps its slot until it ends.
+    """
+
+    def __init__(self, app: ASGIApp, gate: Gate) -> None:
+        self.app = app
+        self.gate = gate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not guarded(app_path(scope)):
             await self.app(scope, receive, send)
             return
-        if self.in_flight >= self.limit:
-            response = problem(
-                503,
-                "overloaded",
-                "The server is busy",
-                f"{self.in_flight} requests are in flight (limit {self.limit}); retry shortly",
-                app_path(scope),
-                headers={"Retry-After": "1"},
-            )
-            await response(scope, receive, send)
+        if self.gate.full():
+            await _overloaded(scope, self.gate)(scope, receive, send)
             return
-        self.in_flight += 1
+        self.gate.in_flight += 1
         try:
             await self.app(scope, receive, send)
         finally:
-            self.in_flight -= 1
+            self.gate.in_flight -= 1

@@ -3,7 +3,8 @@
     health      GET /healthz, GET /readyz, GET /metrics
     search      POST /v1/search
     ask         POST /v1/ask (JSON, or Server-Sent Events)
-    documents   GET, POST /v1/documents; GET, DELETE /v1/documents/{doc_id}
+    documents   GET, POST /v1/documents; GET, PUT, DELETE /v1/documents/{doc_id} (as jobs)
+    jobs        GET /v1/jobs/{job_id}: the state of an upload, replacement or delete
     chat        the OpenAI-compatible GET /v1/models[/{model_id}], POST /v1/chat/completions
     briefings   POST /v1/briefings
     web         GET / (the page; api.app mounts its files at /static)
@@ -16,13 +17,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import ask, briefings, chat, docs, documents, health, search, web
+from api.routes import ask, briefings, chat, docs, documents, health, jobs, search, web
 
 ROUTERS: list[APIRouter] = [
     health.router,
     search.router,
     ask.router,
     documents.router,
+    jobs.router,
     chat.router,
     briefings.router,
     web.router,

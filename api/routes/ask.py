@@ -85,7 +85,13 @@ ASK_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/ask", response_model=AnswerResponse, tags=["ask"], responses=ASK_RESPONSES)
+@router.post(
+    "/ask",
+    response_model=AnswerResponse,
+    response_model_exclude_unset=True,  # `retrieved` only when asked for
+    tags=["ask"],
+    responses=ASK_RESPONSES,
+)
 def ask(req: AskRequest, engine: EngineDep, request: Request) -> dict[str, object] | Response:
     """A short answer whose every sentence cites verified spans, or an honest abstention."""
     filters = req.filters.to_engine() if req.filters else None
@@ -97,4 +103,8 @@ def ask(req: AskRequest, engine: EngineDep, request: Request) -> dict[str, objec
 
     if wants_stream(req.stream, request.headers.get("accept")):
         return ask_response(compute, request.url.path)  # Server-Sent Events
-    return compute().to_dict()
+    answer = compute()
+    body = answer.to_dict()
+    if req.return_retrieved:  # the same request's passages: every citation lies inside one
+        body["retrieved"] = [h.to_dict() for h in answer.retrieved]
+    return body

@@ -1,26 +1,31 @@
-"""`/v1/documents`: list, read, add and remove documents.
+"""`/v1/documents`: list, read, add, replace and remove documents.
 
 `GET /v1/documents` lists the indexed documents, `GET /v1/documents/{doc_id}` returns one with
-its text. `POST /v1/documents` (multipart, field `file`) saves a .txt/.md/.html file into the
-corpus and ingests it; `DELETE /v1/documents/{doc_id}` removes one. The Engine swaps the index
-atomically, so searches keep working while either runs, and a failed ingest leaves nothing
-behind. Uploads are checked by content, not by the declared content type.
+its text. `POST /v1/documents` (multipart, field `file`) adds a .txt/.md/.html file,
+`PUT /v1/documents/{doc_id}` replaces one, `DELETE /v1/documents/{doc_id}` removes one: each
+is checked here, then runs as a job (api.routes.jobs) and answers 202 at once. The Engine
+swaps the index atomically, so searches keep working while a job runs, and a failed ingest
+leaves nothing behind. Uploads are checked by content, not by the declared content type.
 """
 
 from __future__ import annotations
 
-from functools import partial
+import hashlib
+import uuid
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import Annotated, Any
 
-from anyio import to_thread
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiProblem
 from api.openapi import problem_doc
-from api.schemas import DeleteResult, DocumentList, DocumentOut, UploadResult
+from api.routes.jobs import job_response, prefer_wait
+from api.schemas import DocumentList, DocumentOut, JobOut
+from rag import Settings
+from rag.engine import corpus_folder
+from rag.index import frontmatter
 from rag.index.corpus import DOC_ID, SUFFIXES
 from rag.index.ingest import IngestReport
 
@@ -119,27 +124,23 @@ def get_document(doc_id: str, engine: EngineDep) -> dict[str, object]:
     return {**d.meta(), "text": d.text}
 
 
-@router.post(
-    "/documents",
-    status_code=201,
-    response_model=UploadResult,
-    responses={
-        409: problem_doc("A document with that doc_id exists, or another ingest runs"),
-        413: problem_doc("The file is larger than max_body_bytes"),
-        415: problem_doc("Not a UTF-8 text, Markdown or HTML document"),
-        422: problem_doc("Bad file name, empty file or no `file` field"),
-    },
-)
-async def upload_document(
-    file: Annotated[UploadFile, File(description="A .txt, .md or .html article (UTF-8)")],
-    engine: EngineDep,
-    settings: SettingsDep,
-    response: Response,
-    title: Annotated[str | None, Form(description="The article's title")] = None,
-    published: Annotated[str | None, Form(description="Published on, YYYY-MM-DD")] = None,
-    url: Annotated[str | None, Form(description="Where it was published (http/https)")] = None,
-) -> dict[str, Any]:
-    """Add one document to the corpus and the index; its doc_id is the file name stem."""
+CHANGE_HEADERS = {
+    "Idempotency-Key": "A client's key for this change: a retry with the same key gets the "
+    "same job (uploads without one are keyed by file name and content)",
+    "Prefer": "`wait=N`: wait up to N seconds for the job to finish (RFC 7240)",
+}
+JOB_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Accepted: the job, queued or running (poll `Location`)"},
+    400: problem_doc("The multipart body cannot be parsed"),
+    409: problem_doc("The document exists (or not), another job changes it, or the key was reused"),
+    413: problem_doc("The file is larger than max_body_bytes"),
+    415: problem_doc("Not a UTF-8 text, Markdown or HTML document"),
+    422: problem_doc("Bad file name, empty file or no `file` field"),
+    503: problem_doc("Too many jobs are waiting, or the server's corpus path is not a folder"),
+}
+
+
+async def _read_upload(file: UploadFile, settings: Settings) -> tuple[str, bytes]:
     name = check_filename(file.filename)
     limit = settings.api.max_body_bytes
     data = await file.read(limit + 1)
@@ -151,28 +152,133 @@ async def upload_document(
             f"the file is larger than {limit} bytes",
         )
     check_content(name, data)
+    corpus_folder(settings.corpus.dir)  # 503 now rather than a failed job later
+    return name, data
+
+
+def _key(kind: str, header: str | None, name: str, digest: str) -> str:
+    return f"key:{header}" if header else f"{kind}:{name}:{digest}"
+
+
+def _wait(request: Request, settings: Settings) -> float | None:
+    cap = max(0.0, settings.api.request_timeout_s - 2.0)  # answer before the deadline's 504
+    return prefer_wait(request.headers.get("prefer"), cap)
+
+
+@router.post(
+    "/documents",
+    status_code=202,
+    response_model=JobOut,
+    responses={
+        **JOB_RESPONSES,
+        201: {"model": JobOut, "description": "Done within `Prefer: wait`: the finished job"},
+    },
+)
+async def upload_document(
+    file: Annotated[UploadFile, File(description="A .txt, .md or .html article (UTF-8)")],
+    engine: EngineDep,
+    settings: SettingsDep,
+    request: Request,
+    title: Annotated[str | None, Form(description="The article's title")] = None,
+    published: Annotated[str | None, Form(description="Published on, YYYY-MM-DD")] = None,
+    url: Annotated[str | None, Form(description="Where it was published (http/https)")] = None,
+) -> Response:
+    """Add one document (its doc_id is the file name stem) as a job: 202 and the job at once.
+
+    A retry of the same file (name and bytes) or the same `Idempotency-Key` gets the same job.
+    """
+    name, data = await _read_upload(file, settings)
     doc_id = PurePosixPath(name).stem
-    existing = engine.index.documents.get(doc_id) if engine.ready() else None
-    if existing is not None:
-        raise ApiProblem(
-            409,
-            "document-exists",
-            "The document exists",
-            f"doc_id {doc_id} already exists (from {existing.source}); delete it first",
-        )
     meta = {"title": title, "published": published, "url": url}  # into its front matter
-    doc, report = await to_thread.run_sync(partial(engine.add_document, name, data, **meta))
-    response.headers["Location"] = f"/v1/documents/{doc.doc_id}"
-    return {"document": doc.meta(), "ingest": ingest_counts(report)}
+    # the bytes as stored, front matter included; BadMetadata (422) now, not in the job
+    digest = hashlib.sha256(frontmatter.with_fields(data, meta)).hexdigest()
+    key = _key("add", request.headers.get("idempotency-key"), name, digest)
+    job = engine.jobs.find(key)
+    if job is None:
+        existing = engine.index.documents.get(doc_id) if engine.ready() else None
+        if existing is not None:
+            raise ApiProblem(
+                409,
+                "document-exists",
+                "The document exists",
+                f"doc_id {doc_id} already exists (from {existing.source}); replace it with "
+                f"PUT /v1/documents/{doc_id}",
+            )
+
+    def run() -> dict[str, Any]:
+        doc, report = engine.add_document(name, data, **meta)
+        return {"document": doc.meta(), "ingest": ingest_counts(report)}
+
+    job, _ = engine.jobs.submit("add", doc_id, key, run, digest)
+    return await job_response(job, engine.jobs, _wait(request, settings))
+
+
+@router.put(
+    "/documents/{doc_id}",
+    status_code=202,
+    response_model=JobOut,
+    responses={
+        **JOB_RESPONSES,
+        200: {"model": JobOut, "description": "Done within `Prefer: wait`: the finished job"},
+        404: problem_doc("No such document"),
+    },
+)
+async def replace_document(
+    doc_id: str,
+    file: Annotated[UploadFile, File(description="The new .txt, .md or .html file (UTF-8)")],
+    engine: EngineDep,
+    settings: SettingsDep,
+    request: Request,
+) -> Response:
+    """Replace a document's file (the file name's stem must be `doc_id`) as a job."""
+    name, data = await _read_upload(file, settings)
+    if PurePosixPath(name).stem != doc_id:
+        raise _bad_name(f"file name {name!r} does not give doc_id {doc_id!r}")
+    engine.document(doc_id)  # 404 problem+json if unknown
+    digest = hashlib.sha256(data).hexdigest()
+    key = _key("replace", request.headers.get("idempotency-key"), name, digest)
+
+    def run() -> dict[str, Any]:
+        doc, report = engine.replace_document(name, data)
+        return {"document": doc.meta(), "ingest": ingest_counts(report)}
+
+    job, _ = engine.jobs.submit("replace", doc_id, key, run, digest)
+    return await job_response(job, engine.jobs, _wait(request, settings))
 
 
 @router.delete(
     "/documents/{doc_id}",
-    response_model=DeleteResult,
-    responses={404: problem_doc("No such document"), 409: problem_doc("Another ingest runs")},
+    status_code=202,
+    response_model=JobOut,
+    responses={
+        **{k: v for k, v in JOB_RESPONSES.items() if k not in (400, 413, 415, 422)},
+        200: {"model": JobOut, "description": "Done within `Prefer: wait`: the finished job"},
+        404: problem_doc("No such document"),
+        409: problem_doc("The last document cannot be deleted, or another job changes it"),
+    },
 )
-async def delete_document(doc_id: str, engine: EngineDep) -> dict[str, Any]:
-    """Remove one document from the corpus and the index."""
-    engine.document(doc_id)  # 404 problem+json if unknown
-    report = await to_thread.run_sync(partial(engine.remove_document, doc_id))
-    return {"doc_id": doc_id, "ingest": ingest_counts(report)}
+async def delete_document(
+    doc_id: str, engine: EngineDep, settings: SettingsDep, request: Request
+) -> Response:
+    """Remove one document as a job. The corpus cannot become empty: deleting the last
+    document is 409 `last-document` (upload another first)."""
+    header = request.headers.get("idempotency-key")
+    job = engine.jobs.find(f"key:{header}") if header else None
+    if job is None:
+        engine.document(doc_id)  # 404 problem+json if unknown
+        deleting = {j.doc_id for j in engine.jobs.pending_for("delete")}
+        if not [d for d in engine.documents() if d.doc_id not in deleting | {doc_id}]:
+            raise ApiProblem(
+                409,
+                "last-document",
+                "The last document cannot be deleted",
+                f"{doc_id} is the only document left: the corpus cannot be empty; upload "
+                "another document first, or replace this one with PUT",
+            )
+
+    def run() -> dict[str, Any]:
+        return {"doc_id": doc_id, "ingest": ingest_counts(engine.remove_document(doc_id))}
+
+    key = f"key:{header}" if header else f"delete:{uuid.uuid4().hex}"
+    job, _ = engine.jobs.submit("delete", doc_id, key, run)
+    return await job_response(job, engine.jobs, _wait(request, settings))

@@ -69,7 +69,10 @@ def with_fields(data: bytes, fields: dict[str, str | None]) -> bytes:
     new = check(fields)
     if not new:
         return data
-    text = data.decode("utf-8")  # the caller has checked it is UTF-8 text
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data  # not text: parse_document refuses it with the reason
     old, body = split(text)
     merged = old | new
     lines = [f"{key}: {merged[key]}" for key in ("title", "published", "url") if key in merged]

@@ -42,3 +42,23 @@ def test_other_validation_messages_are_unchanged(live_server: Any, assert_proble
     with httpx.Client(base_url=live_server.url, timeout=60) as c:
         problem = assert_problem(c.post("/v1/ask", json={"question": "why?", "top_k": 0}), 422)
     assert problem["detail"] == "top_k: Input should be greater than or equal to 1"
+
+
+def test_after_an_unhandled_error_the_connection_is_closed_cleanly(
+    live_server: Any, assert_problem: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A route forced to fail (the test breaks this server's engine) answers a complete 500
+    with `Connection: close`, so a pooled client's next request opens a new connection
+    instead of meeting ECONNRESET on the one uvicorn drops."""
+    server = live_server.start(rate_limit_per_minute=1_000_000)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("forced failure")
+
+    monkeypatch.setattr(server.engine, "search", broken)
+    with httpx.Client(base_url=server.url, timeout=30) as c:  # one pooled connection
+        for _ in range(30):
+            resp = c.post("/v1/search", json={"query": "Ant IPO"})
+            assert assert_problem(resp, 500)["detail"] == "an unexpected error occurred"
+            assert resp.headers["connection"] == "close"
+            assert c.get("/healthz").status_code == 200  # no ECONNRESET, no disconnect

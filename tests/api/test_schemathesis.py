@@ -2,7 +2,8 @@
 
 Runs against a real server whose LLM backends are unreachable on purpose (generated requests
 may ask for `llm: local|openai`; the engine then falls back to the extractive answer, fast).
-Uploads and deletes are excluded: they change the corpus and are covered in test_documents.
+Uploads, replacements and deletes are excluded: they change the corpus and are covered in
+test_documents.
 
 The schemathesis Python API drives one hypothesis test per operation here; its pytest
 `from_fixture` loader needs a pytest-internal attribute that pytest 9 no longer has.
@@ -28,8 +29,10 @@ def api(live_server: Any) -> tuple[str, Any]:
     }
     server = live_server.start(rate_limit_per_minute=100_000, llm=unreachable)
     schema = schemathesis.openapi.from_url(server.url + "/openapi.json")
-    schema = schema.exclude(method="POST", path="/v1/documents").exclude(
-        method="DELETE", path="/v1/documents/{doc_id}"
+    schema = (
+        schema.exclude(method="POST", path="/v1/documents")
+        .exclude(method="DELETE", path="/v1/documents/{doc_id}")
+        .exclude(method="PUT", path="/v1/documents/{doc_id}")
     )
     return server.url, schema
 

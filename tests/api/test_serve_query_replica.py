@@ -88,8 +88,17 @@ def test_a_query_replica_answers_without_torch_and_loads_it_on_upload(
         assert not _torch_mapped(pid)
         assert c.get("/readyz").json()["warm"]["document_model"] is False
 
-        up = c.post("/v1/documents", files={"file": ("garden_2021.txt", NOTE.encode())})
-        assert up.status_code == 201, up.text
+        up = c.post(
+            "/v1/documents",
+            files={"file": ("garden_2021.txt", NOTE.encode())},
+            headers={"Prefer": "wait=20"},
+        )
+        assert up.status_code in (201, 202), up.text
+        job = up.json()
+        while job["state"] in ("queued", "running"):  # 202: Location is the job; poll it
+            time.sleep(0.2)
+            job = c.get(up.headers["location"]).json()
+        assert job["state"] == "done", job
         assert _torch_mapped(pid)
         ready = c.get("/readyz")
         assert ready.status_code == 200

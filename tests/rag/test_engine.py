@@ -132,3 +132,32 @@ def test_uploads_and_deletes_during_asks_never_mix_versions(engine: Engine) -> N
     assert not problems, problems[:5]
     assert all(n >= 2 for n in answered), answered
     assert FIRST not in {d.source for d in engine.documents()}
+
+
+@pytest.mark.slow
+def test_replace_document_swaps_the_file_and_restores_it_on_failure(engine: Engine) -> None:
+    folder = engine.settings.corpus.dir
+    engine.add_document(FIRST, UPLOAD.encode())
+    md = Path(FIRST).with_suffix(".md").name
+    doc, report = engine.replace_document(md, UPLOAD.replace("$34.5", "$40").encode())
+    assert doc.doc_id == Path(FIRST).stem and report.changed == [doc.doc_id]
+    assert "$40 billion" in engine.document(doc.doc_id).text
+    assert sorted(p.name for p in folder.glob("0000_aaa_upload.*")) == [md]
+    with pytest.raises(RagError):  # an empty file: nothing changes
+        engine.replace_document(FIRST, b"   ")
+    assert sorted(p.name for p in folder.glob("0000_aaa_upload.*")) == [md]
+    with pytest.raises(DocumentNotFound):
+        engine.replace_document("no_such_doc.txt", UPLOAD.encode())
+
+
+@pytest.mark.slow
+def test_a_corpus_path_that_is_a_file_is_a_corpus_error(engine: Engine, tmp_path: Path) -> None:
+    from rag.engine import CorpusNotAFolder
+
+    afile = tmp_path / "corpus.txt"
+    afile.write_text("not a folder")
+    engine.settings.corpus.dir = afile
+    with pytest.raises(CorpusNotAFolder, match="is a file, not a folder"):
+        engine.add_document(FIRST, UPLOAD.encode())
+    with pytest.raises(CorpusNotAFolder):
+        engine.remove_document("000_341026f71ce0a6ab")

@@ -1,0 +1,100 @@
+"""eval/sets: the reading train and test halves are valid against the corpus and disjoint."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval.questions import load_questions
+from rag.index.corpus import load_corpus
+
+ROOT = Path(__file__).resolve().parents[2]
+SETS = ROOT / "eval" / "sets"
+HALVES = ("reading_train.jsonl", "reading_test.jsonl")
+ANSWER_TYPES = {
+    "amount", "count", "percent", "date", "person", "organisation",
+    "place", "reason", "manner", "quote", "yes/no", "list",
+}  # fmt: skip
+STATUS_BY_CATEGORY = {
+    "near_topic": {"partial", "unanswerable"},
+    "paraphrase": {"answered"},
+    "ordinary": {"answered"},
+}
+
+
+def documents() -> dict[str, str]:
+    docs, _ = load_corpus(ROOT / "corpus")
+    return {d.doc_id: d.text for d in docs}
+
+
+def raw(name: str) -> list[dict[str, Any]]:
+    lines = (SETS / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def both() -> list[dict[str, Any]]:
+    return raw(HALVES[0]) + raw(HALVES[1])
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_half_loads_with_exact_offsets(name: str) -> None:
+    docs = documents()
+    questions = load_questions(SETS / name, docs)
+    assert len(questions) >= 80
+    for q in questions:
+        for ev in q.evidence:
+            assert docs[ev.doc_id][ev.start : ev.end] == ev.quote
+
+
+@pytest.mark.parametrize("name", HALVES)
+def test_reading_fields(name: str) -> None:
+    for r in raw(name):
+        status, category = r["expected_status"], r["category"]
+        assert status in STATUS_BY_CATEGORY[category], r["id"]
+        assert r["answer_type"] in ANSWER_TYPES, r["id"]
+        assert r["focus"].strip(), r["id"]
+        assert bool(r["missing"].strip()) == (category == "near_topic"), r["id"]
+        if status == "unanswerable":
+            assert r["evidence"] == [] and r["key_facts"] == [] and r["gold_docs"] == []
+        else:
+            assert r["evidence"] and r["key_facts"], r["id"]
+            said = " ".join(e["quote"] for e in r["evidence"]).lower()
+            for group in r["key_facts"]:
+                assert any(alt.lower() in said for alt in group), (r["id"], group)
+
+
+def test_counts_and_answer_types() -> None:
+    rows = both()
+    assert len(rows) >= 160
+    categories = Counter(r["category"] for r in rows)
+    assert categories["near_topic"] >= 65 and categories["paraphrase"] >= 65
+    statuses = Counter(r["expected_status"] for r in rows if r["category"] == "near_topic")
+    assert statuses["partial"] >= 20 and statuses["unanswerable"] >= 20
+    assert {r["answer_type"] for r in rows if r["category"] == "near_topic"} == ANSWER_TYPES
+    assert len({r["answer_type"] for r in rows if r["answerable"]}) >= 11
+
+
+def test_halves_are_disjoint_and_stratified() -> None:
+    train, test = raw(HALVES[0]), raw(HALVES[1])
+    ids = [r["id"] for r in train + test]
+    assert len(ids) == len(set(ids))
+    assert not {r["question"].lower() for r in train} & {r["question"].lower() for r in test}
+
+    def strata(rows: list[dict[str, Any]]) -> Counter[tuple[str, bool]]:
+        return Counter((r["category"], r["answerable"]) for r in rows)
+
+    a, b = strata(train), strata(test)
+    assert set(a) == set(b)
+    assert all(abs(a[k] - b[k]) <= 1 for k in a)
+
+
+def test_no_question_from_the_other_sets() -> None:
+    others = set()
+    for path in (ROOT / "eval" / "questions.jsonl", ROOT / "tests/data/abstain_calibration.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            others.add(json.loads(line)["question"].strip().lower())
+    assert not {r["question"].strip().lower() for r in both()} & others
