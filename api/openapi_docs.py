@@ -17,7 +17,8 @@ TAGS = [
     {"name": "search", "description": "Hybrid passage search with exact offsets"},
     {"name": "ask", "description": "Answers whose every sentence cites checked spans"},
     {"name": "briefings", "description": "Citation-backed briefings on a topic"},
-    {"name": "documents", "description": "The corpus: list, read, upload, delete"},
+    {"name": "documents", "description": "The corpus: list, read, upload, replace, delete"},
+    {"name": "jobs", "description": "The state of an upload, replacement or delete"},
     {"name": "chat", "description": "OpenAI-compatible chat completions (OpenAI's errors)"},
     {"name": "models", "description": "OpenAI-compatible model list: the answer modes"},
     {"name": "health", "description": "Liveness and readiness"},
@@ -38,7 +39,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "max_tokens": 200,
     },
 }
-PARAMETERS = {"doc_id": ANT, "model_id": "cited-rag"}
+PARAMETERS = {"doc_id": ANT, "model_id": "cited-rag", "job_id": "5f0c2b9e4d3a4e1f8c7b6a5d4e3f2a1b"}
 
 _SPAN = {
     "doc_id": "The document (its file name stem)",
@@ -84,6 +85,22 @@ _ANSWER = {
     "missing": "Parts of the question the corpus does not cover",
 }
 FIELD_DOCS: dict[str, dict[str, str]] = {
+    "JobOut": {
+        "id": "The job id",
+        "kind": "add, replace or delete",
+        "doc_id": "The document it changes",
+        "state": "queued, running, done or failed",
+        "created": "When it was accepted (UTC)",
+        "started": "When it started running, or null",
+        "finished": "When it ended, or null",
+    },
+    "JobProblem": {
+        "type": "The problem type URI",
+        "title": "A short summary",
+        "status": "The HTTP status the request would have had",
+        "detail": "What went wrong",
+        "instance": "The request path",
+    },
     "CitationOut": {
         "marker": "The [n] in the text",
         **_SPAN,

@@ -106,7 +106,8 @@ def terminal(answer: Answer, docs: Mapping[str, Document], width: int, colour: b
     return "\n\n".join(parts)
 
 
-def show(answer: Answer, docs: Mapping[str, Document], out: TextIO = sys.stdout) -> None:
+def show(answer: Answer, docs: Mapping[str, Document], out: TextIO | None = None) -> None:
+    out = out or sys.stdout  # looked up now: tests and callers may have replaced it
     if not out.isatty():
         print(plain(answer, docs), file=out)
         return
