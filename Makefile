@@ -7,7 +7,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run ingest serve test quick stress lint typecheck bench eval gate clean
+.PHONY: install install-dev run ingest serve test quick stress lint typecheck bench bench-all eval gate clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -62,7 +62,14 @@ quick: install-dev
 stress: install-dev
 	STRESS_SECONDS=30 $(PY) -m pytest -q -s tests/api/test_consistency.py
 
+# The issue #17 table (HTTP path vs its floor, cold start, idle RSS, ingest, throughput) in a
+# few minutes; gensim only for its Lee news data (the ingest row's documents)
 bench: install
+	$(PIP) install --no-deps gensim==4.4.0
+	$(PY) -m bench.table
+
+# Every section of docs/BENCHMARKS.md, 10k/100k/1M included: ~35 min
+bench-all: install
 	# llama-index's HF embedding and BM25 retriever for the comparison (the retriever asks for
 	# PyStemmer<3 but works with our 3.1.0, hence --no-deps); gensim only for its Lee data
 	$(PIP) install llama-index-embeddings-huggingface==0.8.0

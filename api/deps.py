@@ -12,12 +12,14 @@ from rag import Engine, Settings
 LIMITED_FIELDS = ("question", "query")  # JSON body fields held to settings.api.max_question_chars
 
 
-def get_settings(request: Request) -> Settings:
+# async so FastAPI calls them on the event loop: a plain `def` dependency costs every request a
+# round trip through the thread pool for one attribute read
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 

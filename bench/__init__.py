@@ -1,1 +1,1 @@
-"""Benchmarks that print Markdown tables (`make bench`); never run as tests."""
+"""Benchmarks that print Markdown tables (`make bench`, `make bench-all`); never run as tests."""

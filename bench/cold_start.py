@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    RAG,
+    RAG_CMD,
     REPO,
     THREAD_ENV,
     emit,
@@ -58,7 +58,7 @@ def one_run(index: Path) -> dict[str, float]:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, **THREAD_ENV}
     t0 = time.perf_counter()
-    cmd = [str(RAG), "serve", "--corpus", str(REPO / "corpus"), "--index", str(index)]
+    cmd = [*RAG_CMD, "serve", "--corpus", str(REPO / "corpus"), "--index", str(index)]
     proc = subprocess.Popen(
         [*cmd, "--port", str(port)],
         cwd=REPO,

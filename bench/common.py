@@ -23,6 +23,9 @@ from eval.harness import Timing
 
 REPO = Path(__file__).resolve().parents[1]
 RAG = REPO / ".venv" / "bin" / "rag"
+# `rag` as a command: the checkout's console script, else this interpreter on the checkout's
+# cli (a git worktree has no .venv of its own; run with cwd=REPO so `-m` imports it)
+RAG_CMD = [str(RAG)] if RAG.exists() else [sys.executable, "-m", "cli.main"]
 T = TypeVar("T")
 
 # One intra-op thread: on these 2-core machines a second thread makes torch, onnxruntime and
@@ -122,7 +125,7 @@ def dir_size_mb(path: Path) -> float:
 
 def rag_ingest(index: Path, env: dict[str, str]) -> tuple[dict[str, Any], float]:
     """``rag ingest --json`` of corpus/ into ``index``: its report, and seconds with start-up."""
-    cmd = [str(RAG), "ingest", "--corpus", str(REPO / "corpus"), "--index", str(index), "--json"]
+    cmd = [*RAG_CMD, "ingest", "--corpus", str(REPO / "corpus"), "--index", str(index), "--json"]
     done, secs = stopwatch(
         lambda: subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=True)
     )

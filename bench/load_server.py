@@ -16,7 +16,7 @@ from typing import IO
 
 import httpx
 
-from bench.common import RAG, REPO, THREAD_ENV, free_port, log, rag_ingest
+from bench.common import RAG_CMD, REPO, THREAD_ENV, free_port, log, rag_ingest
 
 
 def cpu_seconds(pid: int) -> float:
@@ -53,7 +53,7 @@ class Server:
         self.logfile = logfile
         self.settings = settings
         self._log: IO[bytes] = logfile.open("wb")
-        cmd = [str(RAG), "serve", "--index", str(index), "--host", "127.0.0.1"]
+        cmd = [*RAG_CMD, "serve", "--index", str(index), "--host", "127.0.0.1"]
         self.proc = subprocess.Popen(
             [*cmd, "--port", str(self.port)],
             cwd=REPO,

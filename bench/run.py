@@ -1,4 +1,4 @@
-"""`make bench`: run every benchmark section and print Markdown tables as they finish.
+"""`make bench-all`: run every benchmark section and print Markdown tables as they finish.
 
     .venv/bin/python bench/run.py [--only ingest,search,llamaindex,scale,cold] [--out FILE]
 

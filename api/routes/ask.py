@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api.deps import EngineDep, TextLimits
+from api.encode import json_response
 from api.metrics import record_answer
 from api.openapi import json_data
 from api.schemas import AnswerResponse, AskRequest
@@ -85,14 +86,8 @@ ASK_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post(
-    "/ask",
-    response_model=AnswerResponse,
-    response_model_exclude_unset=True,  # `retrieved` only when asked for
-    tags=["ask"],
-    responses=ASK_RESPONSES,
-)
-def ask(req: AskRequest, engine: EngineDep, request: Request) -> dict[str, object] | Response:
+@router.post("/ask", response_model=AnswerResponse, tags=["ask"], responses=ASK_RESPONSES)
+def ask(req: AskRequest, engine: EngineDep, request: Request) -> Response:
     """A short answer whose every sentence cites verified spans, or an honest abstention."""
     filters = req.filters.to_engine() if req.filters else None
 
@@ -107,4 +102,5 @@ def ask(req: AskRequest, engine: EngineDep, request: Request) -> dict[str, objec
     body = answer.to_dict()
     if req.return_retrieved:  # the same request's passages: every citation lies inside one
         body["retrieved"] = [h.to_dict() for h in answer.retrieved]
-    return body
+    # encoded here: see api.encode
+    return json_response(body, AnswerResponse, only_if_set=frozenset({"retrieved"}))
