@@ -37,6 +37,29 @@ PLAIN_MESSAGES = {
 }
 
 
+# The OpenAI-compatible routes answer errors as OpenAI does (openai-python raises its typed
+# errors from this), with 400 for any invalid request; every other route sends problem+json.
+OPENAI_PATHS = ("/v1/chat/", "/v1/models")
+OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}
+
+
+def is_openai(path: str | None) -> bool:
+    return bool(path) and str(path).startswith(OPENAI_PATHS)
+
+
+def openai_error(status: int, kind: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """OpenAI's error object: `{"error": {"message", "type", "param", "code"}}`."""
+    default = "server_error" if status >= 500 else "invalid_request_error"
+    return {
+        "error": {
+            "message": detail,
+            "type": OPENAI_TYPES.get(status, default),
+            "param": extra.get("param"),
+            "code": extra.get("code") or kind.replace("-", "_"),
+        }
+    }
+
+
 class ApiProblem(Exception):
     """An error raised inside the API layer with its status and stable type."""
 
@@ -57,6 +80,9 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    if is_openai(instance):
+        status = 400 if status == 422 else status
+        return JSONResponse(openai_error(status, kind, detail, **extra), status, headers=headers)
     body: dict[str, Any] = {
         "type": TYPE_BASE + kind,
         "title": title,
@@ -65,7 +91,7 @@ def problem(
     }
     if instance:
         body["instance"] = instance
-    body.update(extra)
+    body.update({k: v for k, v in extra.items() if k != "param" or v is not None})
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -135,6 +161,7 @@ def install(app: FastAPI) -> None:
             f"{where}: {first['msg']}" if where else str(first["msg"]),
             request.url.path,
             errors=errors,
+            param=where or None,  # OpenAI's field; problem+json leaves it out
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -16,6 +16,7 @@ from fastapi.routing import iter_route_contexts
 from api.deps import LIMITED_FIELDS, check_text_limits
 from api.errors import PROBLEM
 from api.limits import UNLIMITED_PATHS, guarded
+from api.openapi_docs import document
 from api.security import is_open
 from rag import Settings
 
@@ -128,7 +129,8 @@ def document_limits(app: FastAPI, settings: Settings) -> Callable[[dict[str, Any
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Document the limits, then (if keys are configured) the API keys."""
+    """Document the limits, then (if keys are configured) the API keys, then the rest."""
     extend_openapi(app, document_limits(app, settings))
     if settings.api.api_key_hashes:
         extend_openapi(app, document_keys)
+    extend_openapi(app, document)  # last: it also rewrites the OpenAI routes' errors

@@ -92,9 +92,18 @@ class SentenceOut(BaseModel):
     support: float
 
 
+Mode = Literal["extractive", "llm:local", "llm:openai"]
+
+
+class ConflictValueOut(BaseModel):
+    value: str = Field(description="The figure as the source states it, e.g. $34.5 billion")
+    doc_id: str = Field(description="The document that states it")
+    citations: list[int] = Field(description="Markers of the citations that quote it")
+
+
 class ConflictOut(BaseModel):
-    quantity: str
-    values: list[dict[str, Any]]
+    quantity: str = Field(description="What the sources disagree on, e.g. amount")
+    values: list[ConflictValueOut] = Field(description="Each value with its source")
 
 
 class AnswerResponse(BaseModel):
@@ -105,7 +114,7 @@ class AnswerResponse(BaseModel):
     citations: list[CitationOut]
     conflicts: list[ConflictOut]
     timings_ms: dict[str, float]
-    mode: str
+    mode: Mode
     fallback_reason: str | None = None
     missing: list[str] = []
     retrieved: list[SearchHitOut] | None = Field(
@@ -125,6 +134,7 @@ class DocumentMeta(BaseModel):
     trust: Literal["trusted", "upload", "untrusted"] = Field(
         "trusted", description="trusted (the operator's corpus), upload, or untrusted"
     )
+    url: str | None = None
 
 
 class DocumentOut(DocumentMeta):
@@ -222,7 +232,7 @@ class SectionOut(BaseModel):
     key: str
     heading: str
     text: str
-    mode: str
+    mode: Mode
     sentences: list[SentenceOut]
 
 
@@ -262,6 +272,7 @@ class ReferenceOut(BaseModel):
     doc_id: str
     title: str
     published: str | None
+    url: str | None = None
     markers: list[int]
     spans: list[ReferenceSpanOut]
 
@@ -280,7 +291,7 @@ class BriefingResponse(BaseModel):
     references: list[ReferenceOut]
     max_sentences: int
     filters: dict[str, Any]
-    mode: str
+    mode: Mode
     fallback_reason: str | None = None
     missing: list[str] = []
     timings_ms: dict[str, float]
@@ -322,9 +333,18 @@ class ChatRequest(BaseModel):
             }
         },
     )
-    stream: StrictBool = False
-    stream_options: dict[str, Any] | None = None
+    stream: StrictBool = Field(False, description="Send chat.completion.chunk events")
+    stream_options: dict[str, Any] | None = Field(
+        None, description='{"include_usage": true} adds a last chunk with usage'
+    )
     top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve")
-    filters: SearchFilters | None = None
+    filters: SearchFilters | None = Field(None, description="Documents to use")
+    max_tokens: int | None = Field(
+        None, ge=1, description="Content tokens at most (finish_reason length when cut)"
+    )
+    max_completion_tokens: int | None = Field(None, ge=1, description="The same as max_tokens")
+    n: int | None = Field(None, ge=1, description="Choices: only 1 (a cited answer is not sampled)")
 
-    _top_k_is_a_number = field_validator("top_k", mode="before")(_not_text)
+    _top_k_is_a_number = field_validator(
+        "top_k", "max_tokens", "max_completion_tokens", "n", mode="before"
+    )(_not_text)

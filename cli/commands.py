@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from cli.terminal import busy, progress_bars
 
 if TYPE_CHECKING:
     from eval.options import EvalOptions
     from rag import Engine
     from rag.settings import Settings
+
+UNANSWERABLE = 3  # the exit code of `rag ask` when the corpus does not answer the question
+
+
+class NoSuchDocument(ValueError):
+    """A --doc names a document the index does not have."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -25,19 +33,6 @@ def _engine(args: argparse.Namespace) -> Engine:
     from rag import Engine
 
     return Engine(_settings(args))
-
-
-def _progress(enabled: bool) -> Callable[[int, str], Callable[[int], None]] | None:
-    if not enabled:
-        return None
-
-    def factory(total: int, desc: str) -> Callable[[int], None]:
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, leave=False)
-        return lambda n: bar.update(n)
-
-    return factory
 
 
 def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
@@ -54,9 +49,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if not is_stale(_settings(args)):
             _emit(args, {"stale": False}, "index is up to date")
             return 0
-    engine = _engine(args)
-    report = engine.ingest(progress=_progress(not args.json and sys.stderr.isatty()))
-    for s in report.skipped:
+    with busy(args, "loading the embedding model"):
+        engine = _engine(args)
+    report = engine.ingest(progress=progress_bars(args))
+    for s in report.skipped:  # the one report of each (the corpus loader's log line is off)
         print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
     d = report.to_dict()
     _emit(
@@ -95,8 +91,35 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
     return f
 
 
+def _loaded(args: argparse.Namespace) -> Engine:
+    """The engine with its index loaded (a spinner meanwhile); every --doc must exist."""
+    with busy(args, "loading the index and models"):
+        engine = _engine(args)
+        engine.load()
+    known = engine.snapshot.index.documents
+    for doc_id in getattr(args, "doc", None) or []:
+        if doc_id not in known:
+            raise NoSuchDocument(f"no document {doc_id!r} (see `rag docs`)")
+    return engine
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    index = _loaded(args).snapshot.index
+    rows = [
+        d.meta() | {"passages": len(index.doc_passages.get(d.doc_id, ()))}
+        for d in sorted(index.documents.values(), key=lambda d: d.doc_id)
+    ]
+    lines = [
+        f"{r['doc_id']}  {r['published'] or 'undated':10}  {r['passages']:4}  {r['title']}"
+        for r in rows
+    ]
+    _emit(args, {"documents": rows}, "\n".join(lines) or "no documents")
+    return 0
+
+
 def cmd_search(args: argparse.Namespace) -> int:
-    result = _engine(args).search(args.query, top_k=args.top_k, filters=_filters(args))
+    engine = _loaded(args)
+    result = engine.search(args.query, top_k=args.top_k, filters=_filters(args))
     lines = []
     if result.truncated:
         lines.append("(query truncated to the model's limit)")
@@ -108,38 +131,48 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    engine = _engine(args)
-    answer = engine.ask(
-        args.question, top_k=args.top_k, filters=_filters(args), llm=args.llm, explain=args.explain
-    )
-    from rag.text.voice import show_markers
+    from cli.show import show
 
-    lines = [answer.answer, ""]
-    for c in answer.citations:
-        quote = show_markers(" ".join(c.quote.split()))  # a document's own [2] shows as ⟨2⟩
-        lines.append(f"[{c.marker}] {c.doc_id} [{c.start}:{c.end}] “{quote}”")
-    if answer.fallback_reason:
-        lines.append(f"(LLM fallback: {answer.fallback_reason})")
-    if answer.explain is not None:
-        lines += ["", "explain:", json.dumps(answer.explain, indent=2, ensure_ascii=False)]
-    _emit(args, answer.to_dict(), "\n".join(lines).rstrip())
-    return 0
+    engine = _loaded(args)
+    with busy(args, "answering"):
+        answer = engine.ask(
+            args.question,
+            top_k=args.top_k,
+            filters=_filters(args),
+            llm=args.llm,
+            explain=args.explain,
+        )
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        show(answer, engine.snapshot.index.documents)
+        if answer.explain is not None:
+            print("\nexplain:\n" + json.dumps(answer.explain, indent=2, ensure_ascii=False))
+    return UNANSWERABLE if answer.status == "unanswerable" else 0
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from rag import Engine
     from rag.briefing.render import RENDERERS
 
     settings = _settings(args)
-    engine = Engine(settings)
-    briefing = engine.brief(
-        args.topic, max_sentences=args.max_sentences, filters=_filters(args), llm=args.llm
-    )
+    engine = _loaded(args)
+    with busy(args, "writing the briefing"):
+        briefing = engine.brief(
+            args.topic, max_sentences=args.max_sentences, filters=_filters(args), llm=args.llm
+        )
     fmt = "json" if args.json else args.format
     if fmt == "json":
-        print(json.dumps(briefing.to_dict(), ensure_ascii=False, indent=2))
+        text = json.dumps(briefing.to_dict(), ensure_ascii=False, indent=2) + "\n"
     else:
-        print(RENDERERS[fmt](briefing, settings.api.document_base_url), end="")
+        text = RENDERERS[fmt](briefing, settings.api.document_base_url)
+    if args.output is None:
+        print(text, end="")
+        return 0
+    out = Path(args.output)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")  # a whole file or none
+    tmp.replace(out)
+    print(f"wrote {out} ({briefing.status}, {len(briefing.citations)} citations)", file=sys.stderr)
     return 0
 
 
@@ -181,7 +214,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.api.host
     port = args.port or settings.api.port
     app = create_app(settings)
+    check_port(host, port)  # before any model loads (the app's lifespan loads them)
     # Off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app reads proxy headers
     # only from RAG_API__TRUSTED_PROXIES (api.middleware.proxies).
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
     return 0
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise PortInUse (one line, exit 2) if nothing could listen on host:port."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise PortInUse(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            why = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+            raise PortInUse(f"cannot serve on {host}:{port}: {why}") from exc
+
+
+class PortInUse(OSError):
+    """`rag serve` cannot listen where it was asked to."""

@@ -14,9 +14,10 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     RagError), bad settings, a missing file."""
     from pydantic import ValidationError
 
+    from cli.commands import NoSuchDocument, PortInUse
     from rag import RagError
 
-    return (RagError, ValidationError, FileNotFoundError)
+    return (RagError, ValidationError, FileNotFoundError, NoSuchDocument, PortInUse)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("rag").setLevel(logging.WARNING)
         for noisy in ("sentence_transformers", "faiss", "bm25s", "httpx", "transformers"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
+        # `rag ingest` reports each skipped file itself, once
+        logging.getLogger("rag.index.corpus").setLevel(logging.ERROR)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

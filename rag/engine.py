@@ -23,6 +23,7 @@ from rag.answer.verify import Verifier
 from rag.briefing.briefer import Briefer
 from rag.briefing.types import Briefing
 from rag.errors import RagError
+from rag.index import frontmatter
 from rag.index.corpus import DOC_ID, SUFFIXES, BadDocument, CorpusError, parse_document
 from rag.index.dense import set_faiss_threads
 from rag.index.embedder import Embedder
@@ -220,14 +221,24 @@ class Engine:
         return report
 
     def add_document(
-        self, filename: str, data: bytes, trust: str = "upload"
+        self,
+        filename: str,
+        data: bytes,
+        trust: str = "upload",
+        *,
+        title: str | None = None,
+        published: str | None = None,
+        url: str | None = None,
     ) -> tuple[Document, IngestReport]:
         """Save an uploaded file into the corpus and ingest it; nothing stays on failure.
 
         The file name gives the doc_id; it must be a plain name with a supported suffix.
         ``trust`` ("upload", "untrusted" or "trusted") is recorded beside the corpus
-        (rag.index.trust), so it survives restarts and re-ingests.
+        (rag.index.trust), so it survives restarts and re-ingests. A title, published date or
+        URL given here goes into the file's front matter.
         """
+        # BadMetadata (422 over HTTP) for a date or URL that is not one
+        data = frontmatter.with_fields(data, {"title": title, "published": published, "url": url})
         return self._put_document(filename, data, replace=False, trust=trust)
 
     def replace_document(

@@ -14,8 +14,9 @@ class Document:
     published: str | None  # ISO date from a leading " date YYYY-MM-DD " line
     sha256: str  # of the file's bytes
     source: str  # file name
-    body_start: int = 0  # first offset after the date line
+    body_start: int = 0  # first offset after the date line or the front matter
     trust: str = "trusted"  # "trusted" | "upload" | "untrusted" (rag.index.trust)
+    url: str | None = None  # where the article was published (front matter or upload field)
 
     def meta(self) -> dict[str, Any]:
         return {
@@ -26,6 +27,7 @@ class Document:
             "source": self.source,
             "chars": len(self.text),
             "trust": self.trust,
+            "url": self.url,
         }
 
 

@@ -86,7 +86,7 @@ ASK_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/ask", response_model=AnswerResponse, tags=["query"], responses=ASK_RESPONSES)
+@router.post("/ask", response_model=AnswerResponse, tags=["ask"], responses=ASK_RESPONSES)
 def ask(req: AskRequest, engine: EngineDep, request: Request) -> Response:
     """A short answer whose every sentence cites verified spans, or an honest abstention."""
     filters = req.filters.to_engine() if req.filters else None

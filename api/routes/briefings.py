@@ -23,7 +23,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/briefings", response_model=BriefingResponse, tags=["query"], responses=RESPONSES)
+@router.post("/briefings", response_model=BriefingResponse, tags=["briefings"], responses=RESPONSES)
 def create_briefing(
     req: BriefingRequest, engine: EngineDep, settings: SettingsDep
 ) -> dict[str, Any] | Response:

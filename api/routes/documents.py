@@ -25,6 +25,7 @@ from api.routes.jobs import job_response, prefer_wait
 from api.schemas import DocumentList, DocumentOut, JobOut
 from rag import Settings
 from rag.engine import corpus_folder
+from rag.index import frontmatter
 from rag.index.corpus import DOC_ID, SUFFIXES
 from rag.index.ingest import IngestReport
 
@@ -184,6 +185,9 @@ async def upload_document(
     settings: SettingsDep,
     request: Request,
     trust: Annotated[UploadTrust, Form(description=TRUST_HELP)] = "upload",
+    title: Annotated[str | None, Form(description="The article's title")] = None,
+    published: Annotated[str | None, Form(description="Published on, YYYY-MM-DD")] = None,
+    url: Annotated[str | None, Form(description="Where it was published (http/https)")] = None,
 ) -> Response:
     """Add one document (its doc_id is the file name stem) as a job: 202 and the job at once.
 
@@ -191,7 +195,9 @@ async def upload_document(
     """
     name, data = await _read_upload(file, settings)
     doc_id = PurePosixPath(name).stem
-    digest = hashlib.sha256(data).hexdigest()
+    meta = {"title": title, "published": published, "url": url}  # into its front matter
+    # the bytes as stored, front matter included; BadMetadata (422) now, not in the job
+    digest = hashlib.sha256(frontmatter.with_fields(data, meta)).hexdigest()
     kind = "add" if trust == "upload" else f"add-{trust}"  # the same bytes, marked otherwise
     key = _key(kind, request.headers.get("idempotency-key"), name, digest)
     job = engine.jobs.find(key)
@@ -207,7 +213,7 @@ async def upload_document(
             )
 
     def run() -> dict[str, Any]:
-        doc, report = engine.add_document(name, data, trust=trust)
+        doc, report = engine.add_document(name, data, trust=trust, **meta)
         return {"document": doc.meta(), "ingest": ingest_counts(report)}
 
     job, _ = engine.jobs.submit("add", doc_id, key, run, digest)

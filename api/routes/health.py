@@ -15,13 +15,13 @@ from api.metrics import Metrics
 router = APIRouter()
 
 
-@router.get("/healthz", tags=["ops"])
+@router.get("/healthz", tags=["health"])
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", tags=["ops"], response_model=None)
+@router.get("/readyz", tags=["health"], response_model=None)
 def readyz(engine: EngineDep, request: Request) -> Any:
     """The index and the query model are loaded (200); `warm` says what is in memory.
 
@@ -44,7 +44,7 @@ def readyz(engine: EngineDep, request: Request) -> Any:
     return JSONResponse({"status": "not ready", "detail": detail, "warm": warm}, status_code=503)
 
 
-@router.get("/metrics", tags=["ops"], response_class=Response, include_in_schema=False)
+@router.get("/metrics", tags=["health"], response_class=Response, include_in_schema=False)
 def prometheus(request: Request) -> Response:
     """Prometheus text exposition of this app's metrics."""
     metrics: Metrics = request.app.state.metrics

@@ -24,7 +24,7 @@ from api.schemas import JobOut
 from api.streaming import problem_body
 from rag.jobs import Job, JobQueue
 
-router = APIRouter(prefix="/v1", tags=["documents"])
+router = APIRouter(prefix="/v1", tags=["jobs"])
 
 PREFER_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*(\d+)", re.IGNORECASE)
 POLL_S = 0.05  # how often a waiting request looks at its job

@@ -11,7 +11,7 @@ from api.schemas import SearchRequest, SearchResponse
 router = APIRouter(prefix="/v1", dependencies=[TextLimits])
 
 
-@router.post("/search", response_model=SearchResponse, tags=["query"])
+@router.post("/search", response_model=SearchResponse, tags=["search"])
 def search(req: SearchRequest, engine: EngineDep) -> Response:
     """Hybrid search; every result's text is exactly document_text[start:end]."""
     filters = req.filters.to_engine() if req.filters else None

@@ -262,7 +262,9 @@ def _references(docs: Mapping[str, Document], citations: list[Citation]) -> list
     by_doc: dict[str, list[Citation]] = {}
     for c in citations:
         by_doc.setdefault(c.doc_id, []).append(c)
-    return [Reference(d, docs[d].title, docs[d].published, cs) for d, cs in by_doc.items()]
+    return [
+        Reference(d, docs[d].title, docs[d].published, cs, docs[d].url) for d, cs in by_doc.items()
+    ]
 
 
 def _valid_span(citer: Citer, span: Span) -> bool:

@@ -72,7 +72,8 @@ def to_markdown(b: Briefing, document_base_url: str | None = None) -> str:
     out += _md_figures(b)
     out += ["## References", ""]
     for r in b.references:
-        out.append(f"- **{md_text(r.title)}** ({_published(r.published)}) — `{r.doc_id}`")
+        source = f" — <{r.url}>" if r.url else ""
+        out.append(f"- **{md_text(r.title)}** ({_published(r.published)}) — `{r.doc_id}`{source}")
         for c in r.citations:
             where = f"characters {c.start}–{c.end}"
             url = document_url(c, document_base_url)
@@ -217,6 +218,8 @@ def _html_references(b: Briefing, base_url: str | None) -> list[str]:
     for r in b.references:
         spans = "".join(_html_span(c, base_url) for c in r.citations)
         meta = f"{html.escape(_published(r.published))}, <code>{html.escape(r.doc_id)}</code>"
+        if r.url:
+            meta += f', <a href="{html.escape(r.url)}">source</a>'
         out.append(
             f"<li><strong>{html.escape(_one_line(r.title))}</strong> "
             f'<span class="muted">({meta})</span><ol>{spans}</ol></li>'

@@ -51,6 +51,7 @@ class Reference:
     title: str
     published: str | None
     citations: list[Citation]
+    url: str | None = None  # where the article was published, if known
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,7 @@ def _reference_dict(r: Reference) -> dict[str, Any]:
         "doc_id": r.doc_id,
         "title": r.title,
         "published": r.published,
+        "url": r.url,
         "markers": [c.marker for c in r.citations],
         "spans": spans,
     }

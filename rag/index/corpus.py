@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import RagError
+from rag.index import frontmatter
 from rag.index.trust import read_trust, with_trust
 from rag.types import Document
 
@@ -116,17 +117,21 @@ def parse_document(doc_id: str, source: str, data: bytes) -> Document:
     except UnicodeDecodeError as exc:
         raise BadDocument(f"not UTF-8 (byte {exc.start})") from exc
     suffix = Path(source).suffix.lower()
+    try:
+        meta, body_start = frontmatter.split(raw)
+    except frontmatter.BadMetadata as exc:
+        raise BadDocument(f"front matter: {exc}") from exc
     title: str | None = None
     if suffix in (".html", ".htm"):
-        text, title = html_to_text(raw)
+        text, title = html_to_text(raw[body_start:])
+        body_start = 0  # the block is not part of the extracted text
         if not text.strip():
             raise BadDocument("HTML has no text")
     else:
         text = raw
     published = None
-    body_start = 0
     m = DATE_LINE.match(text)
-    if m:
+    if m and not body_start:
         published, body_start = m.group(1), m.end()
     if suffix == ".md":
         h = MD_HEADING.search(text, body_start)
@@ -136,11 +141,12 @@ def parse_document(doc_id: str, source: str, data: bytes) -> Document:
     return Document(
         doc_id=doc_id,
         text=text,
-        title=title,
-        published=published,
+        title=meta.get("title", title),
+        published=meta.get("published", published),
         sha256=sha256_bytes(data),
         source=source,
         body_start=body_start,
+        url=meta.get("url"),
     )
 
 

@@ -320,6 +320,7 @@ def _read_version(
             source=r["source"],
             body_start=r["body_start"],
             trust=r.get("trust", "trusted"),  # versions written before trust levels
+            url=r.get("url"),  # absent from versions written before it existed
         )
     passages = [
         Passage(d, r["start"], r["end"], docs[d].text[r["start"] : r["end"]])

@@ -216,16 +216,18 @@ def test_ask_explain_gives_the_focus_verdict_and_signals(runs: dict[str, Run]) -
     assert json.loads(runs["ask_json"].stdout)["explain"] is None
 
 
-def test_ask_plain_prints_the_answer_then_numbered_quotes(runs: dict[str, Run]) -> None:
+def test_ask_plain_prints_status_answer_numbered_quotes_and_sources(runs: dict[str, Run]) -> None:
     r = runs["ask_plain"]
     assert r.returncode == 0, r.stderr
-    answer, sep, quotes = r.stdout.partition("\n\n")
-    assert sep, r.stdout
+    status, answer, quotes, sources = r.stdout.strip().split("\n\n")
+    assert status.startswith("answered · ")
     assert re.search(r"\[1\]", answer)
-    lines = quotes.strip().splitlines()
+    lines = quotes.splitlines()
     assert lines
     for i, line in enumerate(lines, start=1):
         assert re.match(rf"\[{i}\] \w+ \[\d+:\d+\] “.+”$", line), line
+    assert sources.startswith("Sources:\n  [")
+    assert "\x1b[" not in r.stdout  # no colour in a pipe
 
 
 # -- bad input: exit 2, one line on stderr ---------------------------------------------------
