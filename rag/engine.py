@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,23 @@ from rag.answer.verify import Verifier
 from rag.briefing.briefer import Briefer
 from rag.briefing.types import Briefing
 from rag.errors import RagError
-from rag.index.corpus import DOC_ID, SUFFIXES, BadDocument, parse_document
+from rag.index.commit import (
+    Reconciled,
+    crash_point,
+    reconcile,
+    settle,
+    stage_existing,
+    stage_new,
+    unstage,
+)
+from rag.index.corpus import DOC_ID, SUFFIXES, BadDocument, CorpusError, parse_document
 from rag.index.dense import set_faiss_threads
 from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
 from rag.index.ingest import IngestReport, ingest
-from rag.index.store import IndexCorrupt, IndexStore, LoadedIndex
+from rag.index.store import BuildData, IndexBusy, IndexCorrupt, IndexStore, LoadedIndex
 from rag.index.strategies import ProgressFactory
+from rag.index.update import with_document, without_document
 from rag.search.filters import Filters
 from rag.search.retriever import Retriever
 from rag.settings import RetrievalSettings, Settings
@@ -93,6 +102,8 @@ class Engine:
         A corrupt current version falls back to the newest intact one (``fallback`` says
         so); with none intact the first error is raised.
         """
+        if self._snapshot is None:
+            self.reconcile()  # first load: settle what a crash may have left
         named = self.store.current_version()
         try:
             index, fallback = self._load_version(None), None
@@ -204,10 +215,13 @@ class Engine:
         return report
 
     def add_document(self, filename: str, data: bytes) -> tuple[Document, IngestReport]:
-        """Save an uploaded file into the corpus and ingest it; nothing stays on failure.
+        """Add (or replace) one document: only it is embedded; the corpus file and the new
+        index version are committed together (rag.index.commit); nothing stays on failure.
 
         The file name gives the doc_id; it must be a plain name with a supported suffix.
+        Over a limit of settings.limits: DocumentTooLarge, CorpusFull, RepetitiveDocument.
         """
+        t0 = time.perf_counter()
         name = Path(filename).name
         suffix = Path(name).suffix.lower()
         if name != filename or suffix not in SUFFIXES or not DOC_ID.match(Path(name).stem):
@@ -218,40 +232,102 @@ class Engine:
         doc = parse_document(Path(name).stem, name, data)  # raises BadDocument
         folder = self.settings.corpus.dir
         folder.mkdir(parents=True, exist_ok=True)
-        with self._write_lock:
+        with self._write_lock, self.store.lock():
+            base = self._writable_base()
             for other in folder.glob(doc.doc_id + ".*"):
                 if other.suffix.lower() in SUFFIXES and other.name != name:
                     raise BadDocument(f"doc_id {doc.doc_id} already exists as {other.name}")
-            target = folder / name
-            backup = target.read_bytes() if target.exists() else None
-            tmp = folder / f".upload-{uuid.uuid4().hex}"
-            tmp.write_bytes(data)
-            tmp.replace(target)
-            try:
-                report = self.ingest()
-            except BaseException:
-                if backup is None:
-                    target.unlink(missing_ok=True)
-                else:
-                    target.write_bytes(backup)
-                raise
+            build = with_document(base, doc, self.settings, self.embedder)
+            staged = stage_new(folder, name, data)
+            crash_point("upload:staged")
+            index = self._commit(build, [staged], keep=True, point="upload")
+        prev = base.documents.get(doc.doc_id)
+        report = IngestReport(
+            added=[] if prev else [doc.doc_id],
+            changed=[doc.doc_id] if prev else [],
+            unchanged=[d for d in base.documents if d != doc.doc_id],
+            passages=len(index.passages),
+            embedded_passages=len(index.doc_passages.get(doc.doc_id, [])),
+            seconds=time.perf_counter() - t0,
+            version=index.version,
+        )
+        log.info("document %s added: %s", doc.doc_id, report.to_dict())
         return doc, report
 
     def remove_document(self, doc_id: str) -> IngestReport:
-        """Delete a document's file from the corpus and re-ingest without it."""
+        """Remove one document's rows and its corpus file, committed together."""
+        t0 = time.perf_counter()
         self.document(doc_id)  # DocumentNotFound if unknown
         folder = self.settings.corpus.dir
-        with self._write_lock:
+        with self._write_lock, self.store.lock():
+            base = self._writable_base()
+            if doc_id not in base.documents:
+                raise DocumentNotFound(doc_id)
+            if len(base.documents) == 1:
+                raise CorpusError(f"{doc_id} is the last document: the corpus cannot be empty")
+            build = without_document(base, doc_id, self.settings, self.embedder)
             files = [p for p in folder.glob(doc_id + ".*") if p.suffix.lower() in SUFFIXES]
-            saved = [(p, p.read_bytes()) for p in files]
-            for p in files:
-                p.unlink()
+            staged = [stage_existing(p) for p in files]
+            crash_point("delete:staged")
+            index = self._commit(build, staged, keep=False, point="delete")
+        report = IngestReport(
+            removed=[doc_id],
+            unchanged=list(index.documents),
+            passages=len(index.passages),
+            seconds=time.perf_counter() - t0,
+            version=index.version,
+        )
+        log.info("document %s removed: %s", doc_id, report.to_dict())
+        return report
+
+    def _writable_base(self) -> LoadedIndex:
+        """The index an update starts from (call with the store lock): staged files of a
+        crashed write settled first, and the version CURRENT names if another process
+        published one since this engine last looked."""
+        manifest = self.store.read_manifest()
+        settle(self.settings.corpus.dir, dict(manifest.get("documents") or {}), Reconciled())
+        index = self.snapshot.index
+        if manifest["version"] != index.version and self.fallback is None:
+            index = self.load()
+        return index
+
+    def _commit(self, build: BuildData, staged: list[Path], keep: bool, point: str) -> LoadedIndex:
+        """Write the version, publish it, then settle the staged corpus files (``keep``: move
+        them in, else remove them); on failure before publishing, undo the staging."""
+        try:
+            index = self.store.write_version(build, self.settings.index)
+            crash_point(f"{point}:written")
             try:
-                return self.ingest()
+                self.store.publish(index.version)
             except BaseException:
-                for p, data in saved:
-                    p.write_bytes(data)
+                self.store.discard(index.version)
                 raise
+        except BaseException:
+            for path in staged:
+                unstage(path, keep=not keep)
+            raise
+        crash_point(f"{point}:published")
+        for path in staged:
+            unstage(path, keep=keep)
+        crash_point(f"{point}:settled")
+        snapshot = self._build(index)
+        with self._lock:
+            self._snapshot, self._seen, self.fallback = snapshot, index.version, None
+            self._checked = time.monotonic()
+        return index
+
+    def reconcile(self, quarantine: bool = False) -> Reconciled | None:
+        """Bring the corpus folder in line with the live index version (see
+        rag.index.commit; ``quarantine``: also move unknown files to .orphans/, as the server
+        does at start); None when another writer holds the lock."""
+        if self.store.current_version() is None:
+            return None
+        try:
+            with self.store.lock():
+                return reconcile(self.settings.corpus.dir, self.store, quarantine)
+        except IndexBusy:
+            log.info("corpus not reconciled: another writer holds the index lock")
+            return None
 
     def warm(self) -> None:
         """Run one query end to end so the first user request is not the slow one."""
