@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from rag import DocumentNotFound, RagError
 from rag.index.corpus import BadDocument, CorpusError
 from rag.index.embedder import EmbeddingError
+from rag.index.limits import CorpusFull, DocumentTooLarge, RepetitiveDocument
 from rag.index.store import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound
 from rag.search.filters import QueryError
 
@@ -71,6 +72,10 @@ def problem(
 MAPPING: dict[type[Exception], tuple[int, str, str]] = {
     QueryError: (422, "invalid-query", "The query cannot be searched"),
     DocumentNotFound: (404, "document-not-found", "No such document"),
+    # over a limit of settings.limits: the detail names the setting
+    DocumentTooLarge: (413, "document-too-large", "The document exceeds a size limit"),
+    CorpusFull: (413, "corpus-full", "The index would exceed its size limit"),
+    RepetitiveDocument: (422, "repetitive-document", "The document repeats one sentence"),
     BadDocument: (415, "bad-document", "The document cannot be ingested"),
     CorpusError: (422, "bad-corpus", "The corpus cannot be used"),
     IndexNotFound: (503, "index-not-ready", "The index is not built yet"),

@@ -37,7 +37,7 @@ from rag.index.embedding import get_embedder
 from rag.index.ingest import IngestReport, ingest
 from rag.index.store import BuildData, IndexBusy, IndexCorrupt, IndexStore, LoadedIndex
 from rag.index.strategies import ProgressFactory
-from rag.index.update import with_document, without_document
+from rag.index.update import checked_chunks, with_document, without_document
 from rag.search.filters import Filters
 from rag.search.retriever import Retriever
 from rag.settings import RetrievalSettings, Settings
@@ -214,14 +214,9 @@ class Engine:
         self.load()
         return report
 
-    def add_document(self, filename: str, data: bytes) -> tuple[Document, IngestReport]:
-        """Add (or replace) one document: only it is embedded; the corpus file and the new
-        index version are committed together (rag.index.commit); nothing stays on failure.
-
-        The file name gives the doc_id; it must be a plain name with a supported suffix.
-        Over a limit of settings.limits: DocumentTooLarge, CorpusFull, RepetitiveDocument.
-        """
-        t0 = time.perf_counter()
+    def check_document(self, filename: str, data: bytes) -> Document:
+        """The upload as a Document, or the error add_document would raise for its name, its
+        content or a limit of settings.limits (cheap: nothing is embedded or written)."""
         name = Path(filename).name
         suffix = Path(name).suffix.lower()
         if name != filename or suffix not in SUFFIXES or not DOC_ID.match(Path(name).stem):
@@ -230,6 +225,21 @@ class Engine:
                 f"{', '.join(SUFFIXES)}"
             )
         doc = parse_document(Path(name).stem, name, data)  # raises BadDocument
+        index = self.snapshot.index
+        kept = len(index.passages) - len(index.doc_passages.get(doc.doc_id, []))
+        checked_chunks(doc, self.settings, kept)
+        return doc
+
+    def add_document(self, filename: str, data: bytes) -> tuple[Document, IngestReport]:
+        """Add (or replace) one document: only it is embedded; the corpus file and the new
+        index version are committed together (rag.index.commit); nothing stays on failure.
+
+        The file name gives the doc_id; it must be a plain name with a supported suffix.
+        Over a limit of settings.limits: DocumentTooLarge, CorpusFull, RepetitiveDocument.
+        """
+        t0 = time.perf_counter()
+        doc = self.check_document(filename, data)
+        name = doc.source
         folder = self.settings.corpus.dir
         folder.mkdir(parents=True, exist_ok=True)
         with self._write_lock, self.store.lock():

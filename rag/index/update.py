@@ -54,13 +54,17 @@ class _Rows:
         self.s: Rows = np.concatenate([empty, *s])
 
 
-def _chunk(doc: Document, settings: Settings) -> tuple[list[Passage], list[SentenceRef]]:
-    """Passages and sentences of a new document, refused over a limit before any embedding."""
+def checked_chunks(
+    doc: Document, settings: Settings, corpus_passages: int
+) -> tuple[list[Passage], list[SentenceRef]]:
+    """Passages and sentences of a new document, refused over a limit of settings.limits
+    (``corpus_passages``: what the index holds without it) before anything is embedded."""
     sentences = split_sentences(doc.text, doc.body_start)
     check_repetition(doc.text, sentences, settings.limits)
     c = settings.chunking
     spans = chunk_spans(doc.text, sentences, c.max_tokens, c.overlap_sentences)
     passages = [Passage(doc.doc_id, s.start, s.end, doc.text[s.start : s.end]) for s in spans]
+    check_size(passages, [s.start for s in sentences], corpus_passages, settings.limits)
     refs = [SentenceRef(doc.doc_id, s.start, s.end, doc.text[s.start : s.end]) for s in sentences]
     return passages, refs
 
@@ -80,9 +84,7 @@ def with_document(
     at = next((i for i, d in enumerate(others) if d.source > doc.source), len(others))
     srows = _sentence_rows(index)
     before, after = _Rows(index, others[:at], srows), _Rows(index, others[at:], srows)
-    passages, sentences = _chunk(doc, settings)
-    kept = len(before.p) + len(after.p)
-    check_size(passages, [s.start for s in sentences], kept, settings.limits)
+    passages, sentences = checked_chunks(doc, settings, len(before.p) + len(after.p))
     dim = embedder.dim
     work = EmbedWork(
         passages,

@@ -113,7 +113,7 @@ def test_updates_continue_from_a_version_another_process_published(
     ws: Workspace, embedder: Embedder
 ) -> None:
     engine = Engine(ws.settings, embedder)
-    engine.index  # loaded now
+    engine.load()
     (ws.corpus / "005_other.txt").write_text(
         "Another process added this article about payment platforms.\n", encoding="utf-8"
     )
@@ -132,7 +132,7 @@ def test_an_upload_reads_no_other_file_and_tokenizes_only_its_own_passages(
     import rag.index.bm25 as bm25
 
     engine = Engine(ws.settings, embedder)
-    engine.index  # loaded now
+    engine.load()
     (ws.corpus / "009_dropped.txt").write_text("A file nobody ingested.\n", encoding="utf-8")
     seen: list[str] = []
 
