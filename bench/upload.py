@@ -25,12 +25,14 @@ import numpy as np
 
 from bench.common import emit, log, md_table, pin_threads, rss_mb
 from bench.data import five_documents, lee_articles, lee_documents
+from cli.commands import fix_mmap_threshold
 from eval.harness import workdir_settings
 from rag.engine import Engine
 from rag.index.chunking import chunk_document
 from rag.index.corpus import corpus_fingerprint, parse_document
 from rag.index.embedding import get_embedder
 from rag.index.ingest import chunking_params
+from rag.index.limits import RepetitiveDocument
 from rag.index.store import BuildData, IndexStore
 from rag.settings import Settings
 from rag.types import Document, Passage, SentenceRef
@@ -119,8 +121,10 @@ class PeakRss:
         self._thread.join()
 
 
-def run(n_passages: int, n_uploads: int) -> None:
+def run(n_passages: int, n_uploads: int, glibc_default: bool) -> None:
     pin_threads(1)
+    if not glibc_default:
+        fix_mmap_threshold()  # as `rag serve` does
     embedder = get_embedder("sentence-transformers", MODEL, 1)
     with tempfile.TemporaryDirectory() as tmp:
         settings = build(Path(tmp), n_passages, embedder.dim)
@@ -131,6 +135,7 @@ def run(n_passages: int, n_uploads: int) -> None:
         embedder.embed(["warm up the document model"], 1)
         idle = rss_mb()
         latencies: list[float] = []
+        refused = float("nan")
         articles = [t for _, t in lee_articles()[:n_uploads]]
         with PeakRss() as peak:
             for i, text in enumerate(articles):
@@ -141,16 +146,33 @@ def run(n_passages: int, n_uploads: int) -> None:
                 assert hits.results and hits.results[0].doc_id == Path(name).stem
                 latencies.append(time.perf_counter() - t0)
                 log(f"upload {i}: {latencies[-1]:.2f} s, rss {rss_mb():.0f} MiB")
+            t0 = time.perf_counter()
+            try:  # the 1 MB file of one sentence: refused before anything is embedded
+                engine.add_document(
+                    "repeated.txt", ("The moon is made of cheese. " * 36_000).encode()
+                )
+            except RepetitiveDocument:
+                refused = time.perf_counter() - t0
         n = len(engine.index.passages)
     emit(
         md_table(
-            ["passages", "uploads", "p50 s", "max s", "idle RSS MiB", "peak RSS MiB", "ratio"],
+            [
+                "passages",
+                "uploads",
+                "p50 s",
+                "max s",
+                "1 MB repeated: refused in s",
+                "idle RSS MiB",
+                "peak RSS MiB",
+                "ratio",
+            ],
             [
                 [
                     f"{n:,}",
                     len(latencies),
                     statistics.median(latencies),
                     max(latencies),
+                    refused,
                     idle,
                     peak.peak,
                     f"{peak.peak / idle:.2f}",
@@ -164,8 +186,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--passages", type=int, default=10_000)
     p.add_argument("--uploads", type=int, default=7)
+    p.add_argument(
+        "--glibc-default", action="store_true", help="keep glibc's dynamic mmap threshold"
+    )
     args = p.parse_args(argv)
-    run(args.passages, args.uploads)
+    run(args.passages, args.uploads, args.glibc_default)
 
 
 if __name__ == "__main__":
