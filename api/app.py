@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         eng = engine or Engine(settings)
         app.state.engine = eng
         try:
+            eng.reconcile(quarantine=True)  # a crash mid-upload leaves nothing half-committed
             eng.load()
             eng.warm()
         except IndexProblem as exc:

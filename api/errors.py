@@ -15,6 +15,7 @@ from rag import DocumentNotFound, RagError
 from rag.engine import CorpusNotAFolder
 from rag.index.corpus import BadDocument, CorpusError
 from rag.index.embedder import EmbeddingError
+from rag.index.limits import CorpusFull, DocumentTooLarge, RepetitiveDocument
 from rag.index.store import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound
 from rag.jobs import JobConflict, QueueFull
 from rag.search.filters import QueryError
@@ -99,6 +100,10 @@ def problem(
 MAPPING: dict[type[Exception], tuple[int, str, str]] = {
     QueryError: (422, "invalid-query", "The query cannot be searched"),
     DocumentNotFound: (404, "document-not-found", "No such document"),
+    # over a limit of settings.limits: the detail names the setting
+    DocumentTooLarge: (413, "document-too-large", "The document exceeds a size limit"),
+    CorpusFull: (413, "corpus-full", "The index would exceed its size limit"),
+    RepetitiveDocument: (422, "repetitive-document", "The document repeats one sentence"),
     BadDocument: (415, "bad-document", "The document cannot be ingested"),
     CorpusNotAFolder: (503, "corpus-not-a-folder", "The server's corpus path is not a folder"),
     CorpusError: (422, "bad-corpus", "The corpus cannot be used"),

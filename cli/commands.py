@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -205,8 +207,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run(options, None if options.compare else _settings(args))
 
 
+def fix_mmap_threshold() -> None:
+    """Large arrays (an index version's vectors) mmapped and unmapped when freed: glibc's
+    default raises its mmap threshold after the first free, and every upload then left its
+    old version's ~15 MB (10k passages) on the heap (RSS +15 MB an upload, measured with
+    bench/upload.py; flat with this). Same as MALLOC_MMAP_THRESHOLD_=1048576."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name and "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(name).mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
+
+    fix_mmap_threshold()
 
     from api.app import create_app
 

@@ -11,7 +11,6 @@ import dataclasses
 import logging
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,14 +23,25 @@ from rag.briefing.briefer import Briefer
 from rag.briefing.types import Briefing
 from rag.errors import RagError
 from rag.index import frontmatter
+from rag.index.commit import (
+    Reconciled,
+    crash_point,
+    reconcile,
+    settle,
+    stage_existing,
+    stage_new,
+    unstage,
+)
 from rag.index.corpus import DOC_ID, SUFFIXES, BadDocument, CorpusError, parse_document
 from rag.index.dense import set_faiss_threads
 from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
 from rag.index.ingest import IngestReport, ingest
-from rag.index.store import IndexCorrupt, IndexStore, LoadedIndex
+from rag.index.readings import readings_of
+from rag.index.store import BuildData, IndexBusy, IndexCorrupt, IndexStore, LoadedIndex
 from rag.index.strategies import ProgressFactory
 from rag.index.trust import TRUST_LEVELS, read_trust, set_trust
+from rag.index.update import checked_chunks, with_document, without_document
 from rag.jobs import JobQueue
 from rag.search.filters import Filters
 from rag.search.retriever import Retriever
@@ -110,6 +120,8 @@ class Engine:
         A corrupt current version falls back to the newest intact one (``fallback`` says
         so); with none intact the first error is raised.
         """
+        if self._snapshot is None:
+            self.reconcile()  # first load: settle what a crash may have left
         named = self.store.current_version()
         try:
             index, fallback = self._load_version(None), None
@@ -220,6 +232,22 @@ class Engine:
         self.load()
         return report
 
+    def check_document(self, filename: str, data: bytes) -> Document:
+        """The upload as a Document, or the error add_document would raise for its name, its
+        content or a limit of settings.limits (cheap: nothing is embedded or written)."""
+        name = Path(filename).name
+        suffix = Path(name).suffix.lower()
+        if name != filename or suffix not in SUFFIXES or not DOC_ID.match(Path(name).stem):
+            raise BadDocument(
+                f"bad file name {filename!r}: use letters, digits, '.', '_' or '-' and one of "
+                f"{', '.join(SUFFIXES)}"
+            )
+        doc = parse_document(Path(name).stem, name, data)  # raises BadDocument
+        index = self.snapshot.index
+        kept = len(index.passages) - len(index.doc_passages.get(doc.doc_id, []))
+        checked_chunks(doc, self.settings, kept)
+        return doc
+
     def add_document(
         self,
         filename: str,
@@ -230,12 +258,14 @@ class Engine:
         published: str | None = None,
         url: str | None = None,
     ) -> tuple[Document, IngestReport]:
-        """Save an uploaded file into the corpus and ingest it; nothing stays on failure.
+        """Add one document: only it is embedded; the corpus file and the new index version
+        are committed together (rag.index.commit); nothing stays on failure.
 
         The file name gives the doc_id; it must be a plain name with a supported suffix.
         ``trust`` ("upload", "untrusted" or "trusted") is recorded beside the corpus
         (rag.index.trust), so it survives restarts and re-ingests. A title, published date or
-        URL given here goes into the file's front matter.
+        URL given here goes into the file's front matter. Over a limit of settings.limits:
+        DocumentTooLarge, CorpusFull, RepetitiveDocument.
         """
         # BadMetadata (422 over HTTP) for a date or URL that is not one
         data = frontmatter.with_fields(data, {"title": title, "published": published, "url": url})
@@ -244,9 +274,9 @@ class Engine:
     def replace_document(
         self, filename: str, data: bytes, trust: str = "upload"
     ) -> tuple[Document, IngestReport]:
-        """Replace an indexed document (same doc_id, any supported suffix) with this file and
-        re-ingest; on failure the old file is back and the index unchanged. The replacement
-        came from an upload: it takes ``trust`` as add_document does."""
+        """Replace an indexed document (same doc_id, any supported suffix) with this file;
+        on failure the old file is back and the index unchanged. The replacement came from an
+        upload: it takes ``trust`` as add_document does."""
         self.document(Path(filename).stem)  # DocumentNotFound if unknown
         return self._put_document(filename, data, replace=True, trust=trust)
 
@@ -255,16 +285,12 @@ class Engine:
     ) -> tuple[Document, IngestReport]:
         if trust not in TRUST_LEVELS:
             raise BadDocument(f"trust must be one of {', '.join(TRUST_LEVELS)}, got {trust!r}")
-        name = Path(filename).name
-        suffix = Path(name).suffix.lower()
-        if name != filename or suffix not in SUFFIXES or not DOC_ID.match(Path(name).stem):
-            raise BadDocument(
-                f"bad file name {filename!r}: use letters, digits, '.', '_' or '-' and one of "
-                f"{', '.join(SUFFIXES)}"
-            )
-        doc = parse_document(Path(name).stem, name, data)  # raises BadDocument
+        t0 = time.perf_counter()
+        doc = dataclasses.replace(self.check_document(filename, data), trust=trust)
+        name = doc.source
         folder = corpus_folder(self.settings.corpus.dir)
-        with self._write_lock:
+        with self._write_lock, self.store.lock():
+            base = self._writable_base()
             others = [
                 p
                 for p in folder.glob(doc.doc_id + ".*")
@@ -272,42 +298,112 @@ class Engine:
             ]
             if others and not replace:
                 raise BadDocument(f"doc_id {doc.doc_id} already exists as {others[0].name}")
-            target = folder / name
-            saved = [(p, p.read_bytes()) for p in [*others, target] if p.exists()]
+            build = with_document(base, doc, self.settings, self.embedder)
             levels = read_trust(folder)
             set_trust(folder, doc.doc_id, trust)  # before the file: never an unmarked upload
-            tmp = folder / f".upload-{uuid.uuid4().hex}"
-            tmp.write_bytes(data)
-            tmp.replace(target)
-            for p in others:
-                p.unlink()
             try:
-                report = self.ingest()
+                gone = [stage_existing(p) for p in others]  # another suffix, replaced
+                staged = stage_new(folder, name, data)
+                crash_point("upload:staged")
+                index = self._commit(build, [staged], gone, point="upload")
             except BaseException:
-                target.unlink(missing_ok=True)
-                for p, old in saved:
-                    p.write_bytes(old)
                 set_trust(folder, doc.doc_id, levels.get(doc.doc_id))
                 raise
-        return dataclasses.replace(doc, trust=trust), report
+        prev = base.documents.get(doc.doc_id)
+        report = IngestReport(
+            added=[] if prev else [doc.doc_id],
+            changed=[doc.doc_id] if prev else [],
+            unchanged=[d for d in base.documents if d != doc.doc_id],
+            passages=len(index.passages),
+            embedded_passages=len(index.doc_passages.get(doc.doc_id, [])),
+            seconds=time.perf_counter() - t0,
+            version=index.version,
+        )
+        log.info("document %s added: %s", doc.doc_id, report.to_dict())
+        return doc, report
 
     def remove_document(self, doc_id: str) -> IngestReport:
-        """Delete a document's file from the corpus and re-ingest without it."""
+        """Remove one document's rows and its corpus file, committed together."""
+        t0 = time.perf_counter()
         self.document(doc_id)  # DocumentNotFound if unknown
         folder = corpus_folder(self.settings.corpus.dir)
-        with self._write_lock:
+        with self._write_lock, self.store.lock():
+            base = self._writable_base()
+            if doc_id not in base.documents:
+                raise DocumentNotFound(doc_id)
+            if len(base.documents) == 1:
+                raise CorpusError(f"{doc_id} is the last document: the corpus cannot be empty")
+            build = without_document(base, doc_id, self.settings, self.embedder)
             files = [p for p in folder.glob(doc_id + ".*") if p.suffix.lower() in SUFFIXES]
-            saved = [(p, p.read_bytes()) for p in files]
-            for p in files:
-                p.unlink()
-            try:
-                report = self.ingest()
-            except BaseException:
-                for p, data in saved:
-                    p.write_bytes(data)
-                raise
+            staged = [stage_existing(p) for p in files]
+            crash_point("delete:staged")
+            index = self._commit(build, [], staged, point="delete")
             set_trust(folder, doc_id, None)
-            return report
+        report = IngestReport(
+            removed=[doc_id],
+            unchanged=list(index.documents),
+            passages=len(index.passages),
+            seconds=time.perf_counter() - t0,
+            version=index.version,
+        )
+        log.info("document %s removed: %s", doc_id, report.to_dict())
+        return report
+
+    def _writable_base(self) -> LoadedIndex:
+        """The index an update starts from (call with the store lock): staged files of a
+        crashed write settled first, and the version CURRENT names if another process
+        published one since this engine last looked."""
+        manifest = self.store.read_manifest()
+        settle(self.settings.corpus.dir, dict(manifest.get("documents") or {}), Reconciled())
+        index = self.snapshot.index
+        if manifest["version"] != index.version and self.fallback is None:
+            index = self.load()
+        readings_of(index.path, index.sentences)  # primed: the update parses only new sentences
+        return index
+
+    def _commit(
+        self, build: BuildData, incoming: list[Path], outgoing: list[Path], point: str
+    ) -> LoadedIndex:
+        """Write the version, publish it, then settle the staged corpus files (``incoming``
+        move in, ``outgoing`` are removed); on failure before publishing, undo the staging."""
+        try:
+            index = self.store.write_version(build, self.settings.index)
+            crash_point(f"{point}:written")
+            try:
+                self.store.publish(index.version)
+            except BaseException:
+                self.store.discard(index.version)
+                raise
+        except BaseException:
+            for path in incoming:
+                unstage(path, keep=False)
+            for path in outgoing:
+                unstage(path, keep=True)
+            raise
+        crash_point(f"{point}:published")
+        for path in incoming:
+            unstage(path, keep=True)
+        for path in outgoing:
+            unstage(path, keep=False)
+        crash_point(f"{point}:settled")
+        snapshot = self._build(index)
+        with self._lock:
+            self._snapshot, self._seen, self.fallback = snapshot, index.version, None
+            self._checked = time.monotonic()
+        return index
+
+    def reconcile(self, quarantine: bool = False) -> Reconciled | None:
+        """Bring the corpus folder in line with the live index version (see
+        rag.index.commit; ``quarantine``: also move unknown files to .orphans/, as the server
+        does at start); None when another writer holds the lock."""
+        if self.store.current_version() is None:
+            return None
+        try:
+            with self.store.lock():
+                return reconcile(self.settings.corpus.dir, self.store, quarantine)
+        except IndexBusy:
+            log.info("corpus not reconciled: another writer holds the index lock")
+            return None
 
     def warm(self) -> None:
         """Run one query end to end so the first user request is not the slow one."""

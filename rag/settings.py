@@ -51,6 +51,27 @@ class CorpusSettings(BaseModel):
     dir: Path = Field(Path("corpus"), description="Folder of .txt/.md/.html articles")
 
 
+class LimitSettings(BaseModel):
+    """What one upload may cost; checked before anything is embedded (413/422 over HTTP)."""
+
+    max_document_passages: int = Field(
+        500, ge=1, le=100_000, description="Passages one uploaded document may have"
+    )
+    max_passage_sentences: int = Field(
+        60, ge=1, le=10_000, description="Sentences one passage of an upload may hold"
+    )
+    max_repeated_sentences: int = Field(
+        8,
+        ge=1,
+        le=10_000,
+        description="Longest run of near-identical sentences (case, punctuation and numbers "
+        "ignored) an upload may have",
+    )
+    max_corpus_passages: int = Field(
+        1_000_000, ge=1, description="Passages the whole index may hold after an upload"
+    )
+
+
 class IndexSettings(BaseModel):
     dir: Path = Field(Path("index"), description="Folder holding index versions and CURRENT")
     keep_versions: int = Field(3, ge=1, le=50, description="Index versions kept after a build")
@@ -266,6 +287,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     api: APISettings = Field(default_factory=APISettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
 
     def with_paths(self, corpus: Path | None = None, index: Path | None = None) -> Settings:
         """A copy with the corpus and/or index folder replaced."""

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
+from anyio import to_thread
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from api.deps import EngineDep, SettingsDep
@@ -197,7 +198,9 @@ async def upload_document(
     doc_id = PurePosixPath(name).stem
     meta = {"title": title, "published": published, "url": url}  # into its front matter
     # the bytes as stored, front matter included; BadMetadata (422) now, not in the job
-    digest = hashlib.sha256(frontmatter.with_fields(data, meta)).hexdigest()
+    stored = frontmatter.with_fields(data, meta)
+    await to_thread.run_sync(engine.check_document, name, stored)  # 413/422 over a limit, now
+    digest = hashlib.sha256(stored).hexdigest()
     kind = "add" if trust == "upload" else f"add-{trust}"  # the same bytes, marked otherwise
     key = _key(kind, request.headers.get("idempotency-key"), name, digest)
     job = engine.jobs.find(key)
@@ -243,6 +246,7 @@ async def replace_document(
     if PurePosixPath(name).stem != doc_id:
         raise _bad_name(f"file name {name!r} does not give doc_id {doc_id!r}")
     engine.document(doc_id)  # 404 problem+json if unknown
+    await to_thread.run_sync(engine.check_document, name, data)  # 413/422 over a limit, now
     digest = hashlib.sha256(data).hexdigest()
     kind = "replace" if trust == "upload" else f"replace-{trust}"
     key = _key(kind, request.headers.get("idempotency-key"), name, digest)

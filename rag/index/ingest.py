@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from rag.index.chunking import chunk_document
+from rag.index.commit import Reconciled, settle
 from rag.index.corpus import Skipped, corpus_fingerprint, load_corpus
 from rag.index.embedder import Embedder
 from rag.index.store import BuildData, IndexProblem, IndexStore, LoadedIndex
@@ -57,6 +58,21 @@ def chunking_params(settings: Settings) -> dict[str, Any]:
     }
 
 
+def build_manifest(
+    documents: list[Document], embedder: Embedder, settings: Settings
+) -> dict[str, Any]:
+    """What a version records about its build: the model, the chunking and the corpus
+    (doc_id -> sha256: start-up reconciles the corpus folder against it)."""
+    return {
+        "model_id": embedder.model_id,
+        "embedding_backend": type(embedder).__name__,
+        "dim": embedder.dim,
+        "chunking": chunking_params(settings),
+        "corpus_fingerprint": corpus_fingerprint(documents),
+        "documents": {d.doc_id: d.sha256 for d in documents},
+    }
+
+
 def _previous(store: IndexStore, settings: Settings, embedder: Embedder) -> LoadedIndex | None:
     """The current index if its vectors can be reused with these settings."""
     if store.current_version() is None:
@@ -77,6 +93,17 @@ def _previous(store: IndexStore, settings: Settings, embedder: Embedder) -> Load
     return old
 
 
+def _settle(store: IndexStore, settings: Settings) -> None:
+    """Staged files of a crashed upload or delete: in or out, as the live version says."""
+    if store.current_version() is None or not settings.corpus.dir.is_dir():
+        return
+    try:
+        documents = store.read_manifest().get("documents") or {}
+    except IndexProblem:
+        return
+    settle(settings.corpus.dir, dict(documents), Reconciled())
+
+
 def _rows_by_doc(sentences: list[SentenceRef]) -> dict[str, list[int]]:
     """Sentence rows per document, in one pass (not one scan per unchanged document)."""
     rows: dict[str, list[int]] = {}
@@ -95,10 +122,11 @@ def ingest(
     t0 = time.perf_counter()
     store = IndexStore(settings.index.dir, settings.index.keep_versions)
     report = IngestReport()
-    if documents is None:
-        documents, report.skipped = load_corpus(settings.corpus.dir)
     with store.lock():
         store.clean_partial_builds()
+        _settle(store, settings)
+        if documents is None:
+            documents, report.skipped = load_corpus(settings.corpus.dir)
         old = _previous(store, settings, embedder)
         report.rebuilt = old is None
         old_docs = old.documents if old else {}
@@ -145,14 +173,7 @@ def ingest(
         report.embedded_passages = len(todo_p)
         report.passages = len(passages)
 
-        manifest = {
-            "model_id": embedder.model_id,
-            "embedding_backend": type(embedder).__name__,
-            "dim": embedder.dim,
-            "chunking": chunking_params(settings),
-            "corpus_fingerprint": corpus_fingerprint(documents),
-            "documents": {d.doc_id: d.sha256 for d in documents},
-        }
+        manifest = build_manifest(documents, embedder, settings)
         dim = embedder.dim
         data = BuildData(
             documents=documents,

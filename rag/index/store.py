@@ -18,7 +18,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.errors import RagError
-from rag.index.bm25 import BM25Index
+from rag.index.bm25 import TERMS_FILE, BM25Index, TermCounts, passage_tokens
 from rag.index.dense import DenseIndex, Vectors
 from rag.index.readings import write_readings
 from rag.settings import IndexSettings
@@ -84,6 +84,19 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     _write_bytes(path, body.encode("utf-8"))
 
 
+def _write_spans(path: Path, rows: Sequence[Passage | SentenceRef]) -> None:
+    """``_write_jsonl`` of {doc_id, start, end} rows, the same bytes, without a json.dumps
+    per row (a large index has hundreds of thousands)."""
+    ids: dict[str, str] = {}
+    lines = []
+    for r in rows:
+        enc = ids.get(r.doc_id)
+        if enc is None:
+            enc = ids[r.doc_id] = json.dumps(r.doc_id, ensure_ascii=False)
+        lines.append(f'{{"doc_id": {enc}, "start": {r.start}, "end": {r.end}}}\n')
+    _write_bytes(path, "".join(lines).encode("utf-8"))
+
+
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
@@ -97,6 +110,7 @@ class BuildData:
     passage_vectors: Vectors
     sentence_vectors: Vectors
     manifest: dict[str, Any]
+    terms: TermCounts | None = None  # given by an incremental update: BM25 from counts
 
 
 @dataclass
@@ -115,6 +129,7 @@ class LoadedIndex:
     bm25: BM25Index
     passage_sentences: list[range]  # sentence rows inside each passage
     doc_passages: dict[str, npt.NDArray[np.int64]]
+    terms: TermCounts | None = None  # BM25 term counts (None in versions written before them)
 
     @property
     def model_id(self) -> str:
@@ -172,6 +187,13 @@ class IndexStore:
 
     def write(self, data: BuildData, settings: IndexSettings | None = None) -> str:
         """Write a new version and publish it; the old one stays live until the swap."""
+        index = self.write_version(data, settings)
+        self.publish(index.version)
+        return index.version
+
+    def write_version(self, data: BuildData, settings: IndexSettings | None = None) -> LoadedIndex:
+        """Write a complete version (as a build folder until ``publish``) and return it as
+        loaded, without reading it back."""
         # Names sort by build time (nanoseconds), so pruning by name keeps the newest.
         version = f"v{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
         tmp = self.root / f".build-{version}"
@@ -180,28 +202,22 @@ class IndexStore:
             tmp / "documents.jsonl",
             [{**d.meta(), "text": d.text, "body_start": d.body_start} for d in data.documents],
         )
-        _write_jsonl(
-            tmp / "passages.jsonl",
-            [{"doc_id": p.doc_id, "start": p.start, "end": p.end} for p in data.passages],
-        )
-        _write_jsonl(
-            tmp / "sentences.jsonl",
-            [{"doc_id": s.doc_id, "start": s.start, "end": s.end} for s in data.sentences],
-        )
+        _write_spans(tmp / "passages.jsonl", data.passages)
+        _write_spans(tmp / "sentences.jsonl", data.sentences)
         write_readings(tmp, data.sentences)  # per-sentence parse for the answer decision
-        for name, arr in (
-            ("passage_vectors.npy", data.passage_vectors),
-            ("sentence_vectors.npy", data.sentence_vectors),
-        ):
+        pvec = np.ascontiguousarray(data.passage_vectors, dtype=np.float32)
+        svec = np.ascontiguousarray(data.sentence_vectors, dtype=np.float32)
+        for name, arr in (("passage_vectors.npy", pvec), ("sentence_vectors.npy", svec)):
             with (tmp / name).open("wb") as f:
-                np.save(f, np.ascontiguousarray(arr, dtype=np.float32))
+                np.save(f, arr)
                 f.flush()
                 os.fsync(f.fileno())
-        dense = DenseIndex.build(data.passage_vectors, settings or IndexSettings())
+        dense = DenseIndex.build(pvec, settings or IndexSettings())
         dense.save(tmp / "dense.faiss")
-        bm25 = BM25Index.build([p.text for p in data.passages])
+        terms, bm25 = _bm25(data)
         (tmp / "bm25").mkdir()
         bm25.save(tmp / "bm25")
+        terms.save(tmp / TERMS_FILE)
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
         manifest = {
             **data.manifest,
@@ -219,12 +235,17 @@ class IndexStore:
         }
         _write_bytes(tmp / "manifest.json", json.dumps(manifest, indent=2).encode("utf-8"))
         _fsync_dir(tmp)
-        final = self.root / version
-        tmp.rename(final)
-        _fsync_dir(self.root)
+        return _loaded(data, version, self.root / version, manifest, dense, bm25, terms)
+
+    def publish(self, version: str) -> None:
+        """Move a written build into place and make it the live version (the commit point),
+        then prune old versions."""
+        tmp = self.root / f".build-{version}"
+        if tmp.is_dir():
+            tmp.rename(self.root / version)
+            _fsync_dir(self.root)
         self._publish(version)
         self.prune()
-        return version
 
     def _publish(self, version: str) -> None:
         tmp = self.root / f".CURRENT.{uuid.uuid4().hex}"
@@ -232,10 +253,16 @@ class IndexStore:
         tmp.replace(self.current_file)  # atomic on POSIX
         _fsync_dir(self.root)
 
+    def discard(self, version: str) -> None:
+        """Remove a written build that will not be published."""
+        shutil.rmtree(self.root / f".build-{version}", ignore_errors=True)
+
     def prune(self) -> None:
         current = self.current_version()
         versions = sorted(
-            p for p in self.root.iterdir() if p.is_dir() and (p / "manifest.json").exists()
+            p
+            for p in self.root.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and (p / "manifest.json").exists()
         )
         others = [p for p in versions if p.name != current]
         keep_others = self.keep_versions - 1
@@ -247,7 +274,11 @@ class IndexStore:
         """Every complete version on disk, newest first (names sort by build time)."""
         if not self.root.is_dir():
             return []
-        found = [p.name for p in self.root.iterdir() if (p / "manifest.json").is_file()]
+        found = [
+            p.name
+            for p in self.root.iterdir()
+            if not p.name.startswith(".") and (p / "manifest.json").is_file()
+        ]
         return sorted(found, reverse=True)
 
     def read_manifest(self, version: str | None = None) -> dict[str, Any]:
@@ -335,9 +366,6 @@ def _read_version(
     ]
     pvec = np.load(folder / "passage_vectors.npy")
     svec = np.load(folder / "sentence_vectors.npy")
-    doc_rows: dict[str, list[int]] = {}
-    for i, p in enumerate(passages):
-        doc_rows.setdefault(p.doc_id, []).append(i)
     return LoadedIndex(
         version=version,
         path=folder,
@@ -357,5 +385,48 @@ def _read_version(
         ),
         bm25=BM25Index.load(folder / "bm25"),
         passage_sentences=_passage_sentence_map(passages, sentences),
-        doc_passages={k: np.array(v, dtype=np.int64) for k, v in doc_rows.items()},
+        doc_passages=_doc_passages(passages),
+        terms=TermCounts.load(folder / TERMS_FILE) if TERMS_FILE in manifest["files"] else None,
+    )
+
+
+def _doc_passages(passages: list[Passage]) -> dict[str, npt.NDArray[np.int64]]:
+    doc_rows: dict[str, list[int]] = {}
+    for i, p in enumerate(passages):
+        doc_rows.setdefault(p.doc_id, []).append(i)
+    return {k: np.array(v, dtype=np.int64) for k, v in doc_rows.items()}
+
+
+def _bm25(data: BuildData) -> tuple[TermCounts, BM25Index]:
+    """A full build indexes tokens with bm25s; an update re-scores the counts it was given."""
+    if data.terms is not None:
+        return data.terms, BM25Index.from_counts(data.terms)
+    tokens = [passage_tokens(p.text) for p in data.passages]
+    return TermCounts.from_tokens(tokens), BM25Index.from_tokens(tokens)
+
+
+def _loaded(
+    data: BuildData,
+    version: str,
+    folder: Path,
+    manifest: dict[str, Any],
+    dense: DenseIndex,
+    bm25: BM25Index,
+    terms: TermCounts,
+) -> LoadedIndex:
+    """The version just written, as ``load`` would read it, without reading it back."""
+    return LoadedIndex(
+        version=version,
+        path=folder,
+        manifest=manifest,
+        documents={d.doc_id: d for d in data.documents},
+        passages=data.passages,
+        sentences=data.sentences,
+        passage_vectors=dense.vectors if dense.vectors is not None else data.passage_vectors,
+        sentence_vectors=np.ascontiguousarray(data.sentence_vectors, dtype=np.float32),
+        dense=dense,
+        bm25=bm25,
+        passage_sentences=_passage_sentence_map(data.passages, data.sentences),
+        doc_passages=_doc_passages(data.passages),
+        terms=terms,
     )
