@@ -222,7 +222,9 @@ class Answerer:
         if not sentences:
             return UNANSWERABLE
         detail = ev.focus.describe()
-        first = with_markers(lower_first(sentences[0].text).rstrip(" ."), sentences[0].citations)
+        first = with_markers(
+            lower_first(sentences[0].text).rstrip(" ."), sentences[0].citations, close=""
+        )
         texts = [f"The articles do not give {detail}; they say only that {first}."]
         texts += [with_markers(s.text, s.citations) for s in sentences[1:]]
         return {
