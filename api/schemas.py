@@ -120,7 +120,11 @@ class AnswerResponse(BaseModel):
     retrieved: list[SearchHitOut] | None = Field(
         None, description="With `return_retrieved`: the passages retrieved for this answer"
     )
-    explain: dict[str, Any] | None = None
+    explain: dict[str, Any] | None = Field(
+        None,
+        description="With `explain`: the parsed focus and answer type, the best sentence per "
+        "verdict and the signals behind the decision",
+    )
 
 
 # -- documents (api.routes.documents) ------------------------------------------------------
@@ -343,7 +347,12 @@ class ChatRequest(BaseModel):
         None, ge=1, description="Content tokens at most (finish_reason length when cut)"
     )
     max_completion_tokens: int | None = Field(None, ge=1, description="The same as max_tokens")
-    n: int | None = Field(None, ge=1, description="Choices: only 1 (a cited answer is not sampled)")
+    n: int | None = Field(
+        None,
+        ge=1,
+        description="Choices: only 1 (a cited answer is not sampled)",
+        json_schema_extra={"maximum": 1},  # documented; n > 1 gets the route's own 400 message
+    )
 
     _top_k_is_a_number = field_validator(
         "top_k", "max_tokens", "max_completion_tokens", "n", mode="before"

@@ -286,6 +286,8 @@ class Engine:
         if trust not in TRUST_LEVELS:
             raise BadDocument(f"trust must be one of {', '.join(TRUST_LEVELS)}, got {trust!r}")
         t0 = time.perf_counter()
+        if self.store.current_version() is None:  # an update starts from a published version
+            self.ingest()  # (the corpus as it is; CorpusError if it has no document yet)
         doc = dataclasses.replace(self.check_document(filename, data), trust=trust)
         name = doc.source
         folder = corpus_folder(self.settings.corpus.dir)

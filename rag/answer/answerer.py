@@ -180,7 +180,11 @@ class Answerer:
         if status == "unanswerable":
             return finish(**UNANSWERABLE)
         if status == "partial":
-            return finish(**self._partial(ev))
+            fields = self._partial(ev)
+            backend = llm or self.settings.llm.backend
+            if backend != "none" and fields.get("status") == "partial":  # quoted, not phrased
+                fields["fallback_reason"] = "a partial answer is quoted, not phrased by the LLM"
+            return finish(**fields)
         cands = ev.sentences
         figures = find_money_conflict(cands, RELATIVE_FLOOR * cands[0].score) if cands else []
         # The sentence saying the sources differ counts towards the answer's length.

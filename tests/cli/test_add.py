@@ -48,7 +48,7 @@ def test_add_with_trust_then_ask(tmp_path: Path) -> None:
     mars = rag("ask", WHY, "--doc", "mars_untrusted", "--json", *where)
     assert json.loads(mars.stdout)["citations"] == []  # untrusted: never quoted
     cheese = rag("ask", WHY, "--doc", "moon_cheese", *where)
-    answer, _, quotes = cheese.stdout.partition("\n\n")
+    _status, answer, quotes, *_sources = cheese.stdout.strip().split("\n\n")
     assert "cheese [1]." in answer and "[1] [1]" not in answer, answer  # not "[1] [1]."
     assert "made of cheese ⟨1⟩.”" in quotes  # the document's own marker, shown as its own
 
