@@ -20,6 +20,7 @@ FILE = "readings.jsonl"
 _lock = threading.Lock()
 _cache: dict[Path, list[SentenceReading]] = {}
 _by_text: dict[str, SentenceReading] = {}  # an upload re-reads only the new sentences
+_line_by_text: dict[str, str] = {}  # ... and re-serialises none of the old ones
 MAX_REMEMBERED = 200_000
 
 
@@ -28,15 +29,24 @@ def _read(texts: Sequence[str]) -> list[SentenceReading]:
     new = [t for t in dict.fromkeys(texts) if t not in _by_text]
     if len(_by_text) + len(new) > MAX_REMEMBERED:
         _by_text.clear()
+        _line_by_text.clear()
     _by_text.update(zip(new, read_sentences(new), strict=True))
     return [_by_text[t] for t in texts]
+
+
+def _line(text: str) -> str:
+    line = _line_by_text.get(text)
+    if line is None:
+        line = _line_by_text[text] = json.dumps(_by_text[text].to_dict(), ensure_ascii=False)
+    return line
 
 
 def write_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
     """Parse the sentences and write their readings into a version folder being built."""
     with _lock:
-        rows = _read([s.text for s in sentences])
-    body = "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows)
+        texts = [s.text for s in sentences]
+        _read(texts)
+        body = "".join(_line(t) + "\n" for t in texts)
     with (folder / FILE).open("wb") as f:  # durable before the manifest names it
         f.write(body.encode("utf-8"))
         f.flush()
@@ -49,10 +59,11 @@ def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[Sentence
         got = _cache.get(folder)
         if got is not None and len(got) == len(sentences):
             return got
-        path = folder / FILE
         rows: list[SentenceReading] = []
-        if path.is_file():
-            lines = path.read_text(encoding="utf-8").splitlines()
+        if all(s.text in _by_text for s in sentences):  # e.g. a version this process wrote
+            rows = [_by_text[s.text] for s in sentences]
+        elif (folder / FILE).is_file():
+            lines = (folder / FILE).read_text(encoding="utf-8").splitlines()
             rows = [SentenceReading.from_dict(json.loads(line)) for line in lines if line]
         if len(rows) != len(sentences):
             rows = _read([s.text for s in sentences])
