@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rag.index.corpus import SUFFIXES, sha256_bytes
+from rag.index.files import fsync_dir, write_durable
 from rag.index.store import IndexProblem, IndexStore
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,6 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def staged_path(folder: Path, name: str) -> Path:
     return folder / f"{STAGED}{name}"
 
@@ -61,12 +54,9 @@ def stage_new(folder: Path, name: str, data: bytes) -> Path:
     """Write an upload under its staging name, durably."""
     staged = staged_path(folder, name)
     tmp = folder / f".tmp-{uuid.uuid4().hex}"
-    with tmp.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    write_durable(tmp, data)
     tmp.replace(staged)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return staged
 
 
@@ -74,7 +64,7 @@ def stage_existing(path: Path) -> Path:
     """Move a corpus file to its staging name (a delete, until published)."""
     staged = staged_path(path.parent, path.name)
     path.replace(staged)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return staged
 
 
@@ -84,7 +74,7 @@ def unstage(staged: Path, keep: bool) -> None:
         staged.replace(staged.parent / staged.name.removeprefix(STAGED))
     else:
         staged.unlink(missing_ok=True)
-    _fsync_dir(staged.parent)
+    fsync_dir(staged.parent)
 
 
 @dataclass
@@ -148,7 +138,7 @@ def reconcile(folder: Path, store: IndexStore, quarantine: bool) -> Reconciled:
         seen.add(path.stem)
     out.missing = sorted(set(documents) - seen)
     if out.orphans:
-        _fsync_dir(folder)
+        fsync_dir(folder)
     level = logging.WARNING if out.touched() else logging.INFO
     log.log(level, "corpus reconciled: %s", json.dumps(asdict(out), sort_keys=True))
     return out

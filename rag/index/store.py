@@ -29,6 +29,7 @@ import numpy.typing as npt
 from rag.errors import RagError
 from rag.index.bm25 import TERMS_FILE, BM25Index, TermCounts, passage_tokens
 from rag.index.dense import DenseIndex, Vectors
+from rag.index.files import fsync_dir, write_durable
 from rag.index.readings import write_readings
 from rag.settings import IndexSettings
 from rag.types import Document, Passage, SentenceRef
@@ -64,24 +65,9 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    with path.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    _write_bytes(path, body.encode("utf-8"))
+    write_durable(path, body.encode("utf-8"))
 
 
 def _write_spans(path: Path, rows: Sequence[Passage | SentenceRef]) -> None:
@@ -94,7 +80,7 @@ def _write_spans(path: Path, rows: Sequence[Passage | SentenceRef]) -> None:
         if enc is None:
             enc = ids[r.doc_id] = json.dumps(r.doc_id, ensure_ascii=False)
         lines.append(f'{{"doc_id": {enc}, "start": {r.start}, "end": {r.end}}}\n')
-    _write_bytes(path, "".join(lines).encode("utf-8"))
+    write_durable(path, "".join(lines).encode("utf-8"))
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -233,8 +219,8 @@ class IndexStore:
             },
             "files": {str(p.relative_to(tmp)): _sha256_file(p) for p in files},
         }
-        _write_bytes(tmp / "manifest.json", json.dumps(manifest, indent=2).encode("utf-8"))
-        _fsync_dir(tmp)
+        write_durable(tmp / "manifest.json", json.dumps(manifest, indent=2).encode("utf-8"))
+        fsync_dir(tmp)
         return _loaded(data, version, self.root / version, manifest, dense, bm25, terms)
 
     def publish(self, version: str) -> None:
@@ -243,15 +229,15 @@ class IndexStore:
         tmp = self.root / f".build-{version}"
         if tmp.is_dir():
             tmp.rename(self.root / version)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         self._publish(version)
         self.prune()
 
     def _publish(self, version: str) -> None:
         tmp = self.root / f".CURRENT.{uuid.uuid4().hex}"
-        _write_bytes(tmp, (version + "\n").encode("utf-8"))
+        write_durable(tmp, (version + "\n").encode("utf-8"))
         tmp.replace(self.current_file)  # atomic on POSIX
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
 
     def discard(self, version: str) -> None:
         """Remove a written build that will not be published."""

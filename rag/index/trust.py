@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
+from rag.index.files import write_durable
 from rag.types import Document
 
 TRUST_FILE = ".trust.json"
@@ -50,9 +50,7 @@ def set_trust(folder: Path, doc_id: str, level: str | None) -> None:
     else:
         levels[doc_id] = level
     tmp = folder / f".trust-{uuid.uuid4().hex}"
-    tmp.write_text(json.dumps(levels, indent=1, sort_keys=True), encoding="utf-8")
-    with tmp.open("rb") as f:
-        os.fsync(f.fileno())
+    write_durable(tmp, json.dumps(levels, indent=1, sort_keys=True).encode("utf-8"))
     tmp.replace(folder / TRUST_FILE)
 
 
