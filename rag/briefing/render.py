@@ -146,7 +146,7 @@ def to_html(b: Briefing, document_base_url: str | None = None) -> str:
     title = html.escape(b.title)
     meta = "".join(f"<div><dt>{k}</dt><dd>{html.escape(v)}</dd></div>" for k, v in header_lines(b))
     body = [
-        f'<header class="head"><p class="kicker">Briefing</p><h1>{title}</h1>'
+        f'<header class="head"><h1>{title}</h1>'
         f'<dl class="meta">{meta}</dl></header>'
     ]
     if b.status != "briefed":

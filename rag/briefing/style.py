@@ -15,11 +15,10 @@ body{margin:0;background:#f6f7f9;color:#1d2330;font:16px/1.55 system-ui,-apple-s
 main{max-width:46rem;margin:2rem auto;padding:2rem 2.2rem;background:#fff;border-radius:10px;
 box-shadow:0 1px 4px rgba(0,0,0,.08)}
 header.head{margin-bottom:1.2rem}
-.kicker{margin:0;text-transform:uppercase;letter-spacing:.08em;font-size:.75rem;color:#5f6b7a}
 h1{font-size:1.6rem;margin:.1rem 0 .6rem;line-height:1.25}h2{font-size:1.15rem;
 margin:1.6rem 0 .5rem;border-bottom:1px solid #e3e6eb;padding-bottom:.2rem}
-dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem;margin:0;
-font-size:.88rem;color:#3d4a5c}dl.meta dt{font-weight:600}dl.meta dd{margin:0;min-width:0}
+dl.meta{margin:0;font-size:.88rem;color:#3d4a5c}dl.meta div{display:flex;gap:.8rem;
+margin:.1rem 0}dl.meta dt{font-weight:600;flex:0 0 5.5rem}dl.meta dd{margin:0;min-width:0}
 p{margin:.4rem 0}.summary{font-size:1.05rem;background:#f1f5fb;padding:.8rem 1rem;
 border-left:4px solid #3b6fd8;border-radius:4px}
 a.cite{color:#3b6fd8;text-decoration:none;font-size:.8em;vertical-align:super;margin-left:1px}
@@ -38,7 +37,7 @@ code,a{overflow-wrap:anywhere}code{font-size:.85em}
 
 # A phone: the card fills the screen and the figures table becomes one block per value.
 PHONE = """
-@media (max-width:40rem){
+@media screen and (max-width:40rem){
 main{margin:0;padding:1.1rem 1rem;border-radius:0;box-shadow:none}
 h1{font-size:1.35rem}
 table,tbody,tr,td{display:block;width:100%}thead{display:none}
