@@ -145,10 +145,7 @@ def to_html(b: Briefing, document_base_url: str | None = None) -> str:
     cites = {c.marker: c for c in b.citations}
     title = html.escape(b.title)
     meta = "".join(f"<div><dt>{k}</dt><dd>{html.escape(v)}</dd></div>" for k, v in header_lines(b))
-    body = [
-        f'<header class="head"><h1>{title}</h1>'
-        f'<dl class="meta">{meta}</dl></header>'
-    ]
+    body = [f'<header class="head"><h1>{title}</h1><dl class="meta">{meta}</dl></header>']
     if b.status != "briefed":
         body.append(f"<p>{html.escape(NOT_COVERED)}</p>")
         if b.missing:
