@@ -211,7 +211,8 @@ def _html_span(c: Citation, base_url: str | None) -> str:
     if url:
         where = f'<a class="doc" href="{html.escape(url)}">{where}</a>'
     return (
-        f'<li id="ref-{c.marker}" value="{c.marker}"><span class="quote">'
+        f'<li id="ref-{c.marker}" value="{c.marker}"><span class="n">[{c.marker}]</span> '
+        f'<span class="quote">'
         f'“{html.escape(_quote(c.quote))}”</span> <span class="muted">({where})</span></li>'
     )
 

@@ -29,7 +29,8 @@ border-left:3px solid #c9d3e3}ul.undated li{border-left-style:dashed}
 .approx{color:#8a5a00}table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{border:1px solid #e3e6eb;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f7f9}tr.disputed td{background:#fff8e6}
-ul.refs{padding-left:1.2rem;font-size:.9rem}ul.refs>li{margin:.8rem 0}ul.refs ol li{margin:.3rem 0}
+ul.refs{padding-left:1.2rem;font-size:.9rem}ul.refs>li{margin:.8rem 0}
+ul.refs ol{list-style:none;padding-left:.4rem}ul.refs ol li{margin:.3rem 0}.n{color:#3b6fd8}
 ul.refs ol li:target{background:#fff3c4}
 .quote{color:#3d4a5c}.muted{color:#5f6b7a;font-size:.85rem}
 code,a{overflow-wrap:anywhere}code{font-size:.85em}
@@ -48,7 +49,7 @@ td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#5f6b
 """
 
 PRINT = """
-@page{size:A4;margin:18mm 16mm 20mm;@bottom-right{content:counter(page) " / " counter(pages);
+@page{size:A4;margin:18mm 16mm 20mm;@bottom-right{content:counter(page);
 font:9pt sans-serif;color:#5f6b7a}}
 @media print{
 body{background:#fff;font-size:10.5pt;color:#000}

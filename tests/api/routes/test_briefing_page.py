@@ -25,10 +25,13 @@ pytestmark = [
 ]
 
 
+# read at import: the autouse fixtures clear RAG_* variables before each test
+SHOTS = Path(os.environ.get("RAG_SCREENSHOTS", "/tmp/rag-screenshots"))
+
+
 def _shots() -> Path:
-    d = Path(os.environ.get("RAG_SCREENSHOTS", "/tmp/rag-screenshots"))
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
 
 
 @pytest.fixture(scope="module")
