@@ -10,6 +10,7 @@ references.
 from __future__ import annotations
 
 from rag.briefing.render import to_html
+from rag.briefing.style import PHONE
 from rag.briefing.types import Briefing
 from rag.errors import RagError
 
@@ -26,7 +27,8 @@ def to_pdf(b: Briefing, document_base_url: str | None = None) -> bytes:
     except (ImportError, OSError) as exc:  # OSError: WeasyPrint found no Pango
         hint = "PDF export needs WeasyPrint and Pango (pip install 'rag[pdf]')"
         raise PdfUnavailable(f"{hint}: {exc}") from exc
-    page = to_html(b, document_base_url)
+    # the phone rules are for screens, and WeasyPrint warns on every media feature query
+    page = to_html(b, document_base_url).replace(PHONE, "")
     fetcher = URLFetcher(allowed_protocols=())
     pdf: bytes = HTML(string=page, url_fetcher=fetcher).write_pdf()
     return pdf

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import sys
 from dataclasses import replace
 
 import pytest
@@ -176,9 +177,10 @@ def test_the_page_has_a_print_stylesheet_and_loads_nothing() -> None:
     assert not re.search(r"<script|<link|\bsrc=|@import|url\(", page)
 
 
-def test_pdf_is_a_real_pdf_with_the_topic_and_references() -> None:
+def test_pdf_is_a_real_pdf_with_the_topic_and_references(caplog: pytest.LogCaptureFixture) -> None:
     pypdf = pytest.importorskip("pypdf")
     data = to_pdf(renumber(_briefing()))
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
     assert data.startswith(b"%PDF-")
     reader = pypdf.PdfReader(io.BytesIO(data))
     assert len(reader.pages) >= 1
@@ -193,3 +195,13 @@ def test_markup_in_a_title_stays_text_in_the_pdf() -> None:
     evil = replace(b.references[0], title='<img src="file:///etc/passwd">')
     data = to_pdf(replace(b, references=[evil, b.references[1]]))
     assert data.startswith(b"%PDF-") and b"/Subtype /Image" not in data
+
+
+def test_without_weasyprint_pdf_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.errors import MAPPING
+    from rag.briefing.pdf import PdfUnavailable
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if not installed
+    with pytest.raises(PdfUnavailable, match=r"PDF export needs WeasyPrint"):
+        to_pdf(_briefing())
+    assert MAPPING[PdfUnavailable][:2] == (501, "pdf-unavailable")
