@@ -297,7 +297,7 @@ class BriefingResponse(BaseModel):
     title: str
     status: Literal["briefed", "not_covered"]
     generated_at: str = Field(..., description="When it was generated (ISO 8601, UTC)")
-    scope: ScopeOut
+    scope: ScopeOut = Field(..., description="What it drew on: cited sources and their dates")
     summary: SummaryOut
     sections: list[SectionOut]
     timeline: list[TimelineEntryOut]
