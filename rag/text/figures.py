@@ -168,20 +168,17 @@ def _agent(verb: Any) -> Any:
 
 
 def _clause_subject(tok: Any) -> Any:
-    """The subject of the nearest clause above tok that has a named (or any) subject."""
+    """The subject of the nearest clause above tok that has one; a pronoun subject ("it",
+    "which") is looked through to the clause above it."""
     head = tok
-    fallback = None
     for _ in range(8):
         subj = [c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}]
-        for s in subj:
-            if _name(s):
-                return s
-            if s.lower_ not in PRONOUNS and fallback is None:
-                fallback = s
+        if subj and subj[0].lower_ not in PRONOUNS:
+            return subj[0]
         if head.dep_ == "ROOT" or head.head is head:
             break
         head = head.head
-    return fallback
+    return None
 
 
 def _pobj_name(verb: Any, preps: set[str], before: bool = False) -> str:
@@ -195,6 +192,16 @@ def _pobj_name(verb: Any, preps: set[str], before: bool = False) -> str:
     return ""
 
 
+def _target(verb: Any, measure: str) -> str:
+    """Whom a fine is imposed on ("on Alibaba"), what is valued ("valued Ant at ...")."""
+    if measure == "fine":
+        return _pobj_name(verb, {"on", "against"})
+    if measure == "valuation":
+        objs = [c for c in verb.children if c.dep_ == "dobj" and _name(c)]
+        return _name(objs[0]) if objs else ""
+    return ""
+
+
 def _subject(anchor: Any, noun: Any, measure: str) -> str:
     """Whose figure it is, by the first name found: the measured noun's owner, the one a
     fine is imposed on, the clause's subject (or its owner: "Tencent's market value"), a
@@ -205,15 +212,18 @@ def _subject(anchor: Any, noun: Any, measure: str) -> str:
     if owner is not None and _name(owner):
         return _name(owner)
     verb = _verb_above(anchor)
-    fined = _pobj_name(verb, {"on", "against"}) if verb is not None and measure == "fine" else ""
-    if fined:
-        return fined
+    target = _target(verb, measure) if verb is not None else ""
+    if target:
+        return target
     subj = _clause_subject(verb if verb is not None else anchor)
     if subj is not None and not _name(subj):
         subj = _owner(subj)
     if subj is not None and _name(subj):
         return _name(subj)
-    return _pobj_name(verb, set(), before=True) if verb is not None else ""
+    if verb is None:
+        return ""
+    agent = _agent(verb)  # "... record set by Saudi Aramco", the "by" hung on the verb
+    return _name(agent) if agent is not None and _name(agent) else _pobj_name(verb, set(), True)
 
 
 def _verb_above(tok: Any) -> Any:
@@ -229,7 +239,8 @@ def _verb_above(tok: Any) -> Any:
 
 def _measured_noun(anchor: Any, end_char: int) -> Any:
     """The noun the figure modifies ("offering" in "its $34.5 billion initial public
-    offering", "stake" in "a 33% stake"), None when the figure stands alone."""
+    offering", "stake" in "a 33% stake") or is the value of ("a penalty of 3 million yuan",
+    "put Ant's valuation at $200 billion"), None when the figure stands alone."""
     head = anchor
     for _ in range(3):
         if head.pos_ in {"NOUN", "PROPN"} and head.idx >= end_char:
@@ -237,7 +248,13 @@ def _measured_noun(anchor: Any, end_char: int) -> Any:
         if head.head is head or head.head.i < anchor.i:
             break
         head = head.head
-    return None
+    prep = anchor.head if anchor.dep_ == "pobj" else None
+    if prep is None or prep.lower_ not in {"of", "at"}:
+        return None
+    if prep.head.pos_ in {"NOUN", "PROPN"}:
+        return prep.head
+    objs = [c for c in prep.head.children if c.dep_ == "dobj" and lemma(c) in MEASURES]
+    return objs[0] if objs else None
 
 
 def _sentence_ipo(doc: Any) -> bool:
@@ -264,7 +281,8 @@ def _measure(doc: Any, anchor: Any, noun: Any, fact: str) -> str:
             return IPO if _sentence_ipo(doc) or shares else "sum raised"
         subj = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
         said = measure_of(lemma(t) for t in _noun_phrase(subj)) if subj is not None else ""
-        if said and v in CHANGE:
+        level = anchor.dep_ == "pobj" and anchor.head.lower_ in {"to", "at"}  # "rose to"
+        if said and v in CHANGE and not level:
             return f"{CHANGE[v]} in {said}"  # "Tencent's market value fell by $60 billion"
         if v in VERB_MEASURES or said:
             return VERB_MEASURES.get(v) or said
