@@ -6,7 +6,7 @@ what it measures ("IPO size", "fine", "stake", "number of users") and its subjec
 are compared by these labels, never by their magnitude (rag.answer.conflicts).
 
 >>> [(m.measure, m.subject) for m in label_figures(
-...     "It surpassed the $29.4 billion record set by oil giant Saudi Aramco.")]
+...     "The listing beat the $29.4 billion record set by Saudi Aramco.")]
 [('IPO size', 'Saudi Aramco')]
 """
 
