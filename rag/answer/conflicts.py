@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from rag.answer.claims import Claim
 from rag.answer.scored import ScoredSentence
-from rag.text.figures import UNIT_MEASURE, FigureMention, measure_of, same_subject, value_range
 from rag.text.focus import QuestionFocus
+from rag.text.measures import UNIT_MEASURE, FigureMention, measure_of, same_subject, value_range
 from rag.text.reading import SentenceReading
 from rag.types import Citation, Conflict
 

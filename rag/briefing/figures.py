@@ -19,7 +19,7 @@ from rag.answer.conflicts import Figure, differ_sentence, find_conflict, labelle
 from rag.answer.scored import ScoredSentence
 from rag.briefing.types import FigureValue, KeyFigure
 from rag.text.facts import number_facts
-from rag.text.figures import same_subject
+from rag.text.measures import same_subject
 from rag.text.reading import SentenceReading
 from rag.types import Conflict
 

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from rag.text.figures import FigureMention, label_figures, label_parsed
+from rag.text.figures import label_figures, label_parsed
 from rag.text.focus import content_lemmas, lemma
+from rag.text.measures import FigureMention
 from rag.text.parser import parse_many
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "agent"}

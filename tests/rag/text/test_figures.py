@@ -7,14 +7,8 @@ import math
 
 import pytest
 
-from rag.text.figures import (
-    FigureMention,
-    label_figures,
-    label_many,
-    measure_of,
-    same_subject,
-    value_range,
-)
+from rag.text.figures import label_figures, label_many
+from rag.text.measures import FigureMention, measure_of, same_subject, value_range
 
 # (sentence, figure as written, measure, subject, hedge)
 SHAPES: list[tuple[str, str, str, str, str]] = [
