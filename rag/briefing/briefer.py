@@ -35,6 +35,7 @@ from rag.briefing.pieces import Deduper, Piece, cite_piece, tidy
 from rag.briefing.timeline import Event, cite_timeline, dated_events, timeline_order
 from rag.briefing.types import Briefing, Reference, Section
 from rag.index.embedder import Embedder
+from rag.index.readings import readings_of
 from rag.index.store import LoadedIndex
 from rag.search.filters import Filters, QueryError
 from rag.search.retriever import Retriever
@@ -249,7 +250,8 @@ def _plan(index: LoadedIndex, pool: Pool, subject: str, max_n: int) -> Plan:
     used |= {p.cand.row for ps in sections.values() for p in ps}
     spare = [e for e in events if not e.placeable and e.pieces[0].cand.row not in used]
     timeline = timeline_order(placed + spare[: max(0, cap - len(placed))])
-    disputed, figures = key_figures(pool.wide, FIGURES_MAX)
+    readings = readings_of(index.path, index.sentences)
+    disputed, figures = key_figures(pool.wide, FIGURES_MAX, readings, subject)
     return Plan(summary, sections, timeline, disputed, figures)
 
 
