@@ -102,7 +102,7 @@ class ConflictValueOut(BaseModel):
 
 
 class ConflictOut(BaseModel):
-    quantity: str = Field(description="What the sources disagree on, e.g. amount")
+    quantity: str = Field(description="What the disputed figures measure, e.g. IPO size")
     values: list[ConflictValueOut] = Field(description="Each value with its source")
 
 

@@ -17,7 +17,13 @@ from typing import Any
 from rag.answer.answerability import Answerability, answerability
 from rag.answer.citing import Citer, span_scores, with_markers
 from rag.answer.claims import Claim, ClaimWriter
-from rag.answer.conflicts import conflict_claim, conflicts_of, find_money_conflict
+from rag.answer.conflicts import (
+    asked_measure,
+    asks_for_figure,
+    conflict_claim,
+    conflicts_of,
+    find_conflict,
+)
 from rag.answer.decision import load_decision
 from rag.answer.llm import LLMUnavailable
 from rag.answer.reading import Reading, read_evidence
@@ -186,7 +192,10 @@ class Answerer:
                 fields["fallback_reason"] = "a partial answer is quoted, not phrased by the LLM"
             return finish(**fields)
         cands = ev.sentences
-        figures = find_money_conflict(cands, RELATIVE_FLOOR * cands[0].score) if cands else []
+        readings = readings_of(self.index.path, self.index.sentences)
+        floor = RELATIVE_FLOOR * cands[0].score if cands else 0.0
+        asked, reach = asked_measure(ev.focus), asks_for_figure(ev.focus)
+        figures = find_conflict(cands, readings, floor, asked, reach=reach) if cands else []
         # The sentence saying the sources differ counts towards the answer's length.
         room = self.settings.answer.max_sentences - (1 if figures else 0)
         written = self._write(ev, llm or self.settings.llm.backend, max(1, room))

@@ -42,6 +42,7 @@ from rag.briefing.timeline import (
 )
 from rag.briefing.types import Briefing, Reference, Section
 from rag.index.embedder import Embedder
+from rag.index.readings import readings_of
 from rag.index.store import LoadedIndex
 from rag.search.filters import Filters, QueryError
 from rag.search.retriever import Retriever
@@ -258,7 +259,8 @@ def _plan(index: LoadedIndex, pool: Pool, subject: str, max_n: int) -> Plan:
     used |= {p.cand.row for ps in sections.values() for p in ps}
     spare = [e for e in events if not e.placeable and e.pieces[0].cand.row not in used]
     timeline = timeline_order(placed + spare[: max(0, cap - len(placed))])
-    disputed, figures = key_figures(pool.wide, FIGURES_MAX)
+    readings = readings_of(index.path, index.sentences)
+    disputed, figures = key_figures(pool.wide, FIGURES_MAX, readings, subject)
     return Plan(summary, sections, timeline, disputed, figures)
 
 

@@ -1,20 +1,26 @@
-"""Key figures of a briefing: amounts, shares and large counts, each with the clause that
-states it; where documents give different amounts for the same quantity, side by side.
+"""Key figures of a briefing: amounts, shares and large counts, each labelled by what it
+measures ("IPO size", "number of users") and shown with the clause that states it; where
+documents give different values for the same measure, side by side.
 
-Disagreement is found by rag.conflicts.find_money_conflict (one leading figure per document
-among the relevant sentences); the other figures are grouped where documents agree on a value.
+Only figures of the topic's subject count: a figure whose sentence names another subject
+(Saudi Aramco's record in a briefing on Ant Group) is left out; one whose subject the
+sentence does not name is kept. Disagreement is found by rag.answer.conflicts.find_conflict;
+the other figures are grouped where documents agree on a measure and value.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer.citing import Citer
-from rag.answer.conflicts import differ_sentence, find_money_conflict
+from rag.answer.conflicts import Figure, differ_sentence, find_conflict, labelled_figures
 from rag.answer.scored import ScoredSentence
 from rag.briefing.types import FigureValue, KeyFigure
-from rag.text.facts import as_written, number_facts
+from rag.text.facts import number_facts
+from rag.text.measures import same_subject
+from rag.text.reading import SentenceReading
 from rag.types import Conflict
 
 MONEY_OR_SCALE = re.compile(r"^(?:money:|pct:)|^num:.*e\+(?:0[6-9]|1\d)$")
@@ -55,36 +61,53 @@ class FigureRef:
     display: str  # as written, e.g. "$ 37 billion"
     start: int  # of the clause in the document
     end: int
+    measure: str = "amount"  # what it measures, e.g. "IPO size"
 
 
-def _figure_ref(cand: ScoredSentence, fact: str) -> FigureRef:
-    display, at, to = as_written(cand.text, fact)
-    s, e = window(cand.text, at, to)
-    return FigureRef(cand, fact, display, cand.start + s, cand.start + e)
+def _figure_ref(f: Figure) -> FigureRef:
+    s, e = window(f.candidate.text, f.at, f.to)
+    c = f.candidate
+    return FigureRef(c, f.fact, f.display, c.start + s, c.start + e, f.measure)
+
+
+def _topic_name(subject: str) -> str:
+    """The topic's subject when it is a name ("Ant Group"), else "" (no filter)."""
+    return subject if subject[:1].isupper() else ""
 
 
 def key_figures(
-    relevant: list[ScoredSentence], limit: int
+    relevant: list[ScoredSentence],
+    limit: int,
+    readings: Sequence[SentenceReading],
+    subject: str = "",
 ) -> tuple[list[FigureRef], list[list[FigureRef]]]:
-    """The disputed amount (one value per document, side by side) and the other figures,
-    grouped where documents agree on a value; best supported first."""
+    """The disputed figure (one value per document, side by side) and the other figures,
+    grouped where documents agree on a measure and value; best supported first. With a
+    named subject, figures the sentence gives to another subject are left out."""
+    name = _topic_name(subject)
     floor = relevant[-1].score if relevant else 0.0
-    conflict = sorted(find_money_conflict(relevant, floor), key=lambda f: f.candidate.doc_id)
-    disputed = [_figure_ref(f.candidate, f.fact) for f in conflict]
+    figures = [
+        f
+        for f in labelled_figures(relevant, readings, floor)
+        if not (name and f.subject) or same_subject(f.subject, name)
+    ]
+    figures = [f for f in figures if MONEY_OR_SCALE.search(f.fact)]
+    conflict = find_conflict(relevant, readings, floor, subject=name) if relevant else []
+    conflict = [f for f in conflict if f in figures]
+    disputed = [_figure_ref(f) for f in sorted(conflict, key=lambda f: f.candidate.doc_id)]
+    if len(disputed) < 2:
+        disputed = []
     taken = {(f.cand.row, f.fact) for f in disputed}
-    groups: dict[str, list[FigureRef]] = {}
-    for c in relevant:
-        for fact in figure_facts(c.text):
-            same_doc = any(r.cand.doc_id == c.doc_id for r in groups.get(fact, []))
-            if (c.row, fact) in taken or same_doc:
-                continue
-            groups.setdefault(fact, []).append(_figure_ref(c, fact))
+    groups: dict[tuple[str, str], list[FigureRef]] = {}
+    for f in figures:
+        key = (f.measure, f.fact)
+        c = f.candidate
+        same_doc = any(r.cand.doc_id == c.doc_id for r in groups.get(key, []))
+        if (c.row, f.fact) in taken or same_doc:
+            continue
+        groups.setdefault(key, []).append(_figure_ref(f))
     ordered = sorted(groups.values(), key=lambda g: -max(r.cand.score for r in g))
     return disputed, ordered[: max(0, limit - (1 if disputed else 0))]
-
-
-def _quantity(fact: str) -> str:
-    return {"money": "amount", "pct": "share"}.get(fact.split(":", 1)[0], "count")
 
 
 def _figure_value(citer: Citer, r: FigureRef) -> FigureValue | None:
@@ -113,10 +136,10 @@ def cite_figures(
             max(r.cand.score for r in disputed),
             facts_only=True,
         )
-        figures.append(KeyFigure(_quantity(values[0].fact), values, True, note))
+        figures.append(KeyFigure(disputed[0].measure, values, True, note))
         conflicts.append(
             Conflict(
-                quantity=_quantity(values[0].fact),
+                quantity=disputed[0].measure,
                 values=[
                     {"value": v.value, "doc_id": v.doc_id, "citations": v.context.citations}
                     for v in values
@@ -128,5 +151,5 @@ def cite_figures(
     for group in groups:
         vals = [v for r in group if (v := _figure_value(citer, r))]
         if vals:
-            figures.append(KeyFigure(_quantity(vals[0].fact), vals, False))
+            figures.append(KeyFigure(group[0].measure, vals, False))
     return figures, conflicts

@@ -40,7 +40,7 @@ class FigureValue:
 
 @dataclass(frozen=True, slots=True)
 class KeyFigure:
-    quantity: str  # amount / share / count
+    quantity: str  # what it measures: "IPO size", "number of users" (else amount / share)
     values: list[FigureValue]
     disputed: bool
     note: AnswerSentence | None = None  # "The sources differ on this figure, ..."

@@ -1,5 +1,6 @@
 """What the answer decision needs to know of a corpus sentence, read once at ingest:
-its named entities with types, its content lemmas and the lemmas of its subjects."""
+its named entities with types, its content lemmas, the lemmas of its subjects and its
+figures labelled by what they measure (rag.text.figures)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from rag.text.figures import label_figures, label_parsed
 from rag.text.focus import content_lemmas, lemma
+from rag.text.measures import FigureMention
 from rag.text.parser import parse_many
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "agent"}
@@ -22,21 +25,30 @@ class SentenceReading:
     ents: tuple[tuple[str, str], ...]
     lemmas: frozenset[str]
     subjects: frozenset[str]
+    figures: tuple[FigureMention, ...] | None = None  # None: read before figures were
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ents": [list(e) for e in self.ents],
             "lemmas": sorted(self.lemmas),
             "subjects": sorted(self.subjects),
+            "figures": [m.to_list() for m in self.figures or ()],
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SentenceReading:
+        figures = d.get("figures")
         return cls(
             tuple((str(t), str(label)) for t, label in d["ents"]),
             frozenset(d["lemmas"]),
             frozenset(d["subjects"]),
+            None if figures is None else tuple(FigureMention.from_list(f) for f in figures),
         )
+
+    def figures_in(self, text: str) -> tuple[FigureMention, ...]:
+        """The sentence's labelled figures (parsed now only for a reading stored before
+        figures were labelled)."""
+        return self.figures if self.figures is not None else label_figures(text)
 
 
 def _subjects(doc: Any) -> frozenset[str]:
@@ -54,11 +66,13 @@ def read_sentences(texts: Iterable[str]) -> list[SentenceReading]:
     >>> r.ents, "fine" in r.lemmas, "tenpay" in r.subjects
     ((('3 million yuan', 'MONEY'),), True, True)
     """
+    texts = list(texts)
     return [
         SentenceReading(
             tuple((e.text, e.label_) for e in doc.ents),
             content_lemmas(doc),
             _subjects(doc),
+            label_parsed(doc, text),
         )
-        for doc in parse_many(texts)
+        for text, doc in zip(texts, parse_many(texts), strict=True)
     ]

@@ -205,6 +205,22 @@ def test_conflicting_figures_are_both_reported(built_engine: Engine) -> None:
     assert "37 billion" in d["answer"] and "34.5 billion" in d["answer"]
 
 
+@slow
+@pytest.mark.parametrize(
+    "question",
+    ["Was the Ant listing bigger than $35 billion?", "How large was the suspended Ant IPO?"],
+)
+def test_a_conflict_is_found_by_what_the_figures_measure(
+    built_engine: Engine, question: str
+) -> None:
+    """Both IPO sizes are reported, labelled, even when one ranks below the relevance floor;
+    Saudi Aramco's $29.4 billion record is never a third value."""
+    d = ask(built_engine, question)
+    assert [c["quantity"] for c in d["conflicts"]] == ["IPO size"], d["answer"]
+    values = {v["value"]: v["doc_id"] for v in d["conflicts"][0]["values"]}
+    assert values == {"$ 37 billion": ANT_000, "$34.5 billion": ANT_003}
+
+
 # -- trimming --------------------------------------------------------------------------------
 
 

@@ -230,6 +230,24 @@ def test_ipo_figures_are_shown_as_a_disagreement(ant: Briefing) -> None:
 
 
 @pytest.mark.slow
+def test_key_figures_say_what_they_measure_and_leave_out_other_subjects(
+    built_engine: Engine, ant: Briefing
+) -> None:
+    labels = [k.quantity for k in ant.key_figures]
+    assert "IPO size" in labels and "amount" not in labels, labels
+    values = {v.value for k in ant.key_figures for v in k.values}
+    assert "$ 29.4 billion" not in values  # Saudi Aramco's record is not one of Ant's figures
+    assert ant.conflicts[0].quantity == "IPO size"
+    by_marker = {c.marker: c for c in ant.citations}
+    for k in ant.key_figures:
+        for v in k.values:
+            for m in v.context.citations:
+                c = by_marker[m]
+                assert built_engine.document(c.doc_id).text[c.start : c.end] == c.quote
+    assert "| IPO size (sources differ) |" in to_markdown(ant)
+
+
+@pytest.mark.slow
 def test_off_corpus_topic_is_not_covered(built_engine: Engine) -> None:
     b = built_engine.brief(ECB)
     assert b.status == "not_covered"
