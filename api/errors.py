@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag import DocumentNotFound, RagError
+from rag.briefing.pdf import PdfUnavailable
 from rag.engine import CorpusNotAFolder
 from rag.index.corpus import BadDocument, CorpusError
 from rag.index.embedder import EmbeddingError
@@ -114,6 +115,7 @@ MAPPING: dict[type[Exception], tuple[int, str, str]] = {
     JobConflict: (409, "job-conflict", "Another job changes this document"),
     QueueFull: (503, "job-queue-full", "Too many jobs are waiting"),
     EmbeddingError: (503, "model-unavailable", "The embedding model cannot be used"),
+    PdfUnavailable: (501, "pdf-unavailable", "PDF export is not installed on this server"),
     # Last: any other engine error the table does not name yet.
     RagError: (422, "engine-error", "The request cannot be served"),
 }

@@ -218,7 +218,11 @@ class BriefingRequest(BaseModel):
     )
     filters: SearchFilters | None = Field(None, description="Documents to use")
     llm: Literal["none", "local", "openai"] | None = Field(None, description="Section phrasing")
-    format: Literal["json", "md", "html"] = Field("json", description="Response format")
+    format: Literal["json", "md", "html", "pdf"] = Field(
+        "json",
+        description="Response format; when not given, an Accept header of text/markdown, "
+        "text/html or application/pdf chooses it",
+    )
 
     _max_sentences_is_a_number = field_validator("max_sentences", mode="before")(_not_text)
 
@@ -281,13 +285,25 @@ class ReferenceOut(BaseModel):
     spans: list[ReferenceSpanOut]
 
 
+class ScopeOut(BaseModel):
+    sources: int = Field(..., description="Documents the briefing cites")
+    first_published: str | None = Field(..., description="Earliest publication date cited")
+    last_published: str | None = Field(..., description="Latest publication date cited")
+    undated_sources: int = Field(..., description="Cited documents without a publication date")
+
+
 class BriefingResponse(BaseModel):
     topic: str
     title: str
     status: Literal["briefed", "not_covered"]
+    generated_at: str = Field(..., description="When it was generated (ISO 8601, UTC)")
+    scope: ScopeOut = Field(..., description="What it drew on: cited sources and their dates")
     summary: SummaryOut
     sections: list[SectionOut]
     timeline: list[TimelineEntryOut]
+    undated: list[TimelineEntryOut] = Field(
+        [], description="Events whose date has no known year, kept out of the timeline"
+    )
     key_figures: list[KeyFigureOut]
     conflicts: list[ConflictOut]
     sentences: list[BriefingSentenceOut]

@@ -4,8 +4,9 @@
 
 Builds an index of the corpus in a temporary folder unless --index names a built one, loads
 the engine, warms it with one briefing, then times `Engine.brief` (extractive, every sentence
-verified) for a few topics, and the Markdown and HTML rendering on top (p95 interpolated
-between samples, as everywhere in bench/ and eval/). The first briefing on a new subject
+verified) for a few topics, the Markdown and HTML rendering on top, and the PDF (WeasyPrint;
+at most PDF_RUNS of the runs, it is slower) (p95 interpolated between samples, as everywhere
+in bench/ and eval/). The first briefing on a new subject
 embeds its facet queries once (about 0.1-0.2 s more); repeated runs reuse them.
 Not a test: numbers depend on the machine and on what else runs.
 """
@@ -22,10 +23,12 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval.harness import Timing, temporary_index
+from rag.briefing.pdf import to_pdf
 from rag.briefing.render import to_html, to_markdown
 from rag.engine import Engine
 from rag.settings import Settings
 
+PDF_RUNS = 5
 TOPICS = [
     "the regulatory crackdown on Ant Group",
     "Xi Jinping's call to regulate platform companies",
@@ -34,20 +37,25 @@ TOPICS = [
 
 
 def _time_topic(engine: Engine, topic: str, runs: int) -> str:
-    """One table row: status, sentences, p50/p95 of Engine.brief, p50 of rendering it."""
-    times, render = [], []
-    for _ in range(runs):
+    """One table row: status, sentences, p50/p95 of Engine.brief, p50 of rendering it (text
+    formats, then PDF)."""
+    times, render, pdf = [], [], []
+    for i in range(runs):
         t0 = time.perf_counter()
         b = engine.brief(topic)
         t1 = time.perf_counter()
         to_markdown(b)
         to_html(b)
-        render.append((time.perf_counter() - t1) * 1000)
+        t2 = time.perf_counter()
+        render.append((t2 - t1) * 1000)
         times.append((t1 - t0) * 1000)
-    brief, draw = Timing(tuple(times)), Timing(tuple(render))
+        if i < PDF_RUNS:
+            to_pdf(b)
+            pdf.append((time.perf_counter() - t2) * 1000)
+    brief, draw, printed = Timing(tuple(times)), Timing(tuple(render)), Timing(tuple(pdf))
     return (
         f"| {topic} | {b.status} | {len(b.sentences())} | "
-        f"{brief.p50:.0f} | {brief.p95:.0f} | {draw.p50:.1f} |"
+        f"{brief.p50:.0f} | {brief.p95:.0f} | {draw.p50:.1f} | {printed.p50:.0f} |"
     )
 
 
@@ -72,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     with _engine(args.corpus, args.index) as engine:
         engine.brief(TOPICS[0])  # warm up
         print(f"{args.runs} runs per topic, extractive, {len(engine.documents())} documents\n")
-        print("| topic | status | sentences | p50 ms | p95 ms | p50 md+html ms |")
-        print("|---|---|---:|---:|---:|---:|")
+        print("| topic | status | sentences | p50 ms | p95 ms | p50 md+html ms | p50 pdf ms |")
+        print("|---|---|---:|---:|---:|---:|---:|")
         for topic in TOPICS:
             print(_time_topic(engine, topic, args.runs))
     return 0

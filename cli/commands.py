@@ -153,26 +153,51 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return UNANSWERABLE if answer.status == "unanswerable" else 0
 
 
+BRIEF_SUFFIXES = {".md": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json"}
+
+
+def brief_format(args: argparse.Namespace) -> str:
+    """--json, else --format, else the output file's suffix, else Markdown."""
+    if args.json:
+        return "json"
+    if args.format:
+        return str(args.format)
+    suffix = args.output.suffix.lower() if args.output else ""
+    return BRIEF_SUFFIXES.get(suffix, "md")
+
+
 def cmd_brief(args: argparse.Namespace) -> int:
+    from rag.briefing.pdf import to_pdf
     from rag.briefing.render import RENDERERS
 
+    fmt = brief_format(args)
+    if fmt == "pdf" and args.output is None and sys.stdout.isatty():
+        print("rag: error: a PDF goes to a file: add -o FILE (or redirect)", file=sys.stderr)
+        return 2
     settings = _settings(args)
     engine = _loaded(args)
     with busy(args, "writing the briefing"):
         briefing = engine.brief(
             args.topic, max_sentences=args.max_sentences, filters=_filters(args), llm=args.llm
         )
-    fmt = "json" if args.json else args.format
+    base = settings.api.document_base_url
     if fmt == "json":
-        text = json.dumps(briefing.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        data = (json.dumps(briefing.to_dict(), ensure_ascii=False, indent=2) + "\n").encode()
+    elif fmt == "pdf":
+        data = to_pdf(briefing, base)
     else:
-        text = RENDERERS[fmt](briefing, settings.api.document_base_url)
+        data = RENDERERS[fmt](briefing, base).encode()
+    if args.output is None and fmt == "pdf":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)  # redirected (checked above)
+        sys.stdout.buffer.flush()
+        return 0
     if args.output is None:
-        print(text, end="")
+        print(data.decode(), end="")
         return 0
     out = Path(args.output)
     tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")  # a whole file or none
+    tmp.write_bytes(data)  # a whole file or none
     tmp.replace(out)
     print(f"wrote {out} ({briefing.status}, {len(briefing.citations)} citations)", file=sys.stderr)
     return 0

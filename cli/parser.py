@@ -167,10 +167,16 @@ rag ask "What did the central bank ask for?" --since 2020-12-01 --llm local""",
         "a citation-backed briefing on a topic",
         """
 rag brief "the regulatory crackdown on Ant Group"
-rag brief "Ant Group" --format html -o briefing.html""",
+rag brief "Ant Group" --format html -o briefing.html
+rag brief "Ant Group" -o briefing.pdf""",
     )
     p.add_argument("topic", help="what to brief on")
-    p.add_argument("--format", choices=["md", "html", "json"], default="md")
+    p.add_argument(
+        "--format",
+        choices=["md", "html", "pdf", "json"],
+        default=None,
+        help="output format (default: from -o FILE's suffix, else md)",
+    )
     p.add_argument("-o", "--output", type=Path, default=None, help="write to FILE, not stdout")
     p.add_argument("--max-sentences", type=int, default=None, help="sentences of prose at most")
     _add_filters(p)

@@ -10,6 +10,7 @@
     ├── QueryError         rag.search.filters a query, filter or option cannot be used
     ├── LLMUnavailable     rag.answer.llm     an LLM backend failed (callers fall back)
     ├── DocumentNotFound   rag.engine         no document with that doc_id
+    ├── PdfUnavailable     rag.briefing.pdf   PDF export is not installed (the `pdf` extra)
     ├── QueueFull          rag.jobs           too many corpus changes are waiting
     └── JobConflict        rag.jobs           another job changes that document
 

@@ -31,8 +31,15 @@ from rag.answer.verify import Verifier
 from rag.briefing.evidence import Pool, gather, pick_summary, relevant_terms, subject_of
 from rag.briefing.facets import FACETS, assign_sections
 from rag.briefing.figures import FigureRef, cite_figures, key_figures
+from rag.briefing.numbering import renumber
 from rag.briefing.pieces import Deduper, Piece, cite_piece, tidy
-from rag.briefing.timeline import Event, cite_timeline, dated_events, timeline_order
+from rag.briefing.timeline import (
+    Event,
+    cite_timeline,
+    dated_events,
+    split_undated,
+    timeline_order,
+)
 from rag.briefing.types import Briefing, Reference, Section
 from rag.index.embedder import Embedder
 from rag.index.readings import readings_of
@@ -105,14 +112,14 @@ class Briefer:
         citer = Citer(self.index.documents, self.verifier)
         summary = [s for p in plan.summary if (s := cite_piece(citer, p))]
         sections, mode, fallback = self._sections(citer, plan, topic, subject, llm, writer)
-        timeline = cite_timeline(citer, plan.events)
+        timeline, undated = split_undated(cite_timeline(citer, plan.events))
         figures, conflicts = cite_figures(citer, plan.disputed, plan.figures)
         t2 = time.perf_counter()
         timings["brief"] = round((t2 - t1) * 1000, 2)
         timings["total"] = round((t2 - t0) * 1000, 2)
-        if not (summary or sections or timeline):
+        if not (summary or sections or timeline or undated):
             return _not_covered(topic, max_n, raw_filters, unknown, timings)
-        return Briefing(
+        briefing = Briefing(
             topic=topic,
             title=_title(topic),
             status="briefed",
@@ -129,7 +136,9 @@ class Briefer:
             mode=mode,
             fallback_reason=fallback,
             missing=unknown,
+            undated=undated,
         )
+        return renumber(briefing)
 
     def _writer(
         self, llm: str | None, writer: ClaimWriter | None

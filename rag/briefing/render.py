@@ -13,7 +13,16 @@ import html
 import re
 from collections.abc import Iterable
 
-from rag.briefing.types import NOT_COVERED, Briefing, KeyFigure, link, with_markers
+from rag.briefing.header import header_lines
+from rag.briefing.style import CSS
+from rag.briefing.types import (
+    NOT_COVERED,
+    Briefing,
+    KeyFigure,
+    TimelineEntry,
+    link,
+    with_markers,
+)
 from rag.text.voice import show_markers
 from rag.types import AnswerSentence, Citation
 
@@ -57,6 +66,9 @@ def to_markdown(b: Briefing, document_base_url: str | None = None) -> str:
     """Markdown: headings, [n] markers after each sentence, references with the quoted spans
     (each linked to its document when `document_base_url` is given)."""
     out = [f"# {md_text(b.title)}", ""]
+    out += [f"**{k}:** {md_text(v)}  " for k, v in header_lines(b)]
+    out[-1] = out[-1].rstrip()
+    out.append("")
     if b.status != "briefed":
         out.append(NOT_COVERED)
         if b.missing:
@@ -65,10 +77,7 @@ def to_markdown(b: Briefing, document_base_url: str | None = None) -> str:
     out += ["## Summary", "", _md_par(b.summary), ""]
     for sec in b.sections:
         out += [f"## {md_text(sec.heading)}", "", _md_par(sec.sentences), ""]
-    if b.timeline:
-        out += ["## Timeline", ""]
-        out += [f"- **{md_text(e.date.display)}** — {_md(e.sentence)}" for e in b.timeline]
-        out.append("")
+    out += _md_timeline("Timeline", b.timeline) + _md_timeline(UNDATED, b.undated)
     out += _md_figures(b)
     out += ["## References", ""]
     for r in b.references:
@@ -82,6 +91,17 @@ def to_markdown(b: Briefing, document_base_url: str | None = None) -> str:
     if b.fallback_reason:
         out += ["", f"_LLM phrasing fell back to extraction: {b.fallback_reason}_"]
     return "\n".join(out) + "\n"
+
+
+UNDATED = "Mentioned without a date"
+
+
+def _md_timeline(heading: str, entries: list[TimelineEntry]) -> list[str]:
+    if not entries:
+        return []
+    out = [f"## {heading}", ""]
+    out += [f"- **{md_text(e.date.display)}** — {_md(e.sentence)}" for e in entries]
+    return [*out, ""]
 
 
 def _md_figures(b: Briefing) -> list[str]:
@@ -106,28 +126,6 @@ def _md_par(sentences: Iterable[AnswerSentence]) -> str:
     return " ".join(_md(s) for s in sentences)
 
 
-CSS = """
-body{margin:0;background:#f6f7f9;color:#1d2330;font:16px/1.55 system-ui,-apple-system,
-"Segoe UI",Roboto,sans-serif}
-main{max-width:46rem;margin:2rem auto;padding:2rem 2.2rem;background:#fff;border-radius:10px;
-box-shadow:0 1px 4px rgba(0,0,0,.08)}
-h1{font-size:1.6rem;margin:0 0 1rem}h2{font-size:1.15rem;margin:1.6rem 0 .5rem;
-border-bottom:1px solid #e3e6eb;padding-bottom:.2rem}
-p{margin:.4rem 0}.summary{font-size:1.05rem;background:#f1f5fb;padding:.8rem 1rem;
-border-left:4px solid #3b6fd8;border-radius:4px}
-a.cite{color:#3b6fd8;text-decoration:none;font-size:.8em;vertical-align:super;margin-left:1px}
-a.cite:hover{text-decoration:underline}
-ul.timeline{list-style:none;padding:0}ul.timeline li{margin:.5rem 0;padding-left:.8rem;
-border-left:3px solid #c9d3e3}.date{font-weight:600;display:block;font-size:.9rem;color:#3d4a5c}
-.approx{color:#8a5a00}table{border-collapse:collapse;width:100%;font-size:.92rem}
-th,td{border:1px solid #e3e6eb;padding:.35rem .5rem;text-align:left;vertical-align:top}
-th{background:#f6f7f9}tr.disputed td{background:#fff8e6}
-ul.refs{padding-left:1.2rem;font-size:.9rem}ul.refs>li{margin:.8rem 0}ul.refs ol li{margin:.3rem 0}
-ul.refs ol li:target{background:#fff3c4}
-.quote{color:#3d4a5c}.muted{color:#5f6b7a;font-size:.85rem}code{font-size:.85em}
-"""
-
-
 def _cite(c: Citation) -> str:
     """[n], a jump to its quote in the references of the same page."""
     return (
@@ -146,7 +144,8 @@ def to_html(b: Briefing, document_base_url: str | None = None) -> str:
     references, which link to their documents when `document_base_url` is given."""
     cites = {c.marker: c for c in b.citations}
     title = html.escape(b.title)
-    body = [f"<h1>{title}</h1>"]
+    meta = "".join(f"<div><dt>{k}</dt><dd>{html.escape(v)}</dd></div>" for k, v in header_lines(b))
+    body = [f'<header class="head"><h1>{title}</h1><dl class="meta">{meta}</dl></header>']
     if b.status != "briefed":
         body.append(f"<p>{html.escape(NOT_COVERED)}</p>")
         if b.missing:
@@ -156,7 +155,9 @@ def to_html(b: Briefing, document_base_url: str | None = None) -> str:
     body.append(f'<p class="summary">{_par(b.summary, cites)}</p>')
     for sec in b.sections:
         body.append(f"<h2>{html.escape(sec.heading)}</h2><p>{_par(sec.sentences, cites)}</p>")
-    body += _html_timeline(b, cites) + _html_figures(b, cites)
+    body += _html_timeline("Timeline", "timeline", b.timeline, cites)
+    body += _html_timeline(UNDATED, "timeline undated", b.undated, cites)
+    body += _html_figures(b, cites)
     body += _html_references(b, document_base_url)
     if b.fallback_reason:
         reason = html.escape(b.fallback_reason)
@@ -168,15 +169,17 @@ def _par(sentences: Iterable[AnswerSentence], cites: dict[int, Citation]) -> str
     return " ".join(_sentence_html(s, cites) for s in sentences)
 
 
-def _html_timeline(b: Briefing, cites: dict[int, Citation]) -> list[str]:
-    if not b.timeline:
+def _html_timeline(
+    heading: str, cls: str, entries: list[TimelineEntry], cites: dict[int, Citation]
+) -> list[str]:
+    if not entries:
         return []
-    out = ['<h2>Timeline</h2><ul class="timeline">']
-    for e in b.timeline:
-        cls = "date approx" if e.date.approximate or not e.date.resolved else "date"
+    out = [f'<h2>{heading}</h2><ul class="{cls}">']
+    for e in entries:
+        kind = "date approx" if e.date.approximate or not e.date.resolved else "date"
         iso = f' data-date="{html.escape(e.date.iso)}"' if e.date.iso else ""
         out.append(
-            f'<li><span class="{cls}"{iso}>{html.escape(e.date.display)}</span>'
+            f'<li><span class="{kind}"{iso}>{html.escape(e.date.display)}</span>'
             f"{_sentence_html(e.sentence, cites)}</li>"
         )
     return [*out, "</ul>"]
@@ -186,19 +189,19 @@ def _html_figures(b: Briefing, cites: dict[int, Citation]) -> list[str]:
     if not b.key_figures:
         return []
     out = [
-        "<h2>Key figures</h2><table><tr><th>Figure</th><th>Value</th>"
-        "<th>As stated</th><th>Source</th></tr>"
+        "<h2>Key figures</h2><table><thead><tr><th>Figure</th><th>Value</th>"
+        "<th>As stated</th><th>Source</th></tr></thead><tbody>"
     ]
     for k in b.key_figures:
         row = ' class="disputed"' if k.disputed else ""
         for i, v in enumerate(k.values):
             label = html.escape(_figure_label(k)) if i == 0 else ""
             out.append(
-                f"<tr{row}><td>{label}</td><td>{html.escape(v.value)}</td>"
+                f'<tr{row}><td>{label}</td><td data-label="Value">{html.escape(v.value)}</td>'
                 f"<td>{_sentence_html(v.context, cites)}</td>"
-                f"<td><code>{html.escape(v.doc_id)}</code></td></tr>"
+                f'<td data-label="Source"><code>{html.escape(v.doc_id)}</code></td></tr>'
             )
-    out.append("</table>")
+    out.append("</tbody></table>")
     return out + [f"<p>{_sentence_html(k.note, cites)}</p>" for k in b.key_figures if k.note]
 
 
@@ -208,7 +211,8 @@ def _html_span(c: Citation, base_url: str | None) -> str:
     if url:
         where = f'<a class="doc" href="{html.escape(url)}">{where}</a>'
     return (
-        f'<li id="ref-{c.marker}" value="{c.marker}"><span class="quote">'
+        f'<li id="ref-{c.marker}" value="{c.marker}"><span class="n">[{c.marker}]</span> '
+        f'<span class="quote">'
         f'“{html.escape(_quote(c.quote))}”</span> <span class="muted">({where})</span></li>'
     )
 

@@ -102,3 +102,10 @@ def cite_timeline(citer: Citer, events: list[Event]) -> list[TimelineEntry]:
                 TimelineEntry(e.date, s, list(dict.fromkeys(p.cand.doc_id for p in e.pieces)))
             )
     return out
+
+
+def split_undated(entries: list[TimelineEntry]) -> tuple[list[TimelineEntry], list[TimelineEntry]]:
+    """The timeline proper (dates with a known year, in calendar order) and the rest ("on
+    Tuesday", "last week" or "December 31" where no year can be found), kept apart so a
+    reader does not take them for placed events."""
+    return [e for e in entries if e.date.resolved], [e for e in entries if not e.date.resolved]

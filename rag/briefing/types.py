@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -54,6 +55,21 @@ class Reference:
     url: str | None = None  # where the article was published, if known
 
 
+def utc_now() -> str:
+    """When a briefing was generated: an ISO 8601 UTC time to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a briefing drew on: its cited sources and when they were published."""
+
+    sources: int
+    first_published: str | None
+    last_published: str | None
+    undated_sources: int
+
+
 @dataclass(frozen=True, slots=True)
 class Briefing:
     topic: str
@@ -72,15 +88,24 @@ class Briefing:
     mode: str = "extractive"
     fallback_reason: str | None = None
     missing: list[str] = field(default_factory=list)
+    # events whose date has no known year ("on Tuesday" in an undated article): kept apart
+    undated: list[TimelineEntry] = field(default_factory=list)
+    generated_at: str = field(default_factory=utc_now)
+
+    def scope(self) -> Scope:
+        dates = sorted(r.published for r in self.references if r.published)
+        first, last = (dates[0], dates[-1]) if dates else (None, None)
+        return Scope(len(self.references), first, last, len(self.references) - len(dates))
 
     def sentences(self) -> list[tuple[str, AnswerSentence]]:
         """Every sentence of the briefing with the part it belongs to, in reading order."""
         out = [("summary", s) for s in self.summary]
         out += [(f"section:{sec.key}", s) for sec in self.sections for s in sec.sentences]
         out += [("timeline", e.sentence) for e in self.timeline]
-        for k in self.key_figures:
-            out += [("key_figures", v.context) for v in k.values]
-            out += [("key_figures", k.note)] if k.note else []
+        out += [("undated", e.sentence) for e in self.undated]
+        # as rendered: the table's rows, then the notes under it
+        out += [("key_figures", v.context) for k in self.key_figures for v in k.values]
+        out += [("key_figures", k.note) for k in self.key_figures if k.note]
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,6 +113,8 @@ class Briefing:
             "topic": self.topic,
             "title": self.title,
             "status": self.status,
+            "generated_at": self.generated_at,
+            "scope": asdict(self.scope()),
             "summary": {
                 "text": join(self.summary) or NOT_COVERED,
                 "sentences": [asdict(s) for s in self.summary],
@@ -103,6 +130,7 @@ class Briefing:
                 for s in self.sections
             ],
             "timeline": [_entry_dict(e) for e in self.timeline],
+            "undated": [_entry_dict(e) for e in self.undated],
             "key_figures": [_figure_dict(k) for k in self.key_figures],
             "conflicts": [asdict(c) for c in self.conflicts],
             "sentences": [{**asdict(s), "part": part} for part, s in self.sentences()],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from typing import Any
@@ -86,7 +87,7 @@ def test_filters_and_off_corpus_topic(client: httpx.Client) -> None:
         {"topic": ""},
         {"topic": "   "},
         {"topic": ANT, "max_sentences": 0},
-        {"topic": ANT, "format": "pdf"},
+        {"topic": ANT, "format": "docx"},
         {"topic": ANT, "filters": {"author": "x"}},
         {"topic": "x" * 5000},
         {"question": ANT},
@@ -101,7 +102,7 @@ def test_bad_requests_are_problems(
 def test_openapi_documents_the_route(client: httpx.Client) -> None:
     spec = client.get("/openapi.json").json()
     op = spec["paths"]["/v1/briefings"]["post"]
-    assert {"application/json", "text/markdown", "text/html"} <= set(
+    assert {"application/json", "text/markdown", "text/html", "application/pdf"} <= set(
         op["responses"]["200"]["content"]
     )
 
@@ -110,3 +111,58 @@ def test_openapi_documents_the_route(client: httpx.Client) -> None:
 def test_a_document_base_url_must_be_a_plain_http_url(url: str) -> None:
     with pytest.raises(ValidationError, match="document_base_url"):
         Settings(api={"document_base_url": url})
+
+
+def test_header_scope_and_numbering_in_order_of_first_use(client: httpx.Client) -> None:
+    b = client.post("/v1/briefings", json={"topic": ANT}).json()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b["generated_at"])
+    dates = sorted(r["published"] for r in b["references"] if r["published"])
+    assert b["scope"] == {
+        "sources": len(b["references"]),
+        "first_published": dates[0],
+        "last_published": dates[-1],
+        "undated_sources": len(b["references"]) - len(dates),
+    }
+    read = [n for s in b["sentences"] for n in s["citations"]]
+    assert list(dict.fromkeys(read)) == [c["marker"] for c in b["citations"]]
+    assert [c["marker"] for c in b["citations"]] == list(range(1, len(b["citations"]) + 1))
+    firsts = [r["markers"][0] for r in b["references"]]
+    assert firsts == sorted(firsts) and all(r["title"] for r in b["references"])
+    assert all(e["resolved"] for e in b["timeline"])
+    assert all(not e["resolved"] for e in b["undated"])
+    md = client.post("/v1/briefings", json={"topic": ANT, "format": "md"}).text
+    head = md.split("## Summary")[0]
+    assert f"**Topic:** {ANT}" in head and "**Generated:** " in head
+    assert f"**Scope:** {len(b['references'])} sources, published " in head
+
+
+@pytest.mark.parametrize(
+    ("body", "accept"),
+    [({"topic": ANT, "format": "pdf"}, "application/json"), ({"topic": ANT}, "application/pdf")],
+)
+def test_pdf_by_format_or_by_accept_header(
+    client: httpx.Client, body: dict[str, Any], accept: str
+) -> None:
+    from pypdf import PdfReader
+
+    resp = client.post("/v1/briefings", json=body, headers={"Accept": accept})
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"] == "application/pdf"
+    assert resp.content.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(resp.content))
+    assert len(reader.pages) >= 1
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    refs = client.post("/v1/briefings", json={"topic": ANT}).json()["references"]
+    assert "The regulatory crackdown on Ant Group" in text
+    assert " ".join(refs[0]["title"].split()) in text
+
+
+def test_accept_header_chooses_html_or_markdown(client: httpx.Client) -> None:
+    page = client.post("/v1/briefings", json={"topic": ANT}, headers={"Accept": "text/html"})
+    assert page.headers["content-type"].startswith("text/html") and "<dl class=" in page.text
+    md = client.post(
+        "/v1/briefings", json={"topic": ANT}, headers={"Accept": "text/markdown;q=0.9, */*"}
+    )
+    assert md.headers["content-type"].startswith("text/markdown")
+    plain = client.post("/v1/briefings", json={"topic": ANT}, headers={"Accept": "*/*"})
+    assert plain.headers["content-type"].startswith("application/json")

@@ -195,10 +195,24 @@ def test_timeline_has_the_ipo_suspension_and_the_december_26_meeting(ant: Briefi
     assert "central bank" in meeting.sentence.text
     keys = [e.date.sort_key for e in ant.timeline if e.date.sort_key]
     assert keys == sorted(keys)
-    # an undated article's weekday stays unresolved, and says so
-    for e in ant.timeline:
-        if not e.date.resolved:
-            assert "not stated" in e.date.display or "unresolved" in e.date.display
+    # dates with no known year are kept apart, and say why
+    assert all(e.date.resolved for e in ant.timeline)
+    sunday = [e for e in ant.undated if e.date.as_written.lower().endswith("sunday")]
+    assert sunday and not sunday[0].date.resolved and sunday[0].date.iso is None
+    for e in ant.undated:
+        assert "not stated" in e.date.display or "unresolved" in e.date.display
+
+
+@pytest.mark.slow
+def test_citation_numbers_follow_first_use_over_the_whole_rendered_briefing(ant: Briefing) -> None:
+    parts = {part.split(":")[0] for part, _ in ant.sentences()}
+    assert {"summary", "section", "timeline", "undated", "key_figures"} <= parts
+    for text in (to_markdown(ant), to_html(ant)):
+        body = re.split(r"## References|<h2>References</h2>", text)[0]
+        read = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", body)))
+        assert read == [c.marker for c in ant.citations] == list(range(1, len(read) + 1))
+    firsts = [r.citations[0].marker for r in ant.references]
+    assert firsts == sorted(firsts)
 
 
 @pytest.mark.slow
@@ -239,7 +253,9 @@ def test_off_corpus_topic_is_not_covered(built_engine: Engine) -> None:
     assert b.status == "not_covered"
     assert b.sentences() == [] and b.citations == [] and b.references == []
     md = to_markdown(b)
-    assert NOT_COVERED in md and len(md.splitlines()) <= 5
+    head, body = md.split("**Scope:** no sources\n")
+    assert NOT_COVERED in body and len(body.strip().splitlines()) <= 3
+    assert head.count("\n") == 4  # title, blank line, topic, generated
     assert b.to_dict()["summary"]["text"] == NOT_COVERED
 
 
@@ -405,3 +421,32 @@ def test_cli_html_briefing_links_documents_on_the_configured_base_url(
     assert cli_main(["brief", ANT, "--format", "html", *paths]) == 0
     page = capsys.readouterr().out
     assert 'href="#ref-1"' in page and 'href="https://news.example.org/#doc=' in page
+
+
+@pytest.mark.slow
+def test_cli_writes_a_pdf_briefing(
+    built_engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pypdf import PdfReader
+
+    paths = ["--corpus", str(built_engine.settings.corpus.dir)]
+    paths += ["--index", str(built_engine.settings.index.dir)]
+    out = tmp_path / "ant.pdf"
+    assert cli_main(["brief", ANT, "-o", str(out), *paths]) == 0  # the suffix chooses PDF
+    assert "wrote" in capsys.readouterr().err
+    assert out.read_bytes().startswith(b"%PDF-") and not list(tmp_path.glob(".*.tmp"))
+    reader = PdfReader(out)
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+    assert len(reader.pages) >= 1 and "The regulatory crackdown on Ant Group" in text
+    named = tmp_path / "brief.bin"
+    assert cli_main(["brief", ANT, "--format", "pdf", "-o", str(named), *paths]) == 0
+    assert named.read_bytes().startswith(b"%PDF-")
+
+
+def test_cli_refuses_to_print_a_pdf_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    assert cli_main(["brief", ANT, "--format", "pdf"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rag: error: a PDF goes to a file") and "Traceback" not in err
