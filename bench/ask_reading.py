@@ -27,7 +27,7 @@ from eval.harness import Timing, temporary_index
 from rag.answer.reading import Reading
 from rag.engine import Engine
 from rag.settings import Settings
-from rag.text.focus import question_focus
+from rag.text.focus import forget_questions, question_focus
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "eval/sets/reading_train.jsonl"
 
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
                     setattr(answerer_module, "read_evidence", real if on else _no_reading)  # noqa: B010
                     focus = real_focus if on else (lambda _q: fixed)
                     setattr(answerer_module, "question_focus", focus)  # noqa: B010
-                    question_focus.cache_clear()
+                    forget_questions()
                     t0 = time.perf_counter()
                     engine.ask(q)
                     (with_ms if on else without_ms).append((time.perf_counter() - t0) * 1000)

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,7 @@ from rag.index.store import LoadedIndex
 from rag.search.filters import Filters
 from rag.search.retriever import Retriever
 from rag.settings import Settings
-from rag.text.focus import QuestionFocus, question_focus
+from rag.text.focus import QuestionFocus, known_focus, question_focus
 from rag.text.questions import question_types
 from rag.text.wording import lower_first
 from rag.types import Answer, SearchResult
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 NOT_COVERED = "The corpus does not cover this question."
 PARTIAL_FLOOR = 0.2  # evidence score below which related sentences are not worth quoting
 PARTIAL_SENTENCES = 2
+# The question's parse (spaCy, holds the GIL) runs while onnxruntime embeds it (releases it).
+_READER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="question-parse")
 UNANSWERABLE: dict[str, Any] = {
     "status": "unanswerable",
     "answer": NOT_COVERED,
@@ -116,6 +119,7 @@ class Answerer:
     ) -> Evidence:
         """Retrieve for the question, score the sentences, judge answerability."""
         q, _ = self.retriever.clean_query(question)
+        parsing = _READER.submit(question_focus, q) if known_focus(q) is None else None
         qvec = self.embedder.embed_query(q)
         k = top_k or self.settings.retrieval.top_k
         result = search_with_trusted(self.retriever, self.index, q, k, filters, qvec)
@@ -128,7 +132,7 @@ class Answerer:
             scored,
             self.settings.answer.abstain_threshold,
         )
-        focus = question_focus(q)
+        focus = parsing.result() if parsing is not None else question_focus(q)
         reading = read_evidence(
             focus, scored, readings_of(self.index.path, self.index.sentences), self.corpus_lower()
         )

@@ -13,6 +13,7 @@ from rag.index.chunking import chunk_document
 from rag.index.commit import Reconciled, settle
 from rag.index.corpus import Skipped, corpus_fingerprint, load_corpus
 from rag.index.embedder import Embedder
+from rag.index.readings import lend_readings
 from rag.index.store import BuildData, IndexProblem, IndexStore, LoadedIndex
 from rag.index.strategies import EmbedWork, ProgressFactory, embed_work
 from rag.settings import Settings
@@ -170,6 +171,8 @@ def ingest(
 
         work = EmbedWork(passages, sentences, pvecs, svecs, todo_p, todo_s)
         embed_work(work, embedder, settings.embedding, progress)
+        if old is not None:
+            lend_readings(old.path, old.sentences)
         report.embedded_passages = len(todo_p)
         report.passages = len(passages)
 

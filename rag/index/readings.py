@@ -41,6 +41,14 @@ def _line(text: str) -> str:
     return line
 
 
+def lend_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
+    """Remember the stored readings of the version an ingest replaces, so that
+    `write_readings` parses only the sentences that are new (a fresh process would otherwise
+    parse the whole corpus again)."""
+    if (folder / FILE).is_file():
+        readings_of(folder, sentences)
+
+
 def write_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
     """Parse the sentences and write their readings into a version folder being built."""
     with _lock:

@@ -203,9 +203,12 @@ class Retriever:
         passages = self.index.passages
         spans = {i: (passages[i].doc_id, passages[i].start, passages[i].end) for i in ranked}
         kept: list[int] = []
+        kept_in: dict[str, list[int]] = {}  # spans of other documents never overlap
         for pid in ranked:  # best first, so the better of two overlapping passages stays
-            if all(overlap_ratio(spans[pid], spans[o]) <= cfg.overlap_collapse for o in kept):
+            same_doc = kept_in.setdefault(spans[pid][0], [])
+            if all(overlap_ratio(spans[pid], spans[o]) <= cfg.overlap_collapse for o in same_doc):
                 kept.append(pid)
+                same_doc.append(pid)
         if cfg.mmr and kept:
             kept = self._mmr(kept, scores, cfg.mmr_lambda)
         out: list[int] = []

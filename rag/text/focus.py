@@ -10,7 +10,6 @@ and what it is attached to), read from spaCy's dependency parse.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -169,9 +168,32 @@ def asking_part(question: str) -> str:
     return asks[-1] if asks else question.strip()
 
 
-@functools.lru_cache(maxsize=4096)
+_READ: dict[str, QuestionFocus] = {}  # question -> its focus: one parse per question
+MAX_READ = 4096
+
+
+def known_focus(question: str) -> QuestionFocus | None:
+    """The focus of a question parsed before in this process, else None (no parse)."""
+    return _READ.get(question)
+
+
+def forget_questions() -> None:
+    """Drop the parsed questions (a benchmark timing fresh questions)."""
+    _READ.clear()
+
+
 def question_focus(question: str) -> QuestionFocus:
     """Parse a question into its answer type and focus (cached: one parse per question)."""
+    got = _READ.get(question)
+    if got is None:
+        got = _read_focus(question)
+        if len(_READ) >= MAX_READ:
+            _READ.clear()
+        _READ[question] = got
+    return got
+
+
+def _read_focus(question: str) -> QuestionFocus:
     question = asking_part(question)
     doc = parse(question)
     kind = answer_type(question)

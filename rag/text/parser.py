@@ -41,7 +41,7 @@ def nlp() -> Any:
             if _nlp is None:
                 os.environ.setdefault("OMP_NUM_THREADS", "1")
                 spacy = _import_spacy_without_torch()
-                _nlp = spacy.load(MODEL)
+                _nlp = spacy.load(MODEL, exclude=["senter"])  # disabled anyway: not loaded
     return _nlp
 
 

@@ -74,6 +74,11 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("Why was the Ant Group IPO suspended?")
     ['ant', 'group', 'ipo', 'suspend', 'initi', 'public', 'offer']
     """
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=16384)  # an answer tokenises the same corpus sentences again and again
+def _tokens(text: str) -> tuple[str, ...]:
     stop = _stopwords()
     words = [w for w in _expand(WORD.findall(text.lower())) if w not in stop]
-    return list(_stemmer().stemWords(words))
+    return tuple(_stemmer().stemWords(words))

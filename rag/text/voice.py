@@ -9,6 +9,7 @@ quote is shown.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -115,6 +116,7 @@ _COMPILED = [(name, re.compile(rx, re.I)) for name, rx in _RULES]
 _COMPILED.append(("imperative", re.compile(_IMPERATIVE, re.I)))
 
 
+@functools.lru_cache(maxsize=16384)  # every answer checks the same corpus sentences again
 def speaks_as_system(text: str) -> str | None:
     """The rule a sentence breaks by addressing the reader or a model, or None for data.
 

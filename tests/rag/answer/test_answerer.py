@@ -277,3 +277,29 @@ def test_trim_property_any_text(text: str) -> None:
 
 def test_trim_keeps_a_bare_connective() -> None:
     assert trim("However, ", 10, 19) == ("However, ", 10, 19)
+
+
+def test_a_new_question_is_parsed_beside_its_embedding_and_only_once(
+    built_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import rag.text.focus as focus_module
+
+    threads: list[str] = []
+    real = focus_module._read_focus
+
+    def recording(question: str) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(question)
+
+    monkeypatch.setattr(focus_module, "_read_focus", recording)
+    focus_module.forget_questions()
+    first = built_engine.ask(WHY)
+    again = built_engine.ask(WHY)
+    assert len(threads) == 1 and threads[0].startswith("question-parse")
+    assert (first.status, first.answer, first.citations) == (
+        again.status,
+        again.answer,
+        again.citations,
+    )

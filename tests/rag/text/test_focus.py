@@ -115,3 +115,15 @@ def test_loading_the_parser_does_not_import_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "False"
+
+
+def test_a_question_is_known_once_parsed_and_forgotten_on_request() -> None:
+    from rag.text.focus import forget_questions, known_focus
+
+    q = "Who approved the fine against Tenpay?"
+    forget_questions()
+    assert known_focus(q) is None
+    parsed = question_focus(q)
+    assert known_focus(q) is parsed
+    forget_questions()
+    assert known_focus(q) is None
