@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -24,3 +27,18 @@ class Seen:
 
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+
+# Screenshots are test artefacts: RAG_ARTEFACTS or the system's temp dir, printed once.
+ARTEFACTS = Path(os.environ.get("RAG_ARTEFACTS") or tempfile.gettempdir()) / "page-artefacts"
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+def shot(page: Any, name: str) -> Path:
+    """A full-page screenshot under ARTEFACTS (after the fade-in), its path printed."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTEFACTS / f"{name}.png"
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+    return path
