@@ -75,7 +75,7 @@ async function openDocument(docId, start, end) {
     return;
   }
   const open = view.open;
-  if (!open || open.docId !== docId || open.start !== start || open.end !== end) return;
+  if (!open || open.docId !== docId || !Object.is(open.start, start) || !Object.is(open.end, end)) return; // NaN: no span
   remember(docId, doc.title, doc.published);
   $("doc-title").textContent = doc.title || docId;
   $("doc-meta").textContent = [doc.published, doc.source || docId].filter(Boolean).join(" · ");
