@@ -29,8 +29,8 @@ class Seen:
     errors: list[str] = field(default_factory=list)
 
 
-# Screenshots are test artefacts: RAG_ARTEFACTS or the system's temp dir, printed once.
-ARTEFACTS = Path(os.environ.get("RAG_ARTEFACTS") or tempfile.gettempdir()) / "page-artefacts"
+# Screenshots are test artefacts: PAGE_ARTEFACTS or the system's temp dir, printed once.
+ARTEFACTS = Path(os.environ.get("PAGE_ARTEFACTS") or tempfile.gettempdir()) / "page-artefacts"
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
@@ -42,3 +42,15 @@ def shot(page: Any, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
     return path
+
+
+# `PAGE_README_SHOTS=1 pytest tests/api/routes/test_web_ask.py` rewrites the README's pictures.
+README_IMG = Path(__file__).resolve().parents[3] / "docs" / "img"
+
+
+def readme_shot(page: Any, name: str) -> None:
+    """The viewport as docs/img/<name>.png, only when PAGE_README_SHOTS is set."""
+    if os.environ.get("PAGE_README_SHOTS"):
+        README_IMG.mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(README_IMG / f"{name}.png"))

@@ -107,7 +107,8 @@ def test_the_document_on_a_phone_is_a_dialog_that_gives_focus_back(
     assert box["width"] >= 360 and box["height"] >= 800  # it covers the screen
     for _ in range(3):  # Tab stays inside the dialog
         page.keyboard.press("Tab")
-        assert page.evaluate("document.getElementById('doc-panel').contains(document.activeElement)")
+        inside = "document.getElementById('doc-panel').contains(document.activeElement)"
+        assert page.evaluate(inside)
     shot(page, "a11y-dialog-phone")
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
@@ -144,7 +145,8 @@ def test_live_region_targets_logo_and_motion(browser: Any, live_server: Any) -> 
     busy = page.evaluate("window.busy")
     assert busy[0] == "true" and busy[-1] == "false"
     live = page.evaluate(
-        "[...document.querySelectorAll('[aria-live]')].map(e => [e.id, e.getAttribute('aria-live')])"
+        "[...document.querySelectorAll('[aria-live]')]"
+        ".map(e => [e.id, e.getAttribute('aria-live')])"
     )
     assert live == [["answer-text", "polite"]]  # not the badge, the timings or the sources
     # touch targets: every visible control is at least 24x24 px, the main ones 44 px tall

@@ -3,12 +3,13 @@ copy with citations, Stop, the elapsed time, the previous answer kept, source ca
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
-from browsing import CHROMIUM, SIZES, Seen, shot
+from browsing import CHROMIUM, SIZES, Seen, readme_shot, shot
 
 from rag.text.followup import standalone_question
 
@@ -99,7 +100,7 @@ def test_source_cards_hover_cards_and_copy(browser: Any, live_server: Any) -> No
         context.grant_permissions(["clipboard-read", "clipboard-write"])
         page = context.new_page()
         errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("pageerror", lambda e, out=errors: out.append(str(e)))
         # a shared link asks its question as the page loads
         page.goto(f"{live_server.url}/?q={quote(QUESTION)}")
         expect(page.locator("#status")).to_have_text("answered", timeout=60_000)
@@ -129,6 +130,7 @@ def test_source_cards_hover_cards_and_copy(browser: Any, live_server: Any) -> No
         expect(card.locator("blockquote")).to_have_text(citation["quote"])
         expect(card.locator("strong")).to_have_text(docs[citation["doc_id"]]["title"])
         shot(page, f"ask-sources-{size}")
+        readme_shot(page, f"page-{size}")
 
         page.click("#copy-answer")
         expect(page.locator("#copy-status")).to_have_text("copied")
@@ -174,10 +176,8 @@ def test_stop_ends_the_stream_and_the_clock_runs_while_it_waits(
     expect(page.locator("#status")).to_have_text("answered")
     expect(page.locator("#error")).to_be_hidden()
     for route in held:
-        try:
+        with contextlib.suppress(Exception):  # the page already gave up on it
             route.abort()
-        except Exception:  # the page already gave up on it
-            pass
     page.unroute("**/v1/ask")
     seen.requests.clear()  # the held request was never sent anywhere
 
@@ -200,7 +200,8 @@ def test_unanswerable_shows_the_nearest_passages_collapsed(page: Any, live_serve
     items = page.locator("#retrieved-list li")
     expect(items).to_have_count(n)
     hrefs = items.locator("a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
-    want = [f"#doc={h['doc_id']}&start={h['start']}&end={h['end']}" for h in api_answer["retrieved"]]
+    hits = api_answer["retrieved"]
+    want = [f"#doc={h['doc_id']}&start={h['start']}&end={h['end']}" for h in hits]
     assert hrefs == want
     expect(page.locator("#source-cards")).to_be_hidden()
     shot(page, "ask-unanswerable-desktop")

@@ -38,7 +38,7 @@ def test_a_briefing_is_shown_printable_and_downloadable(
         context = browser.new_context(viewport={"width": w, "height": h}, accept_downloads=True)
         page = context.new_page()
         errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("pageerror", lambda e, out=errors: out.append(str(e)))
         page.goto(live_server.url + "/")
         page.fill("#brief-topic", TOPIC)
         page.click("#brief-button")
