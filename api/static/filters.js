@@ -28,7 +28,7 @@ export function setDocumentChoices(documents) {
   }));
 }
 
-async function loadModes() {
+export async function loadModes() {
   const select = $("mode");
   try {
     const { data } = await api("/v1/models");

@@ -5,7 +5,7 @@ import { ask, stop } from "./ask.js";
 import { initBriefing } from "./briefing.js";
 import { deepLink, forgetDocuments, fromHash, initDocView } from "./docview.js";
 import { loadDocuments } from "./documents.js";
-import { initFilters } from "./filters.js";
+import { initFilters, loadModes } from "./filters.js";
 import { initHistory } from "./history.js";
 import { initUpload } from "./upload.js";
 
@@ -54,6 +54,7 @@ $("key-form").addEventListener("submit", (e) => {
   showError("");
   forgetDocuments();
   loadDocuments();
+  loadModes();
   if (retry) retry();
   else fromHash();
 });

@@ -119,3 +119,31 @@ def test_list_open_upload_and_delete(
     with httpx.Client(base_url=server.url, timeout=30) as c:
         assert c.get("/v1/documents/cork_honey").status_code == 404
     assert any("/v1/jobs/" in u for u in seen.requests)  # the delete's job was followed
+
+
+@pytest.mark.timeout(240)
+def test_a_server_with_keys_asks_for_one_then_the_page_works(
+    browser: Any, live_server: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from api.security import hash_key
+
+    key = "page-key-0123456789"
+    keyed = live_server.start(api_key_hashes=[hash_key(key)], rate_limit_per_minute=1_000_000)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(keyed.url + "/")
+    expect(page.locator("#key-form")).to_be_visible()  # the document list needed a key
+    expect(page.locator("#doc-list .doc-row")).to_have_count(0)
+    page.fill("#api-key", key)
+    page.press("#api-key", "Enter")
+    expect(page.locator("#key-form")).to_be_hidden()
+    expect(page.locator("#doc-list .doc-row")).to_have_count(5)
+    page.fill("#question", "Why was the Ant IPO suspended?")
+    page.press("#question", "Enter")
+    expect(page.locator("#status")).to_have_text("answered", timeout=60_000)
+    context.close()
+    assert errors == []
