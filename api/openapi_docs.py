@@ -28,6 +28,7 @@ WHY = "Why was the Ant IPO suspended?"
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/v1/search"): {"query": "why was the Ant IPO suspended?", "top_k": 3},
     ("post", "/v1/ask"): {"question": WHY, "top_k": 5, "filters": {"doc_ids": [ANT]}},
+    ("post", "/v1/followup"): {"questions": [WHY, "and why did it withdraw its deposit products?"]},
     ("post", "/v1/briefings"): {
         "topic": "the regulatory crackdown on Ant Group",
         "format": "md",

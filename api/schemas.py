@@ -139,6 +139,7 @@ class DocumentMeta(BaseModel):
         "trusted", description="trusted (the operator's corpus), upload, or untrusted"
     )
     url: str | None = None
+    passages: int | None = Field(None, description="passages in the index (in the list only)")
 
 
 class DocumentOut(DocumentMeta):

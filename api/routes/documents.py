@@ -115,8 +115,14 @@ def ingest_counts(report: IngestReport) -> dict[str, Any]:
 
 @router.get("/documents", response_model=DocumentList)
 def list_documents(engine: EngineDep) -> dict[str, object]:
-    """All indexed documents with their metadata."""
-    return {"documents": [d.meta() for d in engine.documents()]}
+    """All indexed documents with their metadata and how many passages each has."""
+    index = engine.snapshot.index  # one snapshot: the documents and their passages agree
+    docs = sorted(index.documents.values(), key=lambda d: d.doc_id)
+    return {
+        "documents": [
+            d.meta() | {"passages": len(index.doc_passages.get(d.doc_id, ()))} for d in docs
+        ]
+    }
 
 
 @router.get(
