@@ -124,7 +124,12 @@ class MilvusStore:
     milvus-lite file when ``uri`` is empty)."""
 
     def __init__(self, settings: StoreSettings, root: Path, keep_versions: int = 3) -> None:
-        from pymilvus import MilvusClient
+        try:
+            from pymilvus import MilvusClient
+        except ImportError as exc:
+            raise StoreUnavailable(
+                "RAG_STORE__BACKEND=milvus needs the Milvus client: pip install '.[scale]'"
+            ) from exc
 
         # pymilvus logs every failed call with a traceback; ours become one-line errors.
         logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
