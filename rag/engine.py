@@ -23,6 +23,7 @@ from rag.briefing.briefer import Briefer
 from rag.briefing.types import Briefing
 from rag.errors import RagError
 from rag.index import frontmatter
+from rag.index.backends import open_store
 from rag.index.commit import (
     Reconciled,
     crash_point,
@@ -38,7 +39,6 @@ from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
 from rag.index.ingest import IngestReport, ingest
 from rag.index.readings import readings_of
-from rag.index.seam import open_store
 from rag.index.store import BuildData, IndexBusy, IndexCorrupt, LoadedIndex
 from rag.index.strategies import ProgressFactory
 from rag.index.trust import TRUST_LEVELS, read_trust, set_trust

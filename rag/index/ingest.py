@@ -9,11 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from rag.index.backends import open_store
 from rag.index.chunking import chunk_document
 from rag.index.commit import Reconciled, settle
 from rag.index.corpus import Skipped, corpus_fingerprint, load_corpus
 from rag.index.embedder import Embedder
-from rag.index.seam import Store, open_store
+from rag.index.seam import Store
 from rag.index.store import BuildData, IndexProblem, LoadedIndex
 from rag.index.strategies import EmbedWork, ProgressFactory, embed_work
 from rag.settings import Settings

@@ -20,15 +20,25 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from rag.settings import IndexSettings, Settings
+from rag.settings import IndexSettings
 from rag.types import Document, Passage, SentenceRef
 
 if TYPE_CHECKING:
     from rag.index.bm25 import TermCounts
-    from rag.index.store import BuildData
 
 Vectors = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class BuildData:
+    documents: list[Document]
+    passages: list[Passage]
+    sentences: list[SentenceRef]
+    passage_vectors: Vectors
+    sentence_vectors: Vectors
+    manifest: dict[str, Any]
+    terms: TermCounts | None = None  # given by an incremental update: BM25 from counts
 
 
 @dataclass(kw_only=True)
@@ -101,17 +111,6 @@ class Store(Protocol):
     def publish(self, version: str) -> None: ...
 
     def discard(self, version: str) -> None: ...
-
-
-def open_store(settings: Settings) -> Store:
-    """The store the settings name (the Milvus client is imported only when asked for)."""
-    if settings.store.backend == "milvus":
-        from rag.index.milvus import MilvusStore
-
-        return MilvusStore(settings.store, settings.index.dir, settings.index.keep_versions)
-    from rag.index.store import IndexStore
-
-    return IndexStore(settings.index.dir, settings.index.keep_versions)
 
 
 def doc_rows(passages: list[Passage]) -> dict[str, IntArray]:

@@ -31,6 +31,7 @@ from rag.index.bm25 import TERMS_FILE, BM25Index, TermCounts, passage_tokens, to
 from rag.index.dense import DenseIndex, Vectors
 from rag.index.files import fsync_dir, write_durable
 from rag.index.readings import write_readings
+from rag.index.seam import BuildData as BuildData
 from rag.index.seam import LoadedIndex as LoadedIndex
 from rag.index.seam import doc_rows, passage_sentence_map
 from rag.settings import IndexSettings
@@ -88,17 +89,6 @@ def _write_spans(path: Path, rows: Sequence[Passage | SentenceRef]) -> None:
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-@dataclass
-class BuildData:
-    documents: list[Document]
-    passages: list[Passage]
-    sentences: list[SentenceRef]
-    passage_vectors: Vectors
-    sentence_vectors: Vectors
-    manifest: dict[str, Any]
-    terms: TermCounts | None = None  # given by an incremental update: BM25 from counts
 
 
 @dataclass(kw_only=True)

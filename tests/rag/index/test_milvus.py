@@ -12,7 +12,7 @@ import pytest
 from conftest import build_data
 
 from rag.engine import Engine
-from rag.index.seam import open_store
+from rag.index.backends import open_store
 from rag.settings import Settings, StoreSettings
 
 pytestmark = [pytest.mark.slow, pytest.mark.milvus]

@@ -17,7 +17,7 @@ import pytest
 from conftest import _free_port, build_data
 
 from rag.engine import Engine
-from rag.index.seam import open_store
+from rag.index.backends import open_store
 from rag.settings import Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.milvus]
