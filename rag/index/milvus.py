@@ -14,109 +14,31 @@ Milvus answers the dense and the BM25 top-k.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rag.index import milvus_rows as rows
-from rag.index.seam import IntArray, LoadedIndex, Vectors, doc_rows, passage_sentence_map
+from rag.index.milvus_index import MilvusIndex, calls
+from rag.index.seam import Vectors, doc_rows, passage_sentence_map
 from rag.index.store import (
     FORMAT_VERSION,
     BuildData,
     IndexCorrupt,
     IndexMismatch,
     IndexNotFound,
-    IndexProblem,
     IndexStore,
+    StoreUnavailable,
 )
 from rag.settings import IndexSettings, StoreSettings
 from rag.types import Document, Passage, SentenceRef
 
 KINDS = ("passages", "sentences", "documents")
-
-
-class StoreUnavailable(IndexProblem):
-    """Milvus cannot be reached, or refused a call."""
-
-
-@contextlib.contextmanager
-def _calls(what: str) -> Iterator[None]:
-    """Milvus errors as one-line StoreUnavailable (the CLI and the API show those)."""
-    from pymilvus.exceptions import MilvusException
-
-    try:
-        yield
-    except MilvusException as exc:
-        raise StoreUnavailable(f"milvus: {what} failed: {exc.message}") from exc
-
-
-def _doc_filter(doc_ids: Iterable[str]) -> str:
-    return f"doc_id in {json.dumps(sorted(set(doc_ids)))}"
-
-
-@dataclass(kw_only=True)
-class MilvusIndex(LoadedIndex):
-    """A version whose dense and BM25 top-k are answered by Milvus."""
-
-    client: Any
-    collection: str  # the version's passages collection
-
-    def _filter(self, allowed: IntArray | None) -> str:
-        return "" if allowed is None else _doc_filter(self.passages[int(i)].doc_id for i in allowed)
-
-    def dense_top_k(
-        self, qvec: Vectors, k: int, allowed: IntArray | None = None
-    ) -> tuple[Vectors, IntArray]:
-        k = min(k, len(self.passages))
-        if k <= 0 or (allowed is not None and len(allowed) == 0):
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        with _calls("dense search"):
-            hits = self.client.search(
-                self.collection,
-                data=[np.asarray(qvec, dtype=np.float32).tolist()],
-                anns_field="vector",
-                limit=k,
-                filter=self._filter(allowed),
-                search_params={"metric_type": "IP"},
-            )[0]
-        ids, scores = _ranked([(float(h["distance"]), int(h["id"])) for h in hits], allowed)
-        return scores, ids
-
-    def lexical_top_k(
-        self, query: str, k: int, allowed: IntArray | None = None
-    ) -> tuple[IntArray, Vectors]:
-        terms = rows.query_terms(query)
-        if k <= 0 or not terms or (allowed is not None and len(allowed) == 0):
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        with _calls("BM25 search"):
-            hits = self.client.search(
-                self.collection,
-                data=[terms],
-                anns_field="sparse",
-                limit=k,
-                filter=self._filter(allowed),
-                search_params={"metric_type": "BM25"},
-            )[0]
-        # milvus-lite gives BM25 scores negated, a cluster positive: take magnitudes. Milvus
-        # scores tf * (k1 + 1) / (tf + norm), bm25s's lucene variant tf / (tf + norm).
-        pairs = [(abs(float(h["distance"])) / (1 + rows.BM25_K1), int(h["id"])) for h in hits]
-        return _ranked([p for p in pairs if p[0] > 0], allowed)
-
-
-def _ranked(pairs: list[tuple[float, int]], allowed: IntArray | None) -> tuple[IntArray, Vectors]:
-    """(ids, scores) of (score, id) pairs in ``allowed``, best first, ties by id (the order
-    the embedded store gives)."""
-    keep = None if allowed is None else {int(i) for i in allowed}
-    pairs = sorted((p for p in pairs if keep is None or p[1] in keep), key=lambda p: (-p[0], p[1]))
-    ids = np.array([i for _, i in pairs], dtype=np.int64)
-    return ids, np.array([s for s, _ in pairs], dtype=np.float32)
 
 
 class MilvusStore:
@@ -140,7 +62,7 @@ class MilvusStore:
         if not uri:
             root.mkdir(parents=True, exist_ok=True)
             uri = str(root / "milvus.db")
-        with _calls(f"connecting to {uri}"):
+        with calls(f"connecting to {uri}"):
             self.client = MilvusClient(uri=uri, token=settings.token.get_secret_value(), timeout=30)
         self._files = IndexStore(root, keep_versions)  # the lock; no versions live there
         self._loaded: set[str] = set()
@@ -153,7 +75,7 @@ class MilvusStore:
         return f"{self.prefix}current"
 
     def current_version(self) -> str | None:
-        with _calls("reading the current alias"):
+        with calls("reading the current alias"):
             if self.alias not in self.client.list_aliases().get("aliases", []):
                 return None  # nothing published yet
             described = self.client.describe_alias(self.alias)
@@ -164,7 +86,7 @@ class MilvusStore:
         released); once per version and process."""
         if version in self._loaded:
             return
-        with _calls(f"loading version {version}"):
+        with calls(f"loading version {version}"):
             for kind in KINDS:
                 name = self.name(kind, version)
                 if not self.client.has_collection(name):
@@ -173,7 +95,7 @@ class MilvusStore:
         self._loaded.add(version)
 
     def versions(self) -> list[str]:
-        with _calls("listing collections"):
+        with calls("listing collections"):
             names = set(self.client.list_collections())
         head = f"{self.prefix}passages_"
         found = [n.removeprefix(head) for n in names if n.startswith(head)]
@@ -185,7 +107,7 @@ class MilvusStore:
     def clean_partial_builds(self) -> None:
         """Drop versions newer than the live one that were never published (a crash)."""
         current = self.current_version()
-        with _calls("listing collections"):
+        with calls("listing collections"):
             names = self.client.list_collections()
         heads = [f"{self.prefix}{k}_" for k in KINDS]
         built = {n.removeprefix(h) for n in names for h in heads if n.startswith(h)}
@@ -196,7 +118,7 @@ class MilvusStore:
     def _blobs(self, version: str, expr: str) -> dict[str, Any]:
         self._ready(version)
         name = self.name("documents", version)
-        with _calls(f"reading {name}"):
+        with calls(f"reading {name}"):
             got = self._query(name, expr, ["id", "key", "part", "body"])
         return rows.read_blobs(got)
 
@@ -270,7 +192,7 @@ class MilvusStore:
         )
 
     def _create(self, name: str, schema: Any, params: Any, it: Iterable[dict[str, Any]]) -> None:
-        with _calls(f"writing {name}"):
+        with calls(f"writing {name}"):
             self.client.create_collection(
                 name, schema=schema, index_params=params, consistency_level="Strong"
             )
@@ -313,7 +235,7 @@ class MilvusStore:
     def publish(self, version: str) -> None:
         """Point the alias at the version (the commit point), then prune old versions."""
         target = self.name("passages", version)
-        with _calls(f"publishing {version}"):
+        with calls(f"publishing {version}"):
             if self.current_version() is None:
                 self.client.create_alias(target, self.alias)
             else:
@@ -322,7 +244,7 @@ class MilvusStore:
 
     def discard(self, version: str) -> None:
         self._loaded.discard(version)
-        with _calls(f"dropping version {version}"):
+        with calls(f"dropping version {version}"):
             for kind in KINDS:
                 if self.client.has_collection(self.name(kind, version)):
                     self.client.drop_collection(self.name(kind, version))
@@ -358,7 +280,7 @@ class MilvusStore:
         documents = [rows.document_of(r) for r in records.values()]
         texts = {d.doc_id: d.text for d in documents}
         fields = ["id", "doc_id", "start", "end", "vector"]
-        with _calls(f"reading version {version}"):
+        with calls(f"reading version {version}"):
             prow = sorted(self._query(self.name("passages", version), "id >= 0", fields), key=_id)
             srow = sorted(self._query(self.name("sentences", version), "id >= 0", fields), key=_id)
         if (

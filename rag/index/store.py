@@ -60,6 +60,10 @@ class IndexBusy(IndexProblem):
     """Another ingest holds the index lock."""
 
 
+class StoreUnavailable(IndexProblem):
+    """The index store (Milvus) cannot be reached, or refused a call."""
+
+
 def _sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:

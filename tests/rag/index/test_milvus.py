@@ -94,7 +94,7 @@ def test_publish_is_one_alias_swap_seen_by_another_client_and_old_versions_go(
 
 
 def test_no_milvus_at_the_uri_is_a_one_line_error(tmp_path: Path) -> None:
-    from rag.index.milvus import StoreUnavailable
+    from rag.index.store import StoreUnavailable
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
