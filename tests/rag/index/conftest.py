@@ -35,7 +35,7 @@ def ws(tmp_path: Path, built_engine: Engine) -> Workspace:
 MILVUS_URI = os.environ.get("RAG_MILVUS_URI", "")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -51,7 +51,7 @@ def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from pymilvus import MilvusClient
 
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("milvus")
     cmd = [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data / "db")]
     proc = subprocess.Popen(

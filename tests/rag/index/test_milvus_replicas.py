@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import _free_port, build_data
+from conftest import build_data, free_port
 
 from rag.engine import Engine
 from rag.index.backends import open_store
@@ -34,7 +34,7 @@ def serve(settings: Settings, name: str) -> Iterator[str]:
     (root / "corpus").mkdir(parents=True)
     for p in settings.corpus.dir.iterdir():
         (root / "corpus" / p.name).write_bytes(p.read_bytes())
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("RAG_")}
     env |= {
         "OMP_NUM_THREADS": "1",
