@@ -7,7 +7,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run ingest serve test quick stress lint typecheck bench bench-all eval gate clean
+.PHONY: install install-dev run ingest serve test test-scale quick stress lint typecheck bench bench-all eval gate clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,14 +23,19 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install -e '.[llm,report,pdf,dev]'
+	$(PIP) install -e '.[llm,report,pdf,dev,scale]'
 	# the Lee news corpus ships inside gensim; only its data files are used
 	$(PIP) install --no-deps gensim==4.4.0
 	# headless Chromium for the browser tests (Debian package; Playwright never downloads one)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	@touch $@
 
-install: $(VENV)/.installed
+# the Milvus client and milvus-lite, when the store is Milvus (RAG_STORE__BACKEND=milvus make run)
+$(VENV)/.installed-scale: $(VENV)/.installed
+	$(PIP) install -e '.[llm,report,scale]'
+	@touch $@
+
+install: $(VENV)/.installed $(if $(filter milvus,$(RAG_STORE__BACKEND)),$(VENV)/.installed-scale)
 install-dev: $(VENV)/.installed-dev
 
 ingest: install
@@ -57,6 +62,11 @@ gate: install
 	  $(VENV)/bin/rag eval --index $$d/index --baseline eval/baseline.json --runs-dir eval/runs \
 	  --report-md eval/runs/last.md >/dev/null; rc=$$?; \
 	  sed -n '/^## Headline/,/^## Retrieval/p;/^## Gate/,$$p' eval/runs/last.md; rm -rf $$d; exit $$rc
+
+# The Milvus store's tests alone: a milvus-lite server they start, or the cluster at
+# RAG_MILVUS_URI (`make test` runs them too)
+test-scale: install-dev
+	$(PY) -m pytest -q -m milvus
 
 quick: install-dev
 	$(PY) -m pytest -q -m "not slow and not llm and not browser"

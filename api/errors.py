@@ -17,7 +17,13 @@ from rag.engine import CorpusNotAFolder
 from rag.index.corpus import BadDocument, CorpusError
 from rag.index.embedder import EmbeddingError
 from rag.index.limits import CorpusFull, DocumentTooLarge, RepetitiveDocument
-from rag.index.store import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotFound
+from rag.index.store import (
+    IndexBusy,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexNotFound,
+    StoreUnavailable,
+)
 from rag.jobs import JobConflict, QueueFull
 from rag.search.filters import QueryError
 
@@ -112,6 +118,7 @@ MAPPING: dict[type[Exception], tuple[int, str, str]] = {
     IndexCorrupt: (503, "index-corrupt", "The index is corrupted"),
     IndexMismatch: (503, "index-mismatch", "The index was built with another model"),
     IndexBusy: (409, "index-busy", "Another ingest is running"),
+    StoreUnavailable: (503, "store-unavailable", "The index store cannot be reached"),
     JobConflict: (409, "job-conflict", "Another job changes this document"),
     QueueFull: (503, "job-queue-full", "Too many jobs are waiting"),
     EmbeddingError: (503, "model-unavailable", "The embedding model cannot be used"),

@@ -27,6 +27,7 @@ from bench.scale_build import MODEL
 from rag.engine import Engine
 from rag.index.dense import DenseIndex
 from rag.index.embedding import get_embedder
+from rag.index.store import EmbeddedIndex
 from rag.settings import Settings
 
 K = 10
@@ -111,6 +112,7 @@ def measure_index(index_dir: Path, n_queries: int) -> dict[str, Any]:
     engine = Engine(settings, embedder)
     t0 = time.perf_counter()
     idx = engine.load()
+    assert isinstance(idx, EmbeddedIndex), "the bench measures the embedded store"
     load_s = time.perf_counter() - t0
     rss_loaded = rss_mb()
     engine.warm()

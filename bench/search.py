@@ -16,6 +16,7 @@ from bench.data import five_documents, questions
 from eval.harness import Timing, build_engine, workdir_settings
 from rag.engine import Engine
 from rag.index.embedding import get_embedder
+from rag.index.store import EmbeddedIndex
 
 
 def _row(name: str, t: Timing, floor: float) -> list[str]:
@@ -33,7 +34,9 @@ def section_search(n_queries: int, workdir: Path) -> str:
     slow.load()
     pin_threads(1)
     qs = cycle([q.question for q in questions()], n_queries)
-    faiss_index: Any = engine.index.dense.index
+    index = engine.index
+    assert isinstance(index, EmbeddedIndex), "the bench measures the embedded store"
+    faiss_index: Any = index.dense.index
     pool = settings.retrieval.candidates
 
     def floor(q: str) -> None:
@@ -51,7 +54,7 @@ def section_search(n_queries: int, workdir: Path) -> str:
         ("Engine.ask (extractive, verified)", engine.ask),
         (f"  part: embed query ({e.query_backend})", embedder.embed_query),
         ("  part: raw faiss search (k=30)", lambda q: faiss_index.search(qvecs[q], pool)),
-        ("  part: BM25 scores", engine.index.bm25.scores),
+        ("  part: BM25 scores", index.bm25.scores),
         ("floor with the fp32 query embedder", floor_fp32),
         ("Engine.search with the fp32 query embedder (query_backend=same)", slow.search),
         ("Engine.ask with the fp32 query embedder", slow.ask),

@@ -23,6 +23,7 @@ from rag.briefing.briefer import Briefer
 from rag.briefing.types import Briefing
 from rag.errors import RagError
 from rag.index import frontmatter
+from rag.index.backends import open_store
 from rag.index.commit import (
     Reconciled,
     crash_point,
@@ -38,7 +39,7 @@ from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
 from rag.index.ingest import IngestReport, ingest
 from rag.index.readings import readings_of
-from rag.index.store import BuildData, IndexBusy, IndexCorrupt, IndexStore, LoadedIndex
+from rag.index.store import BuildData, IndexBusy, IndexCorrupt, LoadedIndex
 from rag.index.strategies import ProgressFactory
 from rag.index.trust import TRUST_LEVELS, read_trust, set_trust
 from rag.index.update import checked_chunks, with_document, without_document
@@ -98,7 +99,7 @@ class Engine:
             settings.embedding.threads,
             settings.embedding.query_backend,
         )
-        self.store = IndexStore(settings.index.dir, settings.index.keep_versions)
+        self.store = open_store(settings)
         # Built once: they hold no index state (the extractive writer is per snapshot).
         self.verifier = Verifier(self.embedder, settings.answer.support_threshold)
         self.llm_writers: dict[str, ClaimWriter] = dict(

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_origin
 
-from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
@@ -274,6 +274,28 @@ class APISettings(BaseModel):
         return value
 
 
+class StoreSettings(BaseModel):
+    backend: Literal["embedded", "milvus"] = Field(
+        "embedded",
+        description="Where index versions live: embedded (FAISS + bm25s files under index.dir) "
+        "or milvus (collections in Milvus; the extra .[scale])",
+    )
+    uri: str = Field(
+        "",
+        max_length=2048,
+        description="Milvus address (http://host:19530) or a local file path for embedded "
+        "milvus-lite; empty: <index.dir>/milvus.db",
+    )
+    token: SecretStr = Field(
+        SecretStr(""), description="Milvus token ('user:password' or an API key); empty: none"
+    )
+    collection_prefix: str = Field(
+        "rag_",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+        description="Prefix of every collection and alias, so several services share a cluster",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="RAG_", env_nested_delimiter="__", extra="ignore", frozen=True
@@ -288,6 +310,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     api: APISettings = Field(default_factory=APISettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
 
     def with_paths(self, corpus: Path | None = None, index: Path | None = None) -> Settings:
         """A copy with the corpus and/or index folder replaced."""

@@ -28,7 +28,8 @@ from pathlib import Path
 
 from rag.index.corpus import SUFFIXES, sha256_bytes
 from rag.index.files import fsync_dir, write_durable
-from rag.index.store import IndexProblem, IndexStore
+from rag.index.seam import Store
+from rag.index.store import IndexProblem
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def _quarantine(path: Path) -> None:
     path.replace(target)
 
 
-def reconcile(folder: Path, store: IndexStore, quarantine: bool) -> Reconciled:
+def reconcile(folder: Path, store: Store, quarantine: bool) -> Reconciled:
     """Remove unfinished builds, settle staged files and (``quarantine``) move corpus files
     the live version does not know to .orphans/; log what was done."""
     out = Reconciled()

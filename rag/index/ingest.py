@@ -9,12 +9,14 @@ from typing import Any
 
 import numpy as np
 
+from rag.index.backends import open_store
 from rag.index.chunking import chunk_document
 from rag.index.commit import Reconciled, settle
 from rag.index.corpus import Skipped, corpus_fingerprint, load_corpus
 from rag.index.embedder import Embedder
 from rag.index.readings import lend_readings
-from rag.index.store import BuildData, IndexProblem, IndexStore, LoadedIndex
+from rag.index.seam import Store
+from rag.index.store import BuildData, IndexProblem, LoadedIndex
 from rag.index.strategies import EmbedWork, ProgressFactory, embed_work
 from rag.settings import Settings
 from rag.types import Document, Passage, SentenceRef
@@ -74,7 +76,7 @@ def build_manifest(
     }
 
 
-def _previous(store: IndexStore, settings: Settings, embedder: Embedder) -> LoadedIndex | None:
+def _previous(store: Store, settings: Settings, embedder: Embedder) -> LoadedIndex | None:
     """The current index if its vectors can be reused with these settings."""
     if store.current_version() is None:
         return None
@@ -94,7 +96,7 @@ def _previous(store: IndexStore, settings: Settings, embedder: Embedder) -> Load
     return old
 
 
-def _settle(store: IndexStore, settings: Settings) -> None:
+def _settle(store: Store, settings: Settings) -> None:
     """Staged files of a crashed upload or delete: in or out, as the live version says."""
     if store.current_version() is None or not settings.corpus.dir.is_dir():
         return
@@ -121,7 +123,7 @@ def ingest(
 ) -> IngestReport:
     """Build a new index version from the corpus folder (or the given documents)."""
     t0 = time.perf_counter()
-    store = IndexStore(settings.index.dir, settings.index.keep_versions)
+    store = open_store(settings)
     report = IngestReport()
     with store.lock():
         store.clean_partial_builds()
@@ -194,7 +196,7 @@ def ingest(
 
 def is_stale(settings: Settings) -> bool:
     """Whether the corpus differs from what the current index was built from."""
-    store = IndexStore(settings.index.dir)
+    store = open_store(settings)
     try:
         manifest = store.read_manifest()
     except IndexProblem:

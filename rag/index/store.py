@@ -27,10 +27,13 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.errors import RagError
-from rag.index.bm25 import TERMS_FILE, BM25Index, TermCounts, passage_tokens
+from rag.index.bm25 import TERMS_FILE, BM25Index, TermCounts, passage_tokens, top_positive
 from rag.index.dense import DenseIndex, Vectors
 from rag.index.files import fsync_dir, write_durable
 from rag.index.readings import write_readings
+from rag.index.seam import BuildData as BuildData
+from rag.index.seam import LoadedIndex as LoadedIndex
+from rag.index.seam import doc_rows, passage_sentence_map
 from rag.settings import IndexSettings
 from rag.types import Document, Passage, SentenceRef
 
@@ -55,6 +58,10 @@ class IndexMismatch(IndexProblem):
 
 class IndexBusy(IndexProblem):
     """Another ingest holds the index lock."""
+
+
+class StoreUnavailable(IndexProblem):
+    """The index store (Milvus) cannot be reached, or refused a call."""
 
 
 def _sha256_file(path: Path) -> str:
@@ -88,50 +95,28 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-@dataclass
-class BuildData:
-    documents: list[Document]
-    passages: list[Passage]
-    sentences: list[SentenceRef]
-    passage_vectors: Vectors
-    sentence_vectors: Vectors
-    manifest: dict[str, Any]
-    terms: TermCounts | None = None  # given by an incremental update: BM25 from counts
+@dataclass(kw_only=True)
+class EmbeddedIndex(LoadedIndex):
+    """A version of the embedded store: FAISS for dense, bm25s for lexical search."""
 
-
-@dataclass
-class LoadedIndex:
-    """Everything a query needs, in memory."""
-
-    version: str
-    path: Path
-    manifest: dict[str, Any]
-    documents: dict[str, Document]
-    passages: list[Passage]
-    sentences: list[SentenceRef]
-    passage_vectors: Vectors
-    sentence_vectors: Vectors
     dense: DenseIndex
     bm25: BM25Index
-    passage_sentences: list[range]  # sentence rows inside each passage
-    doc_passages: dict[str, npt.NDArray[np.int64]]
-    terms: TermCounts | None = None  # BM25 term counts (None in versions written before them)
 
-    @property
-    def model_id(self) -> str:
-        return str(self.manifest["model_id"])
+    def dense_top_k(
+        self, qvec: Vectors, k: int, allowed: npt.NDArray[np.int64] | None = None
+    ) -> tuple[Vectors, npt.NDArray[np.int64]]:
+        return self.dense.search(qvec, k, allowed)
 
-
-def _passage_sentence_map(passages: list[Passage], sentences: list[SentenceRef]) -> list[range]:
-    by_doc: dict[str, list[int]] = {}
-    for i, s in enumerate(sentences):
-        by_doc.setdefault(s.doc_id, []).append(i)
-    out: list[range] = []
-    for p in passages:
-        rows = [i for i in by_doc.get(p.doc_id, []) if sentences[i].start < p.end]
-        rows = [i for i in rows if sentences[i].end > p.start]
-        out.append(range(rows[0], rows[-1] + 1) if rows else range(0))
-    return out
+    def lexical_top_k(
+        self, query: str, k: int, allowed: npt.NDArray[np.int64] | None = None
+    ) -> tuple[npt.NDArray[np.int64], Vectors]:
+        bm = self.bm25.scores(query)
+        if allowed is not None:
+            mask = np.zeros(len(bm), dtype=bool)
+            mask[allowed] = True
+            bm = np.where(mask, bm, 0.0).astype(np.float32)
+        ids = top_positive(bm, k)
+        return ids, bm[ids]
 
 
 class IndexStore:
@@ -177,7 +162,9 @@ class IndexStore:
         self.publish(index.version)
         return index.version
 
-    def write_version(self, data: BuildData, settings: IndexSettings | None = None) -> LoadedIndex:
+    def write_version(
+        self, data: BuildData, settings: IndexSettings | None = None
+    ) -> EmbeddedIndex:
         """Write a complete version (as a build folder until ``publish``) and return it as
         loaded, without reading it back."""
         # Names sort by build time (nanoseconds), so pruning by name keeps the newest.
@@ -287,7 +274,7 @@ class IndexStore:
         ef_search: int | None = None,
         nprobe: int | None = None,
         version: str | None = None,
-    ) -> LoadedIndex:
+    ) -> EmbeddedIndex:
         """Load the current version (or `version`), verifying checksums and the model it
         was built with; a file that passes its checksum but cannot be read is IndexCorrupt.
 
@@ -324,7 +311,7 @@ def _read_version(
     manifest: dict[str, Any],
     ef_search: int | None,
     nprobe: int | None,
-) -> LoadedIndex:
+) -> EmbeddedIndex:
     """The files of a checked version, read into memory (faiss, numpy, bm25s, JSON lines)."""
     docs: dict[str, Document] = {}
     for r in _read_jsonl(folder / "documents.jsonl"):
@@ -352,7 +339,7 @@ def _read_version(
     ]
     pvec = np.load(folder / "passage_vectors.npy")
     svec = np.load(folder / "sentence_vectors.npy")
-    return LoadedIndex(
+    return EmbeddedIndex(
         version=version,
         path=folder,
         manifest=manifest,
@@ -370,17 +357,10 @@ def _read_version(
             pvec,
         ),
         bm25=BM25Index.load(folder / "bm25"),
-        passage_sentences=_passage_sentence_map(passages, sentences),
-        doc_passages=_doc_passages(passages),
+        passage_sentences=passage_sentence_map(passages, sentences),
+        doc_passages=doc_rows(passages),
         terms=TermCounts.load(folder / TERMS_FILE) if TERMS_FILE in manifest["files"] else None,
     )
-
-
-def _doc_passages(passages: list[Passage]) -> dict[str, npt.NDArray[np.int64]]:
-    doc_rows: dict[str, list[int]] = {}
-    for i, p in enumerate(passages):
-        doc_rows.setdefault(p.doc_id, []).append(i)
-    return {k: np.array(v, dtype=np.int64) for k, v in doc_rows.items()}
 
 
 def _bm25(data: BuildData) -> tuple[TermCounts, BM25Index]:
@@ -399,9 +379,9 @@ def _loaded(
     dense: DenseIndex,
     bm25: BM25Index,
     terms: TermCounts,
-) -> LoadedIndex:
+) -> EmbeddedIndex:
     """The version just written, as ``load`` would read it, without reading it back."""
-    return LoadedIndex(
+    return EmbeddedIndex(
         version=version,
         path=folder,
         manifest=manifest,
@@ -412,7 +392,7 @@ def _loaded(
         sentence_vectors=np.ascontiguousarray(data.sentence_vectors, dtype=np.float32),
         dense=dense,
         bm25=bm25,
-        passage_sentences=_passage_sentence_map(data.passages, data.sentences),
-        doc_passages=_doc_passages(data.passages),
+        passage_sentences=passage_sentence_map(data.passages, data.sentences),
+        doc_passages=doc_rows(data.passages),
         terms=terms,
     )

@@ -5,29 +5,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from rag.index.bm25 import top_positive as top_positive  # it moved next to BM25
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
-
-
-def top_positive(scores: FloatArray, k: int) -> IntArray:
-    """Ids of the ``k`` highest positive scores, best first, ties by id.
-
-    The same ids in the same order as ``np.argsort(-scores, kind="stable")[:k]`` restricted
-    to positive scores, but only the positive entries are sorted (after an O(n) partition),
-    so the cost follows the number of matching passages rather than the corpus size: at 1M
-    passages a full argsort takes ~70 ms, this a few ms.
-    """
-    pos = np.flatnonzero(scores > 0)
-    k = min(k, len(pos))
-    if k <= 0:
-        return np.zeros(0, np.int64)
-    vals = scores[pos]
-    if len(pos) > 4 * k:
-        kth = np.partition(vals, len(vals) - k)[len(vals) - k]  # the k-th largest value
-        keep = vals >= kth  # keeps every tie at the boundary, so ties still go by id
-        pos, vals = pos[keep], vals[keep]
-    out: IntArray = pos[np.argsort(-vals, kind="stable")[:k]].astype(np.int64)
-    return out
 
 
 def rrf(rankings: list[IntArray], k: int) -> dict[int, float]:

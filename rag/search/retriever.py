@@ -11,7 +11,7 @@ import numpy.typing as npt
 from rag.index.embedder import Embedder
 from rag.index.store import LoadedIndex
 from rag.search.filters import Filters, QueryError
-from rag.search.fusion import minmax, overlap_ratio, rrf, top_positive, weighted
+from rag.search.fusion import minmax, overlap_ratio, rrf, weighted
 from rag.search.stages import (
     BestSentenceStage,
     CrossEncoderStage,
@@ -133,16 +133,11 @@ class Retriever:
             qvec = self.embedder.embed_query(q)
         pool = max(cfg.candidates, k)
 
-        d_scores, d_ids = self.index.dense.search(qvec, pool, allowed)
-        bm = self.index.bm25.scores(q)
-        if allowed is not None:
-            mask = np.zeros(len(bm), dtype=bool)
-            mask[allowed] = True
-            bm = np.where(mask, bm, 0.0)
-        b_ids = top_positive(bm, pool)
+        d_scores, d_ids = self.index.dense_top_k(qvec, pool, allowed)
+        b_ids, b_scores = self.index.lexical_top_k(q, pool, allowed)
 
         dense = {int(i): float(s) for i, s in zip(d_ids, d_scores, strict=True)}
-        sparse = {int(i): float(bm[i]) for i in b_ids}
+        sparse = {int(i): float(s) for i, s in zip(b_ids, b_scores, strict=True)}
         if cfg.fusion == "rrf":
             fused = rrf([d_ids, b_ids], cfg.rrf_k)
         else:

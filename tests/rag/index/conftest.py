@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from store_workspace import Workspace
 
 from rag.engine import Engine
-from rag.settings import Settings
+from rag.index.store import BuildData, LoadedIndex
+from rag.settings import Settings, StoreSettings
+
+CORPUS = Path(__file__).resolve().parents[3] / "corpus"
 
 
 @pytest.fixture
@@ -19,3 +29,79 @@ def ws(tmp_path: Path, built_engine: Engine) -> Workspace:
     shutil.copytree(built_engine.settings.corpus.dir, corpus)
     shutil.copytree(built_engine.settings.index.dir, index)
     return Workspace(corpus, index, Settings().with_paths(corpus=corpus, index=index))
+
+
+# Read at import: the autouse fixture drops every RAG_ variable before each test.
+MILVUS_URI = os.environ.get("RAG_MILVUS_URI", "")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Milvus to test against: RAG_MILVUS_URI (a real cluster) if set, else a milvus-lite
+    server on a free loopback port, stopped at the end of the session."""
+    pytest.importorskip("pymilvus", reason="needs the .[scale] extra")
+    if MILVUS_URI:
+        yield MILVUS_URI
+        return
+    from pymilvus import MilvusClient
+
+    port = free_port()
+    data = tmp_path_factory.mktemp("milvus")
+    cmd = [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data / "db")]
+    proc = subprocess.Popen(
+        [*cmd, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=(data / "server.log").open("wb"),
+    )
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, (data / "server.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "milvus-lite server not up after 60 s"
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        MilvusClient(uri=uri, timeout=30).list_collections()  # answers, not only listens
+        yield uri
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def milvus_settings(tmp_path: Path, milvus_uri: str) -> Settings:
+    """Settings on the Milvus store, with a collection prefix of this test's own (tests share
+    one server, or a cluster)."""
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    store = StoreSettings(
+        backend="milvus", uri=milvus_uri, collection_prefix=f"t{uuid.uuid4().hex[:12]}_"
+    )
+    base = Settings().with_paths(corpus=tmp_path / "corpus", index=tmp_path / "index")
+    return base.model_copy(update={"store": store})
+
+
+def build_data(index: LoadedIndex) -> BuildData:
+    """A loaded version as the data that wrote it (for writing it into another store)."""
+    return BuildData(
+        documents=list(index.documents.values()),
+        passages=index.passages,
+        sentences=index.sentences,
+        passage_vectors=index.passage_vectors,
+        sentence_vectors=index.sentence_vectors,
+        manifest={
+            k: v for k, v in index.manifest.items() if k not in ("files", "version", "counts")
+        },
+    )

@@ -1,0 +1,169 @@
+"""How an index version maps onto Milvus collections: schemas, rows, and reading them back.
+
+One version is three collections, ``<prefix>passages_<v>``, ``<prefix>sentences_<v>`` and
+``<prefix>documents_<v>``; a row's primary key is its row number in the version, so the ids
+Milvus returns are the passage ids the rest of the engine uses.
+
+The lexical field holds OUR tokens (``rag.text.tokens``: stopwords, acronyms, Snowball
+stems), each hex-encoded so Milvus's ``standard`` analyzer keeps it whole: Milvus only
+counts them (BM25 with bm25s's k1 and b), so milvus-lite (no English stemmer) and a cluster
+score the same terms as the embedded index.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from rag.index.bm25 import passage_tokens
+from rag.text.tokens import tokenize
+from rag.types import Document, Passage, SentenceRef
+
+PART_CHARS = 4000  # a VARCHAR holds 65,535 bytes; a character takes at most 4
+TOKENS_BYTES = 65_535
+BATCH = 500
+BM25_K1, BM25_B = 1.5, 0.75  # bm25s's defaults, so both back ends score alike
+MANIFEST = "manifest"
+
+
+def hex_terms(tokens: Sequence[str]) -> str:
+    return " ".join(t.encode("utf-8").hex() for t in tokens)
+
+
+def passage_terms(text: str) -> str:
+    return hex_terms(passage_tokens(text))[:TOKENS_BYTES]
+
+
+def query_terms(query: str) -> str:
+    return hex_terms(tokenize(query))
+
+
+def passage_schema(mc: Any, dim: int) -> tuple[Any, Any]:
+    """(schema, index params) of a passages collection."""
+    s = mc.MilvusClient.create_schema(auto_id=False)
+    s.add_field("id", mc.DataType.INT64, is_primary=True)
+    s.add_field("doc_id", mc.DataType.VARCHAR, max_length=256)
+    s.add_field("start", mc.DataType.INT64)
+    s.add_field("end", mc.DataType.INT64)
+    s.add_field("published", mc.DataType.VARCHAR, max_length=16)  # "" when undated
+    s.add_field("title", mc.DataType.VARCHAR, max_length=1024)
+    s.add_field(
+        "terms",
+        mc.DataType.VARCHAR,
+        max_length=TOKENS_BYTES,
+        enable_analyzer=True,
+        analyzer_params={"tokenizer": "standard"},
+    )
+    s.add_field("sparse", mc.DataType.SPARSE_FLOAT_VECTOR)
+    s.add_field("vector", mc.DataType.FLOAT_VECTOR, dim=dim)
+    s.add_function(
+        mc.Function(
+            name="bm25",
+            function_type=mc.FunctionType.BM25,
+            input_field_names=["terms"],
+            output_field_names=["sparse"],
+        )
+    )
+    ip = mc.MilvusClient.prepare_index_params()
+    ip.add_index("vector", index_type="AUTOINDEX", metric_type="IP")
+    ip.add_index(
+        "sparse",
+        index_type="SPARSE_INVERTED_INDEX",
+        metric_type="BM25",
+        params={"bm25_k1": BM25_K1, "bm25_b": BM25_B},
+    )
+    return s, ip
+
+
+def span_schema(mc: Any, dim: int) -> tuple[Any, Any]:
+    """(schema, index params) of a sentences collection."""
+    s = mc.MilvusClient.create_schema(auto_id=False)
+    s.add_field("id", mc.DataType.INT64, is_primary=True)
+    s.add_field("doc_id", mc.DataType.VARCHAR, max_length=256)
+    s.add_field("start", mc.DataType.INT64)
+    s.add_field("end", mc.DataType.INT64)
+    s.add_field("vector", mc.DataType.FLOAT_VECTOR, dim=dim)
+    ip = mc.MilvusClient.prepare_index_params()
+    ip.add_index("vector", index_type="AUTOINDEX", metric_type="IP")
+    return s, ip
+
+
+def blob_schema(mc: Any) -> tuple[Any, Any]:
+    """(schema, index params) of a documents collection: JSON records cut into parts (a
+    collection needs a vector field; this one is a constant)."""
+    s = mc.MilvusClient.create_schema(auto_id=False)
+    s.add_field("id", mc.DataType.INT64, is_primary=True)
+    s.add_field("key", mc.DataType.VARCHAR, max_length=256)
+    s.add_field("part", mc.DataType.INT64)
+    s.add_field("body", mc.DataType.VARCHAR, max_length=65_535)
+    s.add_field("vector", mc.DataType.FLOAT_VECTOR, dim=2)
+    ip = mc.MilvusClient.prepare_index_params()
+    ip.add_index("vector", index_type="FLAT", metric_type="L2")
+    return s, ip
+
+
+def passage_rows(
+    passages: list[Passage], docs: dict[str, Document], vectors: np.ndarray
+) -> Iterator[dict[str, Any]]:
+    for i, p in enumerate(passages):
+        d = docs[p.doc_id]
+        yield {
+            "id": i,
+            "doc_id": p.doc_id,
+            "start": p.start,
+            "end": p.end,
+            "published": d.published or "",
+            "title": d.title[:256],
+            "terms": passage_terms(p.text),
+            "vector": vectors[i].tolist(),
+        }
+
+
+def sentence_rows(sentences: list[SentenceRef], vectors: np.ndarray) -> Iterator[dict[str, Any]]:
+    for i, s in enumerate(sentences):
+        yield {
+            "id": i,
+            "doc_id": s.doc_id,
+            "start": s.start,
+            "end": s.end,
+            "vector": vectors[i].tolist(),
+        }
+
+
+def blob_rows(documents: list[Document], manifest: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The manifest, then each document as its JSON record, in parts of PART_CHARS."""
+    records = [(MANIFEST, json.dumps(manifest))] + [
+        (d.doc_id, json.dumps({**d.meta(), "text": d.text, "body_start": d.body_start}))
+        for d in documents
+    ]
+    n = 0
+    for key, body in records:
+        for part, at in enumerate(range(0, max(len(body), 1), PART_CHARS)):
+            chunk = body[at : at + PART_CHARS]
+            yield {"id": n, "key": key, "part": part, "body": chunk, "vector": [0.0, 0.0]}
+            n += 1
+
+
+def read_blobs(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """key -> the JSON record its parts spell, in the order the keys were written."""
+    parts: dict[str, list[tuple[int, str]]] = {}
+    for r in sorted(rows, key=lambda r: int(r["id"])):
+        parts.setdefault(str(r["key"]), []).append((int(r["part"]), str(r["body"])))
+    return {k: json.loads("".join(b for _, b in sorted(v))) for k, v in parts.items()}
+
+
+def document_of(r: dict[str, Any]) -> Document:
+    return Document(
+        doc_id=r["doc_id"],
+        text=r["text"],
+        title=r["title"],
+        published=r["published"],
+        sha256=r["sha256"],
+        source=r["source"],
+        body_start=r["body_start"],
+        trust=r.get("trust", "trusted"),
+        url=r.get("url"),
+    )
