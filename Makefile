@@ -64,7 +64,7 @@ quick: install-dev
 stress: install-dev
 	STRESS_SECONDS=120 $(PY) -m pytest -q -s tests/api/test_consistency.py
 	SCHEMATHESIS_EXAMPLES=2600 SCHEMATHESIS_MIN_CASES=20000 \
-	  $(PY) -m pytest -q -s tests/api/test_schemathesis.py
+	  $(PY) -m pytest -q -s --timeout=0 tests/api/test_schemathesis.py
 
 # The issue #17 table (HTTP path vs its floor, cold start, idle RSS, ingest, throughput) in a
 # few minutes; gensim only for its Lee news data (the ingest row's documents)

@@ -151,6 +151,26 @@ def _overloaded(scope: Scope, gate: Gate) -> Response:
     )
 
 
+# Rendered 503s by (path, in flight, limit): building a Response (headers, JSON) was most of
+# what a shed request cost the event loop. Paths carry ids, so the table is bounded.
+_rendered: dict[tuple[str, int, int], tuple[int, list[tuple[bytes, bytes]], bytes]] = {}
+MAX_RENDERED = 1024
+
+
+async def _send_overloaded(scope: Scope, gate: Gate, send: Send) -> None:
+    key = (app_path(scope), gate.in_flight, gate.limit)
+    got = _rendered.get(key)
+    if got is None:
+        if len(_rendered) >= MAX_RENDERED:
+            _rendered.clear()
+        response = _overloaded(scope, gate)
+        got = _rendered[key] = (response.status_code, response.raw_headers, bytes(response.body))
+    status, headers, body = got
+    # a copy of the headers: middleware outside (CORS) appends to the message's list
+    await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+    await send({"type": "http.response.body", "body": body})
+
+
 class ShedMiddleware:
     """503 problem+json at once, before anything else is done, while the gate is full."""
 
@@ -160,7 +180,7 @@ class ShedMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.gate.full() and guarded(app_path(scope)):
-            await _overloaded(scope, self.gate)(scope, receive, send)
+            await _send_overloaded(scope, self.gate, send)
             return
         await self.app(scope, receive, send)
 
@@ -180,7 +200,7 @@ class ConcurrencyGateMiddleware:
             await self.app(scope, receive, send)
             return
         if self.gate.full():
-            await _overloaded(scope, self.gate)(scope, receive, send)
+            await _send_overloaded(scope, self.gate, send)
             return
         self.gate.in_flight += 1
         try:

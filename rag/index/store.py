@@ -14,7 +14,6 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import os
 import shutil
 import time
 import uuid
@@ -29,8 +28,9 @@ import numpy.typing as npt
 from rag.errors import RagError
 from rag.index.bm25 import TERMS_FILE, BM25Index, TermCounts, passage_tokens
 from rag.index.dense import DenseIndex, Vectors
-from rag.index.files import fsync_dir, write_durable
+from rag.index.files import fsync_dir, sync_and_digest, write_durable
 from rag.index.readings import write_readings
+from rag.index.rows import passage_sentence_map, write_documents
 from rag.settings import IndexSettings
 from rag.types import Document, Passage, SentenceRef
 
@@ -65,13 +65,8 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    write_durable(path, body.encode("utf-8"))
-
-
 def _write_spans(path: Path, rows: Sequence[Passage | SentenceRef]) -> None:
-    """``_write_jsonl`` of {doc_id, start, end} rows, the same bytes, without a json.dumps
+    """JSON lines of {doc_id, start, end} rows (json.dumps's bytes) without a json.dumps
     per row (a large index has hundreds of thousands)."""
     ids: dict[str, str] = {}
     lines = []
@@ -80,7 +75,7 @@ def _write_spans(path: Path, rows: Sequence[Passage | SentenceRef]) -> None:
         if enc is None:
             enc = ids[r.doc_id] = json.dumps(r.doc_id, ensure_ascii=False)
         lines.append(f'{{"doc_id": {enc}, "start": {r.start}, "end": {r.end}}}\n')
-    write_durable(path, "".join(lines).encode("utf-8"))
+    path.write_bytes("".join(lines).encode("utf-8"))  # durable with the version's other files
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -120,18 +115,6 @@ class LoadedIndex:
     @property
     def model_id(self) -> str:
         return str(self.manifest["model_id"])
-
-
-def _passage_sentence_map(passages: list[Passage], sentences: list[SentenceRef]) -> list[range]:
-    by_doc: dict[str, list[int]] = {}
-    for i, s in enumerate(sentences):
-        by_doc.setdefault(s.doc_id, []).append(i)
-    out: list[range] = []
-    for p in passages:
-        rows = [i for i in by_doc.get(p.doc_id, []) if sentences[i].start < p.end]
-        rows = [i for i in rows if sentences[i].end > p.start]
-        out.append(range(rows[0], rows[-1] + 1) if rows else range(0))
-    return out
 
 
 class IndexStore:
@@ -184,20 +167,14 @@ class IndexStore:
         version = f"v{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
         tmp = self.root / f".build-{version}"
         tmp.mkdir(parents=True)
-        _write_jsonl(
-            tmp / "documents.jsonl",
-            [{**d.meta(), "text": d.text, "body_start": d.body_start} for d in data.documents],
-        )
+        write_documents(tmp / "documents.jsonl", data.documents)
         _write_spans(tmp / "passages.jsonl", data.passages)
         _write_spans(tmp / "sentences.jsonl", data.sentences)
         write_readings(tmp, data.sentences)  # per-sentence parse for the answer decision
         pvec = np.ascontiguousarray(data.passage_vectors, dtype=np.float32)
         svec = np.ascontiguousarray(data.sentence_vectors, dtype=np.float32)
         for name, arr in (("passage_vectors.npy", pvec), ("sentence_vectors.npy", svec)):
-            with (tmp / name).open("wb") as f:
-                np.save(f, arr)
-                f.flush()
-                os.fsync(f.fileno())
+            np.save(tmp / name, arr)
         dense = DenseIndex.build(pvec, settings or IndexSettings())
         dense.save(tmp / "dense.faiss")
         terms, bm25 = _bm25(data)
@@ -217,9 +194,13 @@ class IndexStore:
                 "passages": len(data.passages),
                 "sentences": len(data.sentences),
             },
-            "files": {str(p.relative_to(tmp)): _sha256_file(p) for p in files},
+            "files": {
+                str(p.relative_to(tmp)): digest
+                for p, digest in zip(files, sync_and_digest(files), strict=True)
+            },
         }
         write_durable(tmp / "manifest.json", json.dumps(manifest, indent=2).encode("utf-8"))
+        fsync_dir(tmp / "bm25")
         fsync_dir(tmp)
         return _loaded(data, version, self.root / version, manifest, dense, bm25, terms)
 
@@ -370,7 +351,7 @@ def _read_version(
             pvec,
         ),
         bm25=BM25Index.load(folder / "bm25"),
-        passage_sentences=_passage_sentence_map(passages, sentences),
+        passage_sentences=passage_sentence_map(passages, sentences),
         doc_passages=_doc_passages(passages),
         terms=TermCounts.load(folder / TERMS_FILE) if TERMS_FILE in manifest["files"] else None,
     )
@@ -412,7 +393,7 @@ def _loaded(
         sentence_vectors=np.ascontiguousarray(data.sentence_vectors, dtype=np.float32),
         dense=dense,
         bm25=bm25,
-        passage_sentences=_passage_sentence_map(data.passages, data.sentences),
+        passage_sentences=passage_sentence_map(data.passages, data.sentences),
         doc_passages=_doc_passages(data.passages),
         terms=terms,
     )
