@@ -120,8 +120,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--compute",
         type=int,
         default=None,
-        help="RAG_API__COMPUTE_CONCURRENCY of the server (default: its own, the CPU count; "
-        "0: every admitted request computes at once, as before)",
+        help="RAG_API__COMPUTE_CONCURRENCY of the server (default: its own, 0: every "
+        "admitted request computes at once; e.g. 2: two at a time on the GIL)",
     )
     p.add_argument("--index", type=Path, default=None, help="an index of corpus/ to serve")
     args = p.parse_args(argv)
