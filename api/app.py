@@ -55,6 +55,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         lifespan=lifespan,
         docs_url=None,  # served from local files by api.routes.docs
         redoc_url=None,
+        # No OpenTelemetry here (Prometheus at /metrics): off, FastAPI would look up three
+        # providers (environment variables) on every request, shed 503s included
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     metrics = Metrics()  # counted by the middleware and /v1/ask, served at /metrics
     app.state.settings = settings

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
@@ -24,6 +25,7 @@ from rag import Engine
 ANSWER_STATUSES = ("answered", "partial", "unanswerable")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 UNMATCHED = "<unmatched>"
+MAX_SEEN_PATHS = 4096
 
 
 class Metrics:
@@ -53,10 +55,20 @@ class Metrics:
         )
         for status in ANSWER_STATUSES:
             self.answers.labels(status=status)  # export zeros from the start
+        # labels() per request cost a third of a shed 503: the labelled children, kept
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route, str(status)).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:  # label values are bounded: methods x route templates x statuses
+            labels = (method, route, str(status))
+            children = self._children[key] = (
+                self.requests.labels(*labels),
+                self.latency.labels(*labels),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def refresh_index(self, engine: Engine | None) -> None:
         if engine is None or not engine.ready():
@@ -81,6 +93,7 @@ class RouteTemplates:
     def __init__(self, app: Starlette) -> None:
         self.app = app
         self._table: list[tuple[re.Pattern[str], frozenset[str] | None, str]] | None = None
+        self._seen: dict[tuple[str, str], str] = {}  # (method, path) -> template
 
     def _build(self) -> list[tuple[re.Pattern[str], frozenset[str] | None, str]]:
         table = []
@@ -93,9 +106,17 @@ class RouteTemplates:
         return table
 
     def __call__(self, scope: Scope) -> str:
+        key = (scope.get("method", "GET"), app_path(scope))
+        template = self._seen.get(key)
+        if template is None:
+            if len(self._seen) >= MAX_SEEN_PATHS:  # paths carry ids: bounded, not an LRU
+                self._seen.clear()
+            template = self._seen[key] = self._match(*key)
+        return template
+
+    def _match(self, method: str, path: str) -> str:
         if self._table is None:
             self._table = self._build()
-        path, method = app_path(scope), scope.get("method", "GET")
         partial = None
         for regex, methods, template in self._table:
             if regex.match(path):

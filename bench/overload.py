@@ -116,6 +116,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--gate", type=int, default=8, help="RAG_API__MAX_CONCURRENCY of the server")
     p.add_argument("--seconds", type=float, default=15.0, help="timed seconds")
     p.add_argument("--warmup", type=float, default=3.0, help="untimed seconds first")
+    p.add_argument(
+        "--compute",
+        type=int,
+        default=None,
+        help="RAG_API__COMPUTE_CONCURRENCY of the server (default: its own, 0: every "
+        "admitted request computes at once; e.g. 2: two at a time on the GIL)",
+    )
     p.add_argument("--index", type=Path, default=None, help="an index of corpus/ to serve")
     args = p.parse_args(argv)
     if args.clients < 1 or args.gate < 1 or args.seconds <= 0:
@@ -131,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "RAG_API__RATE_LIMIT_PER_MINUTE": str(HIGH_RATE_LIMIT),
         "RAG_API__MAX_CONCURRENCY": str(args.gate),
     }
+    if args.compute is not None:
+        settings["RAG_API__COMPUTE_CONCURRENCY"] = str(args.compute)
     try:
         index = args.index or build_index(root, {})
         with serving(index, root, "overload", settings) as server:
@@ -148,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shed = [x for x in samples if x[0] == 503]
     emit(
         f"`python -m bench.overload {' '.join(argv if argv is not None else sys.argv[1:])}`: "
-        f"{args.clients} clients, gate {args.gate}, {seconds:.1f} s, "
+        f"{args.clients} clients, gate {args.gate}, compute {args.compute}, {seconds:.1f} s, "
         f"{time.strftime('%Y-%m-%d %H:%M')}, load average {load0} -> {load1}\n"
     )
     headers = ["responses", "count", "per s", "p50 ms", "p99 ms", "max ms"]

@@ -239,6 +239,13 @@ class APISettings(BaseModel):
     )
     request_timeout_s: float = Field(30.0, gt=0, description="Request deadline")
     max_concurrency: int = Field(8, ge=1, description="Requests in flight before 503")
+    compute_concurrency: int = Field(
+        0,
+        ge=0,
+        description="Of the requests in flight, how many POST/PUT /v1/* run at once (the "
+        "others wait their turn, off the GIL, so the event loop sheds faster, at a cost in "
+        "answers served under a retry storm: README 'Overload'); 0: no limit",
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins")
     document_base_url: str | None = Field(
         None,

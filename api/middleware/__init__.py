@@ -43,7 +43,7 @@ def install(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     """Add the middleware, innermost first; `metrics` is the app's (also served at /metrics)."""
     api = settings.api
     gate = Gate(api.max_concurrency)
-    app.add_middleware(ConcurrencyGateMiddleware, gate=gate)
+    app.add_middleware(ConcurrencyGateMiddleware, gate=gate, compute=api.compute_concurrency)
     app.add_middleware(DeadlineMiddleware, seconds=api.request_timeout_s)
     app.add_middleware(BodyLimitMiddleware, max_bytes=api.max_body_bytes)
     hashes = normalise_hashes(api.api_key_hashes)  # fail at startup, not per request

@@ -151,6 +151,26 @@ def _overloaded(scope: Scope, gate: Gate) -> Response:
     )
 
 
+# Rendered 503s by (path, in flight, limit): building a Response (headers, JSON) was most of
+# what a shed request cost the event loop. Paths carry ids, so the table is bounded.
+_rendered: dict[tuple[str, int, int], tuple[int, list[tuple[bytes, bytes]], bytes]] = {}
+MAX_RENDERED = 1024
+
+
+async def _send_overloaded(scope: Scope, gate: Gate, send: Send) -> None:
+    key = (app_path(scope), gate.in_flight, gate.limit)
+    got = _rendered.get(key)
+    if got is None:
+        if len(_rendered) >= MAX_RENDERED:
+            _rendered.clear()
+        response = _overloaded(scope, gate)
+        got = _rendered[key] = (response.status_code, response.raw_headers, bytes(response.body))
+    status, headers, body = got
+    # a copy of the headers: middleware outside (CORS) appends to the message's list
+    await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+    await send({"type": "http.response.body", "body": body})
+
+
 class ShedMiddleware:
     """503 problem+json at once, before anything else is done, while the gate is full."""
 
@@ -160,7 +180,7 @@ class ShedMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.gate.full() and guarded(app_path(scope)):
-            await _overloaded(scope, self.gate)(scope, receive, send)
+            await _send_overloaded(scope, self.gate, send)
             return
         await self.app(scope, receive, send)
 
@@ -168,22 +188,31 @@ class ShedMiddleware:
 class ConcurrencyGateMiddleware:
     """Counts /v1/* requests in flight in `gate`; 503 at once when it is full (no queue).
 
-    It sits inside the deadline, so work abandoned by a 504 keeps its slot until it ends.
+    Of those, at most ``compute`` POST/PUT requests (the ones that compute) run at once; the
+    others wait here, on the event loop. Eight threads answering on two cores left the event
+    loop about a ninth of the GIL, which is what made shed 503s slow; now it contends with
+    ``compute`` threads. It sits inside the deadline, so work abandoned by a 504 keeps its
+    slot until it ends.
     """
 
-    def __init__(self, app: ASGIApp, gate: Gate) -> None:
+    def __init__(self, app: ASGIApp, gate: Gate, compute: int = 0) -> None:
         self.app = app
         self.gate = gate
+        self.compute = asyncio.Semaphore(compute) if compute else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not guarded(app_path(scope)):
             await self.app(scope, receive, send)
             return
         if self.gate.full():
-            await _overloaded(scope, self.gate)(scope, receive, send)
+            await _send_overloaded(scope, self.gate, send)
             return
         self.gate.in_flight += 1
         try:
-            await self.app(scope, receive, send)
+            if self.compute is None or scope["method"] not in ("POST", "PUT"):
+                await self.app(scope, receive, send)
+            else:
+                async with self.compute:
+                    await self.app(scope, receive, send)
         finally:
             self.gate.in_flight -= 1

@@ -164,7 +164,8 @@ class BM25Index:
         tf = counts.tf.astype(np.float64)
         norm = k1 * ((1 - b) + b * counts.lengths[row].astype(np.float64) / l_avg)
         score = (idf[counts.ids].astype(np.float64) * (tf / (norm + tf))).astype(np.float32)
-        order = np.lexsort((row, counts.ids))  # by term, then passage: CSC over terms
+        # by term, then passage (rows ascend already, so a stable sort keeps them): CSC
+        order = np.argsort(counts.ids, kind="stable")
         indptr = np.zeros(n_vocab + 1, dtype=np.int64)
         np.cumsum(np.bincount(counts.ids, minlength=n_vocab), out=indptr[1:])
         model.scores = {

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+SYNC_THREADS = 4  # fsync waits on the disk and sha256 releases the GIL: files overlap
 
 
 def fsync_dir(path: Path) -> None:
@@ -21,3 +26,21 @@ def write_durable(path: Path, data: bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
+
+
+def _sync_and_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+        os.fsync(f.fileno())
+    return h.hexdigest()
+
+
+def sync_and_digest(paths: Sequence[Path]) -> list[str]:
+    """fsync each written file and return its sha256, several files at once (one fsync after
+    the other made an upload wait for each file's flush in turn)."""
+    if len(paths) <= 1:
+        return [_sync_and_digest(p) for p in paths]
+    with ThreadPoolExecutor(min(SYNC_THREADS, len(paths)), "index-sync") as pool:
+        return list(pool.map(_sync_and_digest, paths))

@@ -25,7 +25,8 @@ import numpy as np
 
 from rag.index import milvus_rows as rows
 from rag.index.milvus_index import MilvusIndex, calls
-from rag.index.seam import Vectors, doc_rows, passage_sentence_map
+from rag.index.rows import passage_sentence_map
+from rag.index.seam import Vectors, doc_rows
 from rag.index.store import (
     FORMAT_VERSION,
     BuildData,

@@ -8,7 +8,6 @@ before readings existed is read on first use instead.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,14 +50,13 @@ def lend_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
 
 def write_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
     """Parse the sentences and write their readings into a version folder being built."""
-    with _lock:
+    # Line by line (not one joined copy): made durable by the store with the version's other
+    # files, before the manifest names it.
+    with _lock, (folder / FILE).open("w", encoding="utf-8", newline="") as f:
         texts = [s.text for s in sentences]
         _read(texts)
-        body = "".join(_line(t) + "\n" for t in texts)
-    with (folder / FILE).open("wb") as f:  # durable before the manifest names it
-        f.write(body.encode("utf-8"))
-        f.flush()
-        os.fsync(f.fileno())
+        for t in texts:
+            f.write(_line(t) + "\n")
 
 
 def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[SentenceReading]:

@@ -119,16 +119,3 @@ def doc_rows(passages: list[Passage]) -> dict[str, IntArray]:
     for i, p in enumerate(passages):
         rows.setdefault(p.doc_id, []).append(i)
     return {k: np.array(v, dtype=np.int64) for k, v in rows.items()}
-
-
-def passage_sentence_map(passages: list[Passage], sentences: list[SentenceRef]) -> list[range]:
-    """The sentence rows inside each passage."""
-    by_doc: dict[str, list[int]] = {}
-    for i, s in enumerate(sentences):
-        by_doc.setdefault(s.doc_id, []).append(i)
-    out: list[range] = []
-    for p in passages:
-        rows = [i for i in by_doc.get(p.doc_id, []) if sentences[i].start < p.end]
-        rows = [i for i in rows if sentences[i].end > p.start]
-        out.append(range(rows[0], rows[-1] + 1) if rows else range(0))
-    return out

@@ -14,7 +14,6 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import os
 import shutil
 import time
 import uuid
@@ -29,11 +28,12 @@ import numpy.typing as npt
 from rag.errors import RagError
 from rag.index.bm25 import TERMS_FILE, BM25Index, TermCounts, passage_tokens, top_positive
 from rag.index.dense import DenseIndex, Vectors
-from rag.index.files import fsync_dir, write_durable
+from rag.index.files import fsync_dir, sync_and_digest, write_durable
 from rag.index.readings import write_readings
+from rag.index.rows import passage_sentence_map, write_documents
 from rag.index.seam import BuildData as BuildData
 from rag.index.seam import LoadedIndex as LoadedIndex
-from rag.index.seam import doc_rows, passage_sentence_map
+from rag.index.seam import doc_rows
 from rag.settings import IndexSettings
 from rag.types import Document, Passage, SentenceRef
 
@@ -72,13 +72,8 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    write_durable(path, body.encode("utf-8"))
-
-
 def _write_spans(path: Path, rows: Sequence[Passage | SentenceRef]) -> None:
-    """``_write_jsonl`` of {doc_id, start, end} rows, the same bytes, without a json.dumps
+    """JSON lines of {doc_id, start, end} rows (json.dumps's bytes) without a json.dumps
     per row (a large index has hundreds of thousands)."""
     ids: dict[str, str] = {}
     lines = []
@@ -87,7 +82,7 @@ def _write_spans(path: Path, rows: Sequence[Passage | SentenceRef]) -> None:
         if enc is None:
             enc = ids[r.doc_id] = json.dumps(r.doc_id, ensure_ascii=False)
         lines.append(f'{{"doc_id": {enc}, "start": {r.start}, "end": {r.end}}}\n')
-    write_durable(path, "".join(lines).encode("utf-8"))
+    path.write_bytes("".join(lines).encode("utf-8"))  # durable with the version's other files
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -171,20 +166,14 @@ class IndexStore:
         version = f"v{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
         tmp = self.root / f".build-{version}"
         tmp.mkdir(parents=True)
-        _write_jsonl(
-            tmp / "documents.jsonl",
-            [{**d.meta(), "text": d.text, "body_start": d.body_start} for d in data.documents],
-        )
+        write_documents(tmp / "documents.jsonl", data.documents)
         _write_spans(tmp / "passages.jsonl", data.passages)
         _write_spans(tmp / "sentences.jsonl", data.sentences)
         write_readings(tmp, data.sentences)  # per-sentence parse for the answer decision
         pvec = np.ascontiguousarray(data.passage_vectors, dtype=np.float32)
         svec = np.ascontiguousarray(data.sentence_vectors, dtype=np.float32)
         for name, arr in (("passage_vectors.npy", pvec), ("sentence_vectors.npy", svec)):
-            with (tmp / name).open("wb") as f:
-                np.save(f, arr)
-                f.flush()
-                os.fsync(f.fileno())
+            np.save(tmp / name, arr)
         dense = DenseIndex.build(pvec, settings or IndexSettings())
         dense.save(tmp / "dense.faiss")
         terms, bm25 = _bm25(data)
@@ -204,9 +193,13 @@ class IndexStore:
                 "passages": len(data.passages),
                 "sentences": len(data.sentences),
             },
-            "files": {str(p.relative_to(tmp)): _sha256_file(p) for p in files},
+            "files": {
+                str(p.relative_to(tmp)): digest
+                for p, digest in zip(files, sync_and_digest(files), strict=True)
+            },
         }
         write_durable(tmp / "manifest.json", json.dumps(manifest, indent=2).encode("utf-8"))
+        fsync_dir(tmp / "bm25")
         fsync_dir(tmp)
         return _loaded(data, version, self.root / version, manifest, dense, bm25, terms)
 

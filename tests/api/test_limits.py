@@ -17,7 +17,7 @@ from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
 from api.limits import Gate, RateLimits, rate_limit_storage
-from api.middleware.limits import ShedMiddleware
+from api.middleware.limits import ConcurrencyGateMiddleware, ShedMiddleware
 from api.security import TrustedProxies, forwarded_chain, hash_key
 from rag.settings import ConfigError, Settings
 
@@ -157,6 +157,73 @@ def test_shed_answers_503_before_reading_the_body_or_calling_the_app() -> None:
     headers = dict(start["headers"])
     assert headers[b"retry-after"] == b"1"
     assert headers[b"content-type"].startswith(b"application/problem+json")
+
+
+def test_shed_503s_are_rendered_once_and_sent_as_fresh_messages() -> None:
+    gate = Gate(1)
+    gate.in_flight = 1
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise AssertionError("shed")
+
+    shed = ShedMiddleware(app, gate)
+    for _ in range(2):
+        asyncio.run(shed(_scope("/v1/search"), _never, send))
+    sent[0]["headers"].append((b"x-added-by", b"cors"))  # middleware outside may append
+    asyncio.run(shed(_scope("/v1/search"), _never, send))
+    assert sent[1]["body"] == sent[3]["body"] and b"1 requests are in flight" in sent[1]["body"]
+    assert (b"x-added-by", b"cors") not in sent[4]["headers"]
+    gate.in_flight = 3  # the detail says what is in flight now
+    asyncio.run(shed(_scope("/v1/search"), _never, send))
+    assert b"3 requests are in flight" in sent[-1]["body"]
+
+
+async def _never() -> Message:
+    raise AssertionError("no body is read here")
+
+
+def test_the_gate_lets_compute_slots_of_its_posts_run_at_once() -> None:
+    """POST/PUT wait for one of ``compute`` slots (counted in flight meanwhile); GETs do not."""
+    running: list[str] = []
+    peak: list[int] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        running.append(scope["method"])
+        peak.append(running.count("POST"))
+        await asyncio.sleep(0.05 if scope["method"] == "POST" else 0)
+        running.remove(scope["method"])
+
+    async def send(message: Message) -> None:
+        raise AssertionError("nothing is rejected here")
+
+    gate = Gate(10)
+    middleware = ConcurrencyGateMiddleware(app, gate, compute=2)
+
+    async def run() -> int:
+        scopes = [_scope("/v1/ask") for _ in range(6)] + [
+            {**_scope("/v1/documents"), "method": "GET"} for _ in range(3)
+        ]
+        tasks = [asyncio.ensure_future(middleware(s, _never, send)) for s in scopes]
+        await asyncio.sleep(0.01)
+        in_flight = gate.in_flight
+        await asyncio.gather(*tasks)
+        return in_flight
+
+    in_flight = asyncio.run(run())
+    assert in_flight == 9 - 3  # GETs done; every POST counted, running or waiting
+    assert max(peak) == 2 and gate.in_flight == 0
+    unlimited = ConcurrencyGateMiddleware(app, Gate(8), compute=0)
+    peak.clear()
+
+    async def run_all() -> None:
+        await asyncio.gather(*(unlimited(_scope("/v1/ask"), _never, send) for _ in range(4)))
+
+    asyncio.run(run_all())
+    assert max(peak) == 4
 
 
 # -- on the wire -----------------------------------------------------------------------------
