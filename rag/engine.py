@@ -373,7 +373,7 @@ class Engine:
             index = self.store.write_version(build, self.settings.index)
             crash_point(f"{point}:written")
             try:
-                self.store.publish(index.version)
+                self.store.publish(index.version, prune=False)
             except BaseException:
                 self.store.discard(index.version)
                 raise
@@ -393,6 +393,7 @@ class Engine:
         with self._lock:
             self._snapshot, self._seen, self.fallback = snapshot, index.version, None
             self._checked = time.monotonic()
+        self.store.prune()  # after the swap: old folders' removal is not on the path to visible
         return index
 
     def reconcile(self, quarantine: bool = False) -> Reconciled | None:

@@ -233,15 +233,17 @@ class MilvusStore:
             collection=self.name("passages", version),
         )
 
-    def publish(self, version: str) -> None:
-        """Point the alias at the version (the commit point), then prune old versions."""
+    def publish(self, version: str, prune: bool = True) -> None:
+        """Point the alias at the version (the commit point), then prune old versions
+        (unless ``prune`` is False: the engine prunes once its new snapshot serves)."""
         target = self.name("passages", version)
         with calls(f"publishing {version}"):
             if self.current_version() is None:
                 self.client.create_alias(target, self.alias)
             else:
                 self.client.alter_alias(target, self.alias)
-        self.prune()
+        if prune:
+            self.prune()
 
     def discard(self, version: str) -> None:
         self._loaded.discard(version)

@@ -203,15 +203,17 @@ class IndexStore:
         fsync_dir(tmp)
         return _loaded(data, version, self.root / version, manifest, dense, bm25, terms)
 
-    def publish(self, version: str) -> None:
+    def publish(self, version: str, prune: bool = True) -> None:
         """Move a written build into place and make it the live version (the commit point),
-        then prune old versions."""
+        then prune old versions (unless ``prune`` is False: the engine prunes once its new
+        snapshot serves, so removing old folders is not on an upload's path to visible)."""
         tmp = self.root / f".build-{version}"
         if tmp.is_dir():
             tmp.rename(self.root / version)
             fsync_dir(self.root)
         self._publish(version)
-        self.prune()
+        if prune:
+            self.prune()
 
     def _publish(self, version: str) -> None:
         tmp = self.root / f".CURRENT.{uuid.uuid4().hex}"

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from milvus_support import free_port
 from store_workspace import Workspace
 
 from rag.engine import Engine
-from rag.index.store import BuildData, LoadedIndex
 from rag.settings import Settings, StoreSettings
 
 CORPUS = Path(__file__).resolve().parents[3] / "corpus"
@@ -33,12 +33,6 @@ def ws(tmp_path: Path, built_engine: Engine) -> Workspace:
 
 # Read at import: the autouse fixture drops every RAG_ variable before each test.
 MILVUS_URI = os.environ.get("RAG_MILVUS_URI", "")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -91,17 +85,3 @@ def milvus_settings(tmp_path: Path, milvus_uri: str) -> Settings:
     )
     base = Settings().with_paths(corpus=tmp_path / "corpus", index=tmp_path / "index")
     return base.model_copy(update={"store": store})
-
-
-def build_data(index: LoadedIndex) -> BuildData:
-    """A loaded version as the data that wrote it (for writing it into another store)."""
-    return BuildData(
-        documents=list(index.documents.values()),
-        passages=index.passages,
-        sentences=index.sentences,
-        passage_vectors=index.passage_vectors,
-        sentence_vectors=index.sentence_vectors,
-        manifest={
-            k: v for k, v in index.manifest.items() if k not in ("files", "version", "counts")
-        },
-    )

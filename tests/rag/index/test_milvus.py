@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import build_data
+from milvus_support import build_data
 
 from rag.engine import Engine
 from rag.index.backends import open_store

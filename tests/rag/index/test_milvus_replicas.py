@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import build_data, free_port
+from milvus_support import build_data, free_port
 
 from rag.engine import Engine
 from rag.index.backends import open_store
