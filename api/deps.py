@@ -40,13 +40,19 @@ async def check_text_limits(request: Request) -> None:
     limit = settings.api.max_question_chars
     for name in LIMITED_FIELDS:
         value = body.get(name)
-        if isinstance(value, str) and len(value) > limit:
-            raise ApiProblem(
-                422,
-                "text-too-long",
-                "The text is too long",
-                f"{name} is longer than {limit} characters",
-            )
+        if isinstance(value, str):
+            check_length(name, value, limit)
+
+
+def check_length(name: str, value: str, limit: int) -> None:
+    """The one 422 for a text over the question limit (question, query, topic, ...)."""
+    if len(value) > limit:
+        raise ApiProblem(
+            422,
+            "text-too-long",
+            "The text is too long",
+            f"{name} is longer than {limit} characters",
+        )
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -8,8 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from api.deps import EngineDep, SettingsDep
-from api.errors import ApiProblem
+from api.deps import EngineDep, SettingsDep, check_length
 from api.schemas import BriefingRequest, BriefingResponse
 from rag import Briefing
 from rag.briefing.pdf import to_pdf
@@ -52,11 +51,7 @@ def create_briefing(
     req: BriefingRequest, request: Request, engine: EngineDep, settings: SettingsDep
 ) -> dict[str, Any] | Response:
     """A structured, short briefing whose every sentence cites verified spans."""
-    limit = settings.api.max_question_chars
-    if len(req.topic) > limit:
-        raise ApiProblem(
-            422, "text-too-long", "The text is too long", f"topic is longer than {limit} characters"
-        )
+    check_length("topic", req.topic, settings.api.max_question_chars)
     fmt = chosen_format(req, request.headers.get("accept", ""))
     filters = req.filters.to_engine() if req.filters else None
     briefing: Briefing = engine.brief(

@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.deps import SettingsDep
-from api.errors import VISIBLE, ApiProblem
+from api.deps import SettingsDep, check_length
+from api.errors import VISIBLE
 from rag.text.followup import standalone_question
 
 router = APIRouter(prefix="/v1")
@@ -40,14 +40,8 @@ class FollowupResponse(BaseModel):
 @router.post("/followup", response_model=FollowupResponse, tags=["ask"])
 def followup(req: FollowupRequest, settings: SettingsDep) -> dict[str, object]:
     """The last question with its subject restored from the earlier ones (no model involved)."""
-    limit = settings.api.max_question_chars
-    if any(len(q) > limit for q in req.questions):
-        raise ApiProblem(
-            422,
-            "text-too-long",
-            "The text is too long",
-            f"a question is longer than {limit} characters",
-        )
+    for q in req.questions:
+        check_length("a question", q, settings.api.max_question_chars)
     last = req.questions[-1].strip()
     question = standalone_question([("user", q) for q in req.questions])
     return {"question": question, "rewritten": question != last}

@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 SYNC_THREADS = 4  # fsync waits on the disk and sha256 releases the GIL: files overlap
 
@@ -28,13 +29,24 @@ def write_durable(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
-def _sync_and_digest(path: Path) -> str:
+def _digest(f: BinaryIO) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-        os.fsync(f.fileno())
+    for block in iter(lambda: f.read(1 << 20), b""):
+        h.update(block)
     return h.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB blocks."""
+    with path.open("rb") as f:
+        return _digest(f)
+
+
+def _sync_and_digest(path: Path) -> str:
+    with path.open("rb") as f:
+        digest = _digest(f)
+        os.fsync(f.fileno())
+    return digest
 
 
 def sync_and_digest(paths: Sequence[Path]) -> list[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import shutil
 import time
@@ -28,7 +27,7 @@ import numpy.typing as npt
 from rag.errors import RagError
 from rag.index.bm25 import TERMS_FILE, BM25Index, TermCounts, passage_tokens, top_positive
 from rag.index.dense import DenseIndex, Vectors
-from rag.index.files import fsync_dir, sync_and_digest, write_durable
+from rag.index.files import fsync_dir, sha256_file, sync_and_digest, write_durable
 from rag.index.readings import write_readings
 from rag.index.rows import passage_sentence_map, write_documents
 from rag.index.seam import BuildData as BuildData
@@ -62,14 +61,6 @@ class IndexBusy(IndexProblem):
 
 class StoreUnavailable(IndexProblem):
     """The index store (Milvus) cannot be reached, or refused a call."""
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _write_spans(path: Path, rows: Sequence[Passage | SentenceRef]) -> None:
@@ -292,7 +283,7 @@ class IndexStore:
             p = folder / rel
             if not p.is_file():
                 raise IndexCorrupt(f"index file missing: {p}")
-            if _sha256_file(p) != digest:
+            if sha256_file(p) != digest:
                 raise IndexCorrupt(f"index file corrupted (checksum mismatch): {p}")
         try:
             return _read_version(folder, version, manifest, ef_search, nprobe)
