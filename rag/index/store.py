@@ -170,7 +170,7 @@ class IndexStore:
         write_documents(tmp / "documents.jsonl", data.documents)
         _write_spans(tmp / "passages.jsonl", data.passages)
         _write_spans(tmp / "sentences.jsonl", data.sentences)
-        write_readings(tmp, data.sentences)  # per-sentence parse for the answer decision
+        write_readings(tmp, data.sentences, self.root / version)  # parsed for the decision
         pvec = np.ascontiguousarray(data.passage_vectors, dtype=np.float32)
         svec = np.ascontiguousarray(data.sentence_vectors, dtype=np.float32)
         base = self._base(data.base_version)
