@@ -150,12 +150,12 @@ class Answerer:
             ok = ev.verdict.score >= self.settings.answer.abstain_threshold
         else:
             ok = decision.probability(ev.features) >= decision.threshold
-        if ok:
-            # Not yet: making a typed question whose evidence lacks a value of its type
-            # partial cost conflicts and status accuracy on whole eval runs (value detection
-            # by NER is not reliable enough); the reading decides only below the threshold.
-            return "answered"
         related = ev.reading.verdict == "related only"
+        if ok:
+            # A similar sentence is not an answer: "a fine in December" does not give the
+            # amount asked for, however close it scores.
+            gap = related and ev.reading.signals.get("typed_gap", 0.0) > 0
+            return "partial" if gap else "answered"
         return "partial" if related and ev.verdict.score >= PARTIAL_FLOOR else "unanswerable"
 
     def ask(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.text.asked import ANSWER_TYPES, POSSESSIVE, VALUE_LABELS, answer_type
+from rag.text.measures import MEASURES
 from rag.text.parser import parse
 from rag.text.words import (
     ATTACH_DEPS,
@@ -168,6 +169,39 @@ def asking_part(question: str) -> str:
     return asks[-1] if asks else question.strip()
 
 
+def _source_words(doc: Any) -> set[int]:
+    """Token indices of an attribution ("According to the article on Xi's remarks, ..."):
+    it names where the answer is read, not what the answer must mention."""
+    return {t.i for a in doc if a.lower_ == "according" for t in a.subtree}
+
+
+def _unlabelled_names(doc: Any) -> tuple[tuple[str, str], ...]:
+    """Proper nouns that are a subject or object but that NER left out ("Alibaba" in "What
+    percentage of Ant does Alibaba own?"), labelled PROPN."""
+    deps = {"nsubj", "nsubjpass", "dobj", "pobj"}
+    return tuple(
+        (t.text, "PROPN")
+        for t in doc
+        if t.pos_ == "PROPN"
+        and not t.ent_type_
+        and t.dep_ in deps
+        and t.text[:1].isupper()
+        and lemma(t) not in MEASURES
+    )
+
+
+REPORTING = {"say", "report", "claim", "state", "announce", "believe", "think", "expect"}
+
+
+def _reported(root: Any) -> Any:
+    """The verb reported on: "suspend" in "When were inquiries said to have suspended the
+    IPO?" (the evidence states the event, seldom that it was said)."""
+    if lemma(root) not in REPORTING:
+        return root
+    inner = [c for c in root.children if c.dep_ in {"xcomp", "ccomp"} and c.pos_ == "VERB"]
+    return inner[0] if inner else root
+
+
 _READ: dict[str, QuestionFocus] = {}  # question -> its focus: one parse per question
 MAX_READ = 4096
 
@@ -197,9 +231,15 @@ def _read_focus(question: str) -> QuestionFocus:
     question = asking_part(question)
     doc = parse(question)
     kind = answer_type(question)
-    names = tuple((e.text, e.label_) for e in doc.ents if e.label_ not in {"ORDINAL"})
+    source = _source_words(doc)
+    names = tuple(
+        (e.text, e.label_)
+        for e in doc.ents
+        if e.label_ not in {"ORDINAL"} and e.start not in source and e.text.lower() not in MEASURES
+    )  # "the IPO" (tagged ORG) names what is measured, not whose it is
+    names += tuple(n for n in _unlabelled_names(doc) if n[0] not in {doc[i].text for i in source})
     content = content_lemmas(doc)
-    root = next((t for t in doc if t.dep_ == "ROOT"), doc[0])
+    root = _reported(next((t for t in doc if t.dep_ == "ROOT"), doc[0]))
     noun = _wanted_noun(doc)
     nouns = {"NOUN", "PROPN"}
     if kind == "quote":
