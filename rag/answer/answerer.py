@@ -27,7 +27,7 @@ from rag.answer.conflicts import (
 )
 from rag.answer.decision import load_decision
 from rag.answer.llm import LLMUnavailable
-from rag.answer.reading import Reading, read_evidence
+from rag.answer.reading import Reading, read_evidence, reason_first
 from rag.answer.scored import RELATIVE_FLOOR, FloatArray, ScoredSentence, candidates
 from rag.answer.trusted import search_with_trusted
 from rag.answer.verify import Verifier
@@ -203,7 +203,8 @@ class Answerer:
         # The sentence saying the sources differ counts towards the answer's length.
         room = self.settings.answer.max_sentences - (1 if figures else 0)
         written = self._write(ev, llm or self.settings.llm.backend, max(1, room))
-        claims = [*written.claims, conflict_claim(figures)] if figures else written.claims
+        claims = reason_first(ev.focus, written.claims)  # the reason first for a why-question
+        claims = [*claims, conflict_claim(figures)] if figures else claims
         citer = Citer(self.index.documents, self.verifier, span_scores(cands))
         sentences = [s for claim in claims if (s := citer.cite_claim(claim, recite=cands))]
         own = [s for s in sentences if not (figures and s.text == claims[-1].text)]

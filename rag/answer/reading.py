@@ -5,8 +5,9 @@ their place); per question: ``answers``, ``related only`` or ``not covered``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from rag.answer.scored import ScoredSentence
 from rag.text.focus import QuestionFocus
@@ -184,3 +185,24 @@ def read_evidence(
         "typed_gap": _typed_gap(f, sigs),
     }
     return Reading(verdict, best, unknown, signals)
+
+
+class _Texted(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Texted)
+
+
+def reason_first(f: QuestionFocus, claims: Sequence[T]) -> list[T]:
+    """A why-question's answer leads with the first sentence that gives a reason for the
+    question's names ("... was stopped due to the inability of the group to meet the new
+    conditions"), not with one that only restates the event."""
+    if f.answer_type != "reason":
+        return list(claims)
+    names = [n for n, lab in f.names if lab not in {"DATE", "CARDINAL"}]
+    for i, c in enumerate(claims):
+        if satisfies("why", c.text) and all(_in(n, c.text) for n in names):
+            return [claims[i], *claims[:i], *claims[i + 1 :]]
+    return list(claims)

@@ -190,6 +190,17 @@ def _unlabelled_names(doc: Any) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _number_of(doc: Any, noun: Any, focus: str, attached: list[str]) -> str:
+    """A count in words: "the number of internet platforms that have completed the
+    self-examination" (the counted noun the subject), else "the number of users of Alipay"."""
+    after = doc[noun.right_edge.i + 1 :]
+    if noun.dep_ in {"nsubj", "nsubjpass"} and len(after) and after[0].lemma_ != "do":
+        rest = after.text.rstrip(" ?.")  # not "did Ant plan to sell": a misparsed object
+        if rest:
+            return f"the number of {focus} that {rest}"
+    return f"the number of {focus} of {attached[0]}" if attached else f"the number of {focus}"
+
+
 REPORTING = {"say", "report", "claim", "state", "announce", "believe", "think", "expect"}
 
 
@@ -257,6 +268,8 @@ def _read_focus(question: str) -> QuestionFocus:
         attached = _of_phrases(noun)
         attached += [a for a in _attached(doc, skip) if a not in attached]
         phrase = f"the {focus} of {attached[0]}" if attached else f"the {focus}"
+        if kind == "count":
+            phrase = _number_of(doc, noun, focus, attached)
     else:
         focus = TYPE_WORDS.get(kind, "answer")
         skip = {noun.i} if noun is not None else set()
