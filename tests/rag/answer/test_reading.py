@@ -165,6 +165,7 @@ def test_the_alibaba_december_fine_is_partial_at_the_default_threshold(
     assert a.missing == ["the amount of Alibaba's December fine"]
     assert a.answer.startswith("The articles do not give the amount of Alibaba's December fine;")
     assert a.explain["signals"]["typed_gap"] == 1.0
+    assert "they say only that Alibaba was also slapped with a fine in December" in a.answer
     assert_answer_is_its_sentences(a.to_dict())
 
 
