@@ -203,7 +203,7 @@ class Answerer:
         # The sentence saying the sources differ counts towards the answer's length.
         room = self.settings.answer.max_sentences - (1 if figures else 0)
         written = self._write(ev, llm or self.settings.llm.backend, max(1, room))
-        claims = reason_first(ev.focus, written.claims)  # the reason first for a why-question
+        claims = reason_first(ev.focus, written.claims, self._trusted)  # the reason first
         claims = [*claims, conflict_claim(figures)] if figures else claims
         citer = Citer(self.index.documents, self.verifier, span_scores(cands))
         sentences = [s for claim in claims if (s := citer.cite_claim(claim, recite=cands))]
@@ -228,6 +228,11 @@ class Answerer:
             fallback_reason=written.fallback,
             missing=missing,
         )
+
+    def _trusted(self, claim: Claim) -> bool:
+        """The claim quotes only trusted documents (an upload never leads an answer)."""
+        docs = self.index.documents
+        return all(docs[d].trust == "trusted" for d, _, _ in claim.spans)
 
     def _partial(self, ev: Evidence) -> dict[str, Any]:
         """What the articles say near the asked-for detail, led by a sentence naming it:

@@ -5,7 +5,7 @@ their place); per question: ``answers``, ``related only`` or ``not covered``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -195,14 +195,15 @@ class _Texted(Protocol):
 T = TypeVar("T", bound=_Texted)
 
 
-def reason_first(f: QuestionFocus, claims: Sequence[T]) -> list[T]:
+def reason_first(f: QuestionFocus, claims: Sequence[T], may_lead: Callable[[T], bool]) -> list[T]:
     """A why-question's answer leads with the first sentence that gives a reason for the
     question's names ("... was stopped due to the inability of the group to meet the new
-    conditions"), not with one that only restates the event."""
+    conditions"), not with one that only restates the event; only a sentence that may lead
+    (trusted evidence, not an upload) is moved."""
     if f.answer_type != "reason":
         return list(claims)
     names = [n for n, lab in f.names if lab not in {"DATE", "CARDINAL"}]
     for i, c in enumerate(claims):
-        if satisfies("why", c.text) and all(_in(n, c.text) for n in names):
+        if satisfies("why", c.text) and all(_in(n, c.text) for n in names) and may_lead(c):
             return [claims[i], *claims[:i], *claims[i + 1 :]]
     return list(claims)
