@@ -240,7 +240,7 @@ class APISettings(BaseModel):
     request_timeout_s: float = Field(30.0, gt=0, description="Request deadline")
     max_concurrency: int = Field(8, ge=1, description="Requests in flight before 503")
     compute_concurrency: int = Field(
-        0,
+        4,
         ge=0,
         description="Of the requests in flight, how many POST/PUT /v1/* run at once (the "
         "others wait their turn, off the GIL, so the event loop sheds faster, at a cost in "
