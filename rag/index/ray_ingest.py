@@ -2,11 +2,10 @@
 
 Chunking, reuse of unchanged documents, the manifest and the write/publish of the version stay
 in `rag.index.ingest` (this process, holding the store's lock); only `EmbedWork`'s vectors are
-filled elsewhere. The work is cut into units (whole documents, or any rows for the `separate`
-strategy), each actor loads the embedder once and runs `embed_work` on a unit, so passages,
-offsets and vectors are those of the single-process ingest. Ray retries a unit whose actor
-died; an error that remains is a `DistributedIngestError` before anything is written, so the
-previous version stays current.
+filled elsewhere, by the actors of `rag.index.ray_actor`, so passages, offsets and vectors
+are those of the single-process ingest. Ray restarts a killed actor and retries its unit; an
+error that remains is a `DistributedIngestError` before anything is written, so the previous
+version stays current.
 
     stage = RayEmbedStage(RaySettings(workers=2))
     engine.ingest(embed=stage)
@@ -16,10 +15,10 @@ Ray is imported only here, and only when a stage runs (install the `.[scale]` ex
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,11 +27,10 @@ import numpy as np
 
 from rag.errors import RagError
 from rag.index.embedder import Embedder
-from rag.index.embedding import get_embedder
-from rag.index.readings import reading_lines, remember_lines
-from rag.index.strategies import EmbedWork, ProgressFactory, embed_work
+from rag.index.ray_actor import Unit, actor_class, payload, units
+from rag.index.readings import remember_lines
+from rag.index.strategies import EmbedWork, ProgressFactory
 from rag.settings import EmbeddingSettings, RaySettings
-from rag.types import Passage, SentenceRef
 
 log = logging.getLogger(__name__)
 
@@ -41,101 +39,6 @@ UNIT_BATCHES = 4  # forward passes of texts per unit: small enough to balance th
 
 class DistributedIngestError(RagError):
     """The Ray runner could not embed the corpus (no Ray, no cluster, a unit that failed)."""
-
-
-Unit = dict[str, list[int]]  # {"p": passage rows, "s": sentence rows}
-
-
-def units(work: EmbedWork, strategy: str, size: int) -> list[Unit]:
-    """The rows to embed, cut into units of about `size` texts. Pooling strategies need a
-    passage and its sentences together, so their units hold whole documents; `separate`
-    embeds every text on its own."""
-    if strategy == "separate":
-        rows = [("p", r) for r in work.todo_p] + [("s", r) for r in work.todo_s]
-        parts = [rows[i : i + size] for i in range(0, len(rows), size)]
-        return [{k: [r for kind, r in part if kind == k] for k in ("p", "s")} for part in parts]
-    by_doc: dict[str, Unit] = {}
-    for r in work.todo_p:
-        by_doc.setdefault(work.passages[r].doc_id, {"p": [], "s": []})["p"].append(r)
-    for r in work.todo_s:
-        by_doc.setdefault(work.sentences[r].doc_id, {"p": [], "s": []})["s"].append(r)
-    out: list[Unit] = []
-    unit: Unit = {"p": [], "s": []}
-    for doc in by_doc.values():
-        unit["p"] += doc["p"]
-        unit["s"] += doc["s"]
-        if len(unit["p"]) + len(unit["s"]) >= size:
-            out.append(unit)
-            unit = {"p": [], "s": []}
-    if unit["p"] or unit["s"]:
-        out.append(unit)
-    return out
-
-
-def _payload(work: EmbedWork, unit: Unit) -> str:
-    """One unit as JSON (rows and their spans and texts): what an actor needs, no pickles."""
-    return json.dumps(
-        {
-            "p": [[r, *_span(work.passages[r])] for r in unit["p"]],
-            "s": [[r, *_span(work.sentences[r])] for r in unit["s"]],
-        },
-        ensure_ascii=False,
-    )
-
-
-def _span(x: Passage | SentenceRef) -> list[Any]:
-    return [x.doc_id, x.start, x.end, x.text]
-
-
-class EmbedActor:
-    """A Ray Data actor: loads the embedder once, then embeds one unit per call (and reads
-    its sentences). `embedding` is set on a subclass per run (`_actor_class`)."""
-
-    embedding: dict[str, Any] = {}  # noqa: RUF012 - set once per run, on a subclass
-
-    def __init__(self) -> None:
-        # One request thread per actor: the actors are the parallelism.
-        self.settings = EmbeddingSettings.model_validate(self.embedding | {"ingest_workers": 1})
-        s = self.settings
-        self.embedder = get_embedder(s.backend, s.model_id, s.threads)
-
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        kinds: list[int] = []
-        rows: list[int] = []
-        vecs: list[np.ndarray] = []
-        readings: list[str] = []
-        for text in batch["unit"]:
-            unit = json.loads(str(text))
-            passages = [Passage(*p[1:]) for p in unit["p"]]
-            sentences = [SentenceRef(*s[1:]) for s in unit["s"]]
-            dim = self.embedder.dim
-            work = EmbedWork(
-                passages,
-                sentences,
-                [np.zeros(dim, np.float32) for _ in passages],
-                [np.zeros(dim, np.float32) for _ in sentences],
-                list(range(len(passages))),
-                list(range(len(sentences))),
-            )
-            embed_work(work, self.embedder, self.settings)
-            kinds += [0] * len(passages) + [1] * len(sentences)
-            rows += [p[0] for p in unit["p"]] + [s[0] for s in unit["s"]]
-            vecs += work.pvecs + work.svecs
-            # the sentences' readings too: the other half of an ingest's CPU time
-            readings += [""] * len(passages) + reading_lines([s.text for s in sentences])
-        return {
-            "kind": np.array(kinds, np.int8),
-            "row": np.array(rows, np.int64),
-            "vec": np.array(vecs, np.float32).reshape(len(rows), -1),
-            "reading": np.array(readings, dtype=object),
-        }
-
-
-def _actor_class(embedding: EmbeddingSettings) -> type[EmbedActor]:
-    # The settings ride on the class, not as constructor arguments: Ray keeps those in its
-    # object store, and an actor restarted after its worker died may not find them there.
-    attrs = {"embedding": embedding.model_dump(mode="json"), "__qualname__": "RunEmbedActor"}
-    return type("RunEmbedActor", (EmbedActor,), attrs)
 
 
 def _check_reachable(address: str) -> None:
@@ -148,6 +51,21 @@ def _check_reachable(address: str) -> None:
         socket.create_connection((host, int(port)), timeout=5).close()
     except OSError as exc:
         raise DistributedIngestError(f"cannot reach the Ray cluster at {address}: {exc}") from exc
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Ray's own lines (a worker died, the core's log level) go to file descriptor 1; while it
+    runs they go to stderr, so that stdout stays the command's output (`--json`)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 @contextmanager
@@ -206,7 +124,7 @@ class RayEmbedStage:
         total = sum(len(u["p"]) + len(u["s"]) for u in cut)
         desc = f"embedding on {self.settings.workers} Ray workers"
         tick = progress(total, desc) if progress else None
-        with ray_runtime(self.settings) as ray:
+        with _stdout_to_stderr(), ray_runtime(self.settings) as ray:
             try:
                 self._run(ray, work, embedder, embedding, cut, tick)
             except DistributedIngestError:
@@ -227,9 +145,9 @@ class RayEmbedStage:
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False  # ours is on the CLI; Ray's would interleave
         ctx.print_on_execution_start = False
-        items = [{"unit": _payload(work, u)} for u in cut]
+        items = [{"unit": payload(work, u)} for u in cut]
         ds = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-            _actor_class(embedding),
+            actor_class(embedding),
             batch_size=1,
             compute=ray.data.ActorPoolStrategy(size=self.settings.workers),
             num_cpus=1,

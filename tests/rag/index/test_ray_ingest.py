@@ -21,7 +21,8 @@ import pytest
 
 from rag.engine import Engine
 from rag.index.embedder import Embedder
-from rag.index.ray_ingest import RayEmbedStage, units
+from rag.index.ray_actor import units
+from rag.index.ray_ingest import RayEmbedStage
 from rag.index.store import IndexStore, LoadedIndex
 from rag.index.strategies import EmbedWork
 from rag.settings import RaySettings, Settings
@@ -190,6 +191,7 @@ def test_a_killed_worker_still_completes_or_fails_cleanly(
         time.sleep(0.2)
     out, err = proc.communicate(timeout=600)
     assert killed is not None, "no embedding actor seen to kill"
+    print(f"killed actor pid {killed}; the ingest exited {proc.returncode}")  # shown with -s
     assert "Traceback" not in err
     store = IndexStore(index)
     if proc.returncode != 0:
@@ -198,6 +200,7 @@ def test_a_killed_worker_still_completes_or_fails_cleanly(
         assert store.current_version() == before
         _same_index(IndexStore(built_engine.settings.index.dir).load(), store.load())
         return
+    assert out.strip().startswith("{"), (out, err)
     report = json.loads(out)
     assert report["added"] == len(originals) and report["runner"] == "ray"
     new = store.load()
