@@ -57,13 +57,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             return 0
     if args.runner != "ray" and (args.workers is not None or args.address is not None):
         raise FlagConflict("--workers and --address need --runner ray")
+    ray = _ray_settings(args) if args.runner == "ray" else None  # checked before models load
     with busy(args, "loading the embedding model"):
         engine = _engine(args)
     extra: dict[str, Any] = {}
-    if args.runner == "ray":
+    if ray is not None:
         from rag.index.ray_ingest import RayEmbedStage
 
-        ray = _ray_settings(args, engine.settings)
         extra = {"runner": "ray", "workers": ray.workers}
         report = engine.ingest(progress=progress_bars(args), embed=RayEmbedStage(ray))
     else:
@@ -81,13 +81,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ray_settings(args: argparse.Namespace, settings: Settings) -> RaySettings:
+def _ray_settings(args: argparse.Namespace) -> RaySettings:
     """RAG_RAY__* with the flags on top (checked like the variables)."""
     from rag.settings import RaySettings
 
     given = {"workers": args.workers, "address": args.address}
     update = {k: v for k, v in given.items() if v is not None}
-    return RaySettings.model_validate(settings.ray.model_dump() | update)
+    return RaySettings.model_validate(_settings(args).ray.model_dump() | update)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
