@@ -64,7 +64,7 @@ def _span(x: Passage | SentenceRef) -> list[Any]:
 
 class EmbedActor:
     """A Ray Data actor: loads the embedder once, then embeds one unit per call (and reads
-    its sentences). `embedding` is set on a subclass per run (`_actor_class`)."""
+    its sentences). `embedding` is set on a subclass per run (`actor_class`)."""
 
     embedding: dict[str, Any] = {}  # noqa: RUF012 - set once per run, on a subclass
 
@@ -96,7 +96,7 @@ class EmbedActor:
             kinds += [0] * len(passages) + [1] * len(sentences)
             rows += [p[0] for p in unit["p"]] + [s[0] for s in unit["s"]]
             vecs += work.pvecs + work.svecs
-            # the sentences' readings too: the other half of an ingest's CPU time
+            # the sentences' readings too (spaCy): a large share of an ingest's CPU time
             readings += [""] * len(passages) + reading_lines([s.text for s in sentences])
         return {
             "kind": np.array(kinds, np.int8),
