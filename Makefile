@@ -53,7 +53,7 @@ typecheck: install-dev
 	$(VENV)/bin/mypy
 
 test: lint typecheck
-	$(PY) -m pytest -q -m "not milvus"
+	$(PY) -m pytest -q -m "not milvus and not ray"
 	$(MAKE) --no-print-directory gate
 
 # The regression gate on a fresh index of corpus/ (fails on a regression against the baseline).
@@ -63,11 +63,11 @@ gate: install
 	  --report-md eval/runs/last.md >/dev/null; rc=$$?; \
 	  sed -n '/^## Headline/,/^## Retrieval/p;/^## Gate/,$$p' eval/runs/last.md; rm -rf $$d; exit $$rc
 
-# The Milvus store's tests alone: a milvus-lite server they start, or the cluster at
-# RAG_MILVUS_URI. Apart from `make test` (its extra and tests would push a fresh machine's
-# `make test` past 15 minutes); CI runs both.
+# The Milvus store's tests (a milvus-lite server they start, or the cluster at RAG_MILVUS_URI)
+# and the Ray ingest's (a local Ray runtime). Apart from `make test` (its extra and tests
+# would push a fresh machine's `make test` past 15 minutes); CI runs both.
 test-scale: install-dev $(VENV)/.installed-scale
-	$(PY) -m pytest -q -m milvus
+	$(PY) -m pytest -q -m "milvus or ray"
 
 quick: install-dev
 	$(PY) -m pytest -q -m "not slow and not llm and not browser"

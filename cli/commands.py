@@ -16,13 +16,17 @@ from cli.terminal import busy, progress_bars
 if TYPE_CHECKING:
     from eval.options import EvalOptions
     from rag import Engine
-    from rag.settings import Settings
+    from rag.settings import RaySettings, Settings
 
 UNANSWERABLE = 3  # the exit code of `rag ask` when the corpus does not answer the question
 
 
 class NoSuchDocument(ValueError):
     """A --doc names a document the index does not have."""
+
+
+class FlagConflict(ValueError):
+    """Flags that do not go together."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -51,12 +55,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if not is_stale(_settings(args)):
             _emit(args, {"stale": False}, "index is up to date")
             return 0
+    if args.runner != "ray" and (args.workers is not None or args.address is not None):
+        raise FlagConflict("--workers and --address need --runner ray")
+    ray = _ray_settings(args) if args.runner == "ray" else None  # checked before models load
     with busy(args, "loading the embedding model"):
         engine = _engine(args)
-    report = engine.ingest(progress=progress_bars(args))
+    extra: dict[str, Any] = {}
+    if ray is not None:
+        from rag.index.ray_ingest import RayEmbedStage
+
+        extra = {"runner": "ray", "workers": ray.workers}
+        report = engine.ingest(progress=progress_bars(args), embed=RayEmbedStage(ray))
+    else:
+        report = engine.ingest(progress=progress_bars(args))
     for s in report.skipped:  # the one report of each (the corpus loader's log line is off)
         print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
-    d = report.to_dict()
+    d = report.to_dict() | extra
     _emit(
         args,
         d,
@@ -65,6 +79,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         f"({d['embedded_passages']} embedded) in {d['seconds']:.1f} s",
     )
     return 0
+
+
+def _ray_settings(args: argparse.Namespace) -> RaySettings:
+    """RAG_RAY__* with the flags on top (checked like the variables)."""
+    from rag.settings import RaySettings
+
+    given = {"workers": args.workers, "address": args.address}
+    update = {k: v for k, v in given.items() if v is not None}
+    return RaySettings.model_validate(_settings(args).ray.model_dump() | update)
 
 
 def cmd_add(args: argparse.Namespace) -> int:

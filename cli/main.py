@@ -14,10 +14,10 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     RagError), bad settings, a missing file."""
     from pydantic import ValidationError
 
-    from cli.commands import NoSuchDocument, PortInUse
+    from cli.commands import FlagConflict, NoSuchDocument, PortInUse
     from rag import RagError
 
-    return (RagError, ValidationError, FileNotFoundError, NoSuchDocument, PortInUse)
+    return (RagError, ValidationError, FileNotFoundError, NoSuchDocument, PortInUse, FlagConflict)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -104,9 +104,25 @@ def build_parser() -> argparse.ArgumentParser:
         sub,
         "ingest",
         "build or update the index from the corpus (only changed files are re-embedded)",
-        "rag ingest\nrag ingest --if-stale --corpus my-articles/ --index my-index/",
+        "rag ingest\nrag ingest --if-stale --corpus my-articles/ --index my-index/\n"
+        "rag ingest --runner ray --workers 2",
     )
     p.add_argument("--if-stale", action="store_true", help="do nothing if the index is current")
+    p.add_argument(
+        "--runner",
+        choices=["local", "ray"],
+        default="local",
+        help="local: this process; ray: embed on a Ray actor pool (the .[scale] extra)",
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, help="Ray actors (default: RAG_RAY__WORKERS, 2)"
+    )
+    p.add_argument(
+        "--address",
+        default=None,
+        help="Ray cluster, e.g. ray://head:10001 or auto (default: RAG_RAY__ADDRESS, "
+        "empty: a local Ray runtime)",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = _sub(

@@ -118,7 +118,9 @@ def git_commit() -> str | None:
 
 def settings_digest(settings: Settings) -> str:
     """SHA-256 of the settings that can change a score (not the API's, nor the index's)."""
-    return hashlib.sha256(settings.model_dump_json(exclude={"api", "index"}).encode()).hexdigest()
+    # nor the Ray runner's: it builds the same index
+    exclude = {"api", "index", "ray"}
+    return hashlib.sha256(settings.model_dump_json(exclude=exclude).encode()).hexdigest()
 
 
 def _dense_index(s: Settings) -> str:

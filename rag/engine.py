@@ -37,10 +37,10 @@ from rag.index.corpus import DOC_ID, SUFFIXES, BadDocument, CorpusError, parse_d
 from rag.index.dense import set_faiss_threads
 from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
-from rag.index.ingest import IngestReport, ingest
+from rag.index.ingest import EmbedStage, IngestReport, ingest
 from rag.index.readings import readings_of
 from rag.index.store import BuildData, IndexBusy, IndexCorrupt, LoadedIndex
-from rag.index.strategies import ProgressFactory
+from rag.index.strategies import ProgressFactory, embed_work
 from rag.index.trust import TRUST_LEVELS, read_trust, set_trust
 from rag.index.update import checked_chunks, with_document, without_document
 from rag.jobs import JobQueue
@@ -228,9 +228,12 @@ class Engine:
         return {"index": self.ready(), "query_model": True, "document_model": bool(loaded)}
 
     def ingest(
-        self, progress: ProgressFactory | None = None, documents: list[Document] | None = None
+        self,
+        progress: ProgressFactory | None = None,
+        documents: list[Document] | None = None,
+        embed: EmbedStage = embed_work,
     ) -> IngestReport:
-        report = ingest(self.settings, self.embedder, progress, documents)
+        report = ingest(self.settings, self.embedder, progress, documents, embed)
         self.load()
         return report
 

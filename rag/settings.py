@@ -310,6 +310,18 @@ class StoreSettings(BaseModel):
     )
 
 
+class RaySettings(BaseModel):
+    address: str = Field(
+        "",
+        max_length=2048,
+        description="Ray cluster for `rag ingest --runner ray` (ray://head:10001, or 'auto' for "
+        "the cluster this machine belongs to); empty: a local Ray runtime for the ingest",
+    )
+    workers: int = Field(
+        2, ge=1, le=1024, description="Embedding actors of `rag ingest --runner ray`"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="RAG_", env_nested_delimiter="__", extra="ignore", frozen=True
@@ -325,6 +337,7 @@ class Settings(BaseSettings):
     api: APISettings = Field(default_factory=APISettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    ray: RaySettings = Field(default_factory=RaySettings)
 
     def with_paths(self, corpus: Path | None = None, index: Path | None = None) -> Settings:
         """A copy with the corpus and/or index folder replaced."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +19,13 @@ from rag.index.readings import lend_readings
 from rag.index.seam import Store
 from rag.index.store import BuildData, IndexProblem, LoadedIndex
 from rag.index.strategies import EmbedWork, ProgressFactory, embed_work
-from rag.settings import Settings
+from rag.settings import EmbeddingSettings, Settings
 from rag.types import Document, Passage, SentenceRef
 
 log = logging.getLogger(__name__)
+
+# Fills the vectors of an EmbedWork: in this process (embed_work) or elsewhere (a Ray pool).
+EmbedStage = Callable[[EmbedWork, Embedder, EmbeddingSettings, ProgressFactory | None], None]
 
 
 @dataclass
@@ -120,8 +124,10 @@ def ingest(
     embedder: Embedder,
     progress: ProgressFactory | None = None,
     documents: list[Document] | None = None,
+    embed: EmbedStage = embed_work,
 ) -> IngestReport:
-    """Build a new index version from the corpus folder (or the given documents)."""
+    """Build a new index version from the corpus folder (or the given documents); `embed`
+    fills the new vectors (the only stage another runner replaces)."""
     t0 = time.perf_counter()
     store = open_store(settings)
     report = IngestReport()
@@ -172,7 +178,7 @@ def ingest(
                 svecs.append(np.zeros(embedder.dim, np.float32))
 
         work = EmbedWork(passages, sentences, pvecs, svecs, todo_p, todo_s)
-        embed_work(work, embedder, settings.embedding, progress)
+        embed(work, embedder, settings.embedding, progress)
         if old is not None:
             lend_readings(old.path, old.sentences)
         report.embedded_passages = len(todo_p)

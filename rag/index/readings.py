@@ -40,6 +40,27 @@ def _line(text: str) -> str:
     return line
 
 
+def reading_lines(texts: Sequence[str]) -> list[str]:
+    """The lines `write_readings` would store for the texts (parsed in another process, such
+    as a Ray worker of `rag ingest --runner ray`)."""
+    with _lock:
+        _read(texts)
+        return [_line(t) for t in texts]
+
+
+def remember_lines(texts: Sequence[str], lines: Sequence[str]) -> None:
+    """Take readings parsed elsewhere (`reading_lines`), so that `write_readings` stores
+    these lines instead of parsing the texts again."""
+    with _lock:
+        new = {t: line for t, line in zip(texts, lines, strict=True) if t not in _by_text}
+        if len(_by_text) + len(new) > MAX_REMEMBERED:
+            _by_text.clear()
+            _line_by_text.clear()
+        for t, line in new.items():
+            _by_text[t] = SentenceReading.from_dict(json.loads(line))
+            _line_by_text[t] = line
+
+
 def lend_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
     """Remember the stored readings of the version an ingest replaces, so that
     `write_readings` parses only the sentences that are new (a fresh process would otherwise
