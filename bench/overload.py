@@ -123,6 +123,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="RAG_API__COMPUTE_CONCURRENCY of the server (default: its own, 0: every "
         "admitted request computes at once; e.g. 2: two at a time on the GIL)",
     )
+    p.add_argument(
+        "--switch-ms",
+        type=float,
+        default=None,
+        help="RAG_API__SWITCH_INTERVAL_MS of the server (default: its own, 5: Python's)",
+    )
     p.add_argument("--index", type=Path, default=None, help="an index of corpus/ to serve")
     args = p.parse_args(argv)
     if args.clients < 1 or args.gate < 1 or args.seconds <= 0:
@@ -140,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if args.compute is not None:
         settings["RAG_API__COMPUTE_CONCURRENCY"] = str(args.compute)
+    if args.switch_ms is not None:
+        settings["RAG_API__SWITCH_INTERVAL_MS"] = str(args.switch_ms)
     try:
         index = args.index or build_index(root, {})
         with serving(index, root, "overload", settings) as server:
@@ -157,7 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     shed = [x for x in samples if x[0] == 503]
     emit(
         f"`python -m bench.overload {' '.join(argv if argv is not None else sys.argv[1:])}`: "
-        f"{args.clients} clients, gate {args.gate}, compute {args.compute}, {seconds:.1f} s, "
+        f"{args.clients} clients, gate {args.gate}, compute {args.compute}, switch "
+        f"{args.switch_ms} ms, {seconds:.1f} s, "
         f"{time.strftime('%Y-%m-%d %H:%M')}, load average {load0} -> {load1}\n"
     )
     headers = ["responses", "count", "per s", "p50 ms", "p99 ms", "max ms"]

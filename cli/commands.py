@@ -254,6 +254,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.app import create_app
 
     settings = _settings(args)
+    sys.setswitchinterval(settings.api.switch_interval_ms / 1000)
     host = args.host or settings.api.host
     port = args.port or settings.api.port
     app = create_app(settings)

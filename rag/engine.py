@@ -114,6 +114,7 @@ class Engine:
         self._checked = 0.0  # monotonic time CURRENT was last looked at
         self.fallback: str | None = None  # why the live version is not CURRENT's
         self.jobs = JobQueue()  # uploads, replacements and deletes, one at a time
+        self._pruner: threading.Thread | None = None
 
     # -- index lifecycle -------------------------------------------------------------------
     def load(self) -> LoadedIndex:
@@ -402,7 +403,7 @@ class Engine:
         with self._lock:
             self._snapshot, self._seen, self.fallback = snapshot, index.version, None
             self._checked = time.monotonic()
-        self.store.prune()  # after the swap: old folders' removal is not on the path to visible
+        self._prune_later()
         return index
 
     def _write(self, build: BuildData, base: LoadedIndex, doc_id: str) -> LoadedIndex:
@@ -421,6 +422,27 @@ class Engine:
             self.store.discard_update(index)
         else:
             self.store.discard(index.version)
+
+    def _prune_later(self) -> None:
+        """Remove old versions in a thread: after the swap, so deleting a large folder is
+        not on an upload's path to visible (nor on the next upload's)."""
+        previous = self._pruner
+
+        def run() -> None:
+            if previous is not None:
+                previous.join()  # one prune at a time, in order
+            try:
+                self.store.prune()
+            except Exception:  # a folder left behind is removed by the next prune
+                log.exception("pruning old index versions failed")
+
+        self._pruner = threading.Thread(target=run, name="index-prune", daemon=True)
+        self._pruner.start()
+
+    def wait_pruned(self, timeout: float | None = None) -> None:
+        """Wait for the last background prune (tests, and a clean shutdown)."""
+        if self._pruner is not None:
+            self._pruner.join(timeout)
 
     def reconcile(self, quarantine: bool = False) -> Reconciled | None:
         """Bring the corpus folder in line with the live index version (see

@@ -246,6 +246,13 @@ class APISettings(BaseModel):
         "others wait their turn, off the GIL, so the event loop sheds faster, at a cost in "
         "answers served under a retry storm: README 'Overload'); 0: no limit",
     )
+    switch_interval_ms: float = Field(
+        5.0,
+        gt=0,
+        le=100,
+        description="`rag serve`'s GIL switch interval (Python's default 5 ms): lower lets the "
+        "event loop shed 503s sooner while threads compute (README 'Overload')",
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins")
     document_base_url: str | None = Field(
         None,

@@ -27,7 +27,7 @@ from rag.answer.conflicts import (
 )
 from rag.answer.decision import load_decision
 from rag.answer.llm import LLMUnavailable
-from rag.answer.reading import Reading, read_evidence
+from rag.answer.reading import Reading, read_evidence, reason_first
 from rag.answer.scored import RELATIVE_FLOOR, FloatArray, ScoredSentence, candidates
 from rag.answer.trusted import search_with_trusted
 from rag.answer.verify import Verifier
@@ -150,12 +150,12 @@ class Answerer:
             ok = ev.verdict.score >= self.settings.answer.abstain_threshold
         else:
             ok = decision.probability(ev.features) >= decision.threshold
-        if ok:
-            # Not yet: making a typed question whose evidence lacks a value of its type
-            # partial cost conflicts and status accuracy on whole eval runs (value detection
-            # by NER is not reliable enough); the reading decides only below the threshold.
-            return "answered"
         related = ev.reading.verdict == "related only"
+        if ok:
+            # A similar sentence is not an answer: "a fine in December" does not give the
+            # amount asked for, however close it scores.
+            gap = related and ev.reading.signals.get("typed_gap", 0.0) > 0
+            return "partial" if gap else "answered"
         return "partial" if related and ev.verdict.score >= PARTIAL_FLOOR else "unanswerable"
 
     def ask(
@@ -203,7 +203,8 @@ class Answerer:
         # The sentence saying the sources differ counts towards the answer's length.
         room = self.settings.answer.max_sentences - (1 if figures else 0)
         written = self._write(ev, llm or self.settings.llm.backend, max(1, room))
-        claims = [*written.claims, conflict_claim(figures)] if figures else written.claims
+        claims = reason_first(ev.focus, written.claims, self._trusted)  # the reason first
+        claims = [*claims, conflict_claim(figures)] if figures else claims
         citer = Citer(self.index.documents, self.verifier, span_scores(cands))
         sentences = [s for claim in claims if (s := citer.cite_claim(claim, recite=cands))]
         own = [s for s in sentences if not (figures and s.text == claims[-1].text)]
@@ -227,6 +228,11 @@ class Answerer:
             fallback_reason=written.fallback,
             missing=missing,
         )
+
+    def _trusted(self, claim: Claim) -> bool:
+        """The claim quotes only trusted documents (an upload never leads an answer)."""
+        docs = self.index.documents
+        return all(docs[d].trust == "trusted" for d, _, _ in claim.spans)
 
     def _partial(self, ev: Evidence) -> dict[str, Any]:
         """What the articles say near the asked-for detail, led by a sentence naming it:

@@ -24,6 +24,7 @@ FEATURES = (
     "clash_top",
     "content_top",
     "answers_rank",
+    "typed_gap",
 )
 
 

@@ -5,12 +5,13 @@ their place); per question: ``answers``, ``related only`` or ``not covered``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from rag.answer.scored import ScoredSentence
 from rag.text.focus import QuestionFocus
-from rag.text.questions import satisfies
+from rag.text.questions import satisfies, split_parts
 from rag.text.reading import SentenceReading
 
 TOP = 8  # candidate sentences read per question
@@ -18,6 +19,9 @@ SPEECH = {"say", "state", "announce", "warn", "tell", "claim", "note", "add", "e
           "accord", "write", "declare", "stress", "comment", "call", "report"}  # fmt: skip
 ACTORS = {"ORG", "PERSON", "GPE", "NORP"}
 VERDICTS = ("answers", "related only", "not covered")
+# Answer types whose value NER can see (a sum, a number, a share, a date, a name): for these
+# the absence of a value near the focus is evidence enough that the detail is not given.
+TYPED = {"amount", "count", "percent", "date", "person"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +36,13 @@ class SentenceSignals:
     content: float  # share of the question's content lemmas present
 
     @property
+    def near(self) -> bool:
+        """The sentence is about the focus: its key lemmas, or most of the question's words."""
+        return self.focus >= 0.5 or self.content >= 0.5
+
+    @property
     def answers(self) -> bool:
-        near = self.focus >= 0.5 or self.content >= 0.5
-        return near and self.value > 0 and self.names >= 1.0 and not self.clash
+        return self.near and self.value > 0 and self.names >= 1.0 and not self.clash
 
     @property
     def related(self) -> bool:
@@ -75,8 +83,16 @@ def _in(name: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(head)}", low) is not None or bool(alias and alias in low)
 
 
+# A share said in words ("more than half of the market"), which NER does not tag PERCENT.
+FRACTION = re.compile(
+    r"\b(?:half|(?:a|one|two) thirds?|(?:a|one|three) quarters?|majority|minority)\b", re.I
+)
+
+
 def _has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
     asked = {n.lower() for n, _ in f.names}
+    if f.answer_type == "percent" and FRACTION.search(text):
+        return True
     if f.value_labels:
         return any(lab in f.value_labels and t.lower() not in asked for t, lab in r.ents)
     if f.answer_type == "reason":
@@ -121,6 +137,17 @@ def unknown_names(f: QuestionFocus, corpus_lower: str) -> list[str]:
     return out
 
 
+def _typed_gap(f: QuestionFocus, sigs: list[SentenceSignals]) -> float:
+    """1.0 when a typed question (how much, how many, what share, when, who) has candidate
+    sentences about its focus and none of them holds a value of the asked-for type: "How much
+    was Alibaba fined in December?" over "Alibaba was also slapped with a fine in December"."""
+    if f.answer_type not in TYPED or len(split_parts(f.question)) > 1:
+        return 0.0  # a multi-part question's parts are judged apart (rag.answer.answerability)
+    about = [s for s in sigs if s.focus > 0 or s.near]
+    own = [s for s in about if s.names >= 1.0 and not s.clash]  # of the one asked about
+    return 1.0 if about and not any(s.value for s in own) else 0.0
+
+
 def read_evidence(
     f: QuestionFocus,
     cands: list[ScoredSentence],
@@ -155,5 +182,28 @@ def read_evidence(
         "clash_top": top.clash if top else 0.0,
         "content_top": top.content if top else 0.0,
         "answers_rank": next((i for i, s in enumerate(sigs) if s.answers), TOP) / TOP,
+        "typed_gap": _typed_gap(f, sigs),
     }
     return Reading(verdict, best, unknown, signals)
+
+
+class _Texted(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Texted)
+
+
+def reason_first(f: QuestionFocus, claims: Sequence[T], may_lead: Callable[[T], bool]) -> list[T]:
+    """A why-question's answer leads with the first sentence that gives a reason for the
+    question's names ("... was stopped due to the inability of the group to meet the new
+    conditions"), not with one that only restates the event; only a sentence that may lead
+    (trusted evidence, not an upload) is moved."""
+    if f.answer_type != "reason":
+        return list(claims)
+    names = [n for n, lab in f.names if lab not in {"DATE", "CARDINAL"}]
+    for i, c in enumerate(claims):
+        if satisfies("why", c.text) and all(_in(n, c.text) for n in names) and may_lead(c):
+            return [claims[i], *claims[:i], *claims[i + 1 :]]
+    return list(claims)

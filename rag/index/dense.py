@@ -108,6 +108,17 @@ class DenseIndex:
             index.add(x)
         return cls(index, kind, params, x)
 
+    @classmethod
+    def flat(cls, vectors: Vectors) -> DenseIndex:
+        """The exact index over ``vectors`` (what a flat build saved, rebuilt by a copy)."""
+        faiss = _faiss()
+
+        x = np.ascontiguousarray(vectors, dtype=np.float32)
+        index = faiss.IndexFlatIP(x.shape[1])
+        if len(x):
+            index.add(x)
+        return cls(index, "flat", {}, x)
+
     def save(self, path: Path) -> None:
         faiss = _faiss()
 

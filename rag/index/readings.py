@@ -48,15 +48,23 @@ def lend_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
         readings_of(folder, sentences)
 
 
-def write_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
-    """Parse the sentences and write their readings into a version folder being built."""
+def write_readings(
+    folder: Path, sentences: Sequence[SentenceRef], published: Path | None = None
+) -> None:
+    """Parse the sentences and write their readings into a version folder being built
+    (``published``: where the folder will be once published; its readings are then cached
+    under that name, so the next upload starting from it need not look them up again)."""
     # Line by line (not one joined copy): made durable by the store with the version's other
     # files, before the manifest names it.
     with _lock, (folder / FILE).open("w", encoding="utf-8", newline="") as f:
         texts = [s.text for s in sentences]
-        _read(texts)
+        rows = _read(texts)
         for t in texts:
             f.write(_line(t) + "\n")
+        if published is not None:
+            if len(_cache) > 4:
+                _cache.clear()
+            _cache[published] = rows
 
 
 def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[SentenceReading]:

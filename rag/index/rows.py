@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from rag.types import Document, Passage, SentenceRef
 
@@ -78,3 +79,39 @@ def passage_sentence_map(
         range(0) if e else range(f, lt + 1)
         for f, lt, e in zip(first.tolist(), last.tolist(), empty.tolist(), strict=True)
     ]
+
+
+def carried_map(
+    base: Sequence[range],
+    kept_passages: npt.NDArray[np.int64],
+    kept_sentences: npt.NDArray[np.int64],
+    n_base_sentences: int,
+    new: tuple[Sequence[range], int, int, int] = ((), 0, 0, 0),
+) -> list[range] | None:
+    """The passage -> sentence map of an update, carried over from its base's map instead of
+    recomputed over every row.
+
+    ``kept_*`` are the base rows kept, in their new order. ``new`` is (the map of the new
+    document's passages, over its own sentences from 0; the passage row it is inserted at;
+    the sentence row it is inserted at; its sentence count). None when a kept passage's
+    sentences were not kept as one run (then the map is computed afresh).
+    """
+    new_map, new_at, new_sentences_at, n_new_sentences = new
+    kept = np.asarray(kept_sentences, dtype=np.int64)
+    rows = np.arange(len(kept), dtype=np.int64)
+    where = np.full(n_base_sentences, -1, dtype=np.int64)
+    where[kept] = rows + np.where(rows >= new_sentences_at, n_new_sentences, 0)
+    out: list[range] = []
+    for row in np.asarray(kept_passages, dtype=np.int64).tolist():
+        r = base[row]
+        if not r:
+            out.append(r)
+            continue
+        first, last = int(where[r.start]), int(where[r.stop - 1])
+        if first < 0 or last - first != r.stop - 1 - r.start:
+            return None
+        out.append(range(first, last + 1))
+    moved = [
+        range(r.start + new_sentences_at, r.stop + new_sentences_at) if r else r for r in new_map
+    ]
+    return [*out[:new_at], *moved, *out[new_at:]]

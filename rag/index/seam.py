@@ -39,6 +39,12 @@ class BuildData:
     sentence_vectors: Vectors
     manifest: dict[str, Any]
     terms: TermCounts | None = None  # given by an incremental update: BM25 from counts
+    # An incremental update also says where its rows came from: per row, its row in the
+    # version ``base_version`` (-1: new), so a store can keep what did not change.
+    base_version: str | None = None
+    passage_from: IntArray | None = None
+    sentence_from: IntArray | None = None
+    passage_sentences: list[range] | None = None  # the update's map, carried from the base
 
 
 @dataclass(kw_only=True)

@@ -33,6 +33,7 @@ from rag.index.rows import passage_sentence_map, write_documents
 from rag.index.seam import BuildData as BuildData
 from rag.index.seam import LoadedIndex as LoadedIndex
 from rag.index.seam import doc_rows
+from rag.index.segments import KINDS, Base, read_vectors, write_vectors
 from rag.settings import IndexSettings
 from rag.types import Document, Passage, SentenceRef
 
@@ -63,10 +64,17 @@ class StoreUnavailable(IndexProblem):
     """The index store (Milvus) cannot be reached, or refused a call."""
 
 
+# doc_id -> its JSON string, kept between versions: an upload encodes only its own id
+_ENCODED_IDS: dict[str, str] = {}
+MAX_ENCODED_IDS = 1_000_000
+
+
 def _write_spans(path: Path, rows: Sequence[Passage | SentenceRef]) -> None:
     """JSON lines of {doc_id, start, end} rows (json.dumps's bytes) without a json.dumps
     per row (a large index has hundreds of thousands)."""
-    ids: dict[str, str] = {}
+    ids = _ENCODED_IDS
+    if len(ids) > MAX_ENCODED_IDS:
+        ids.clear()
     lines = []
     for r in rows:
         enc = ids.get(r.doc_id)
@@ -138,9 +146,11 @@ class IndexStore:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
     def clean_partial_builds(self) -> None:
-        """Remove build folders a crash left behind (call with the lock held)."""
-        for p in self.root.glob(".build-*"):
-            shutil.rmtree(p, ignore_errors=True)
+        """Remove build folders a crash left behind, and versions a prune had begun to
+        remove (call with the lock held)."""
+        for pattern in (".build-*", ".pruned-*"):
+            for p in self.root.glob(pattern):
+                shutil.rmtree(p, ignore_errors=True)
 
     def write(self, data: BuildData, settings: IndexSettings | None = None) -> str:
         """Write a new version and publish it; the old one stays live until the swap."""
@@ -160,18 +170,29 @@ class IndexStore:
         write_documents(tmp / "documents.jsonl", data.documents)
         _write_spans(tmp / "passages.jsonl", data.passages)
         _write_spans(tmp / "sentences.jsonl", data.sentences)
-        write_readings(tmp, data.sentences)  # per-sentence parse for the answer decision
+        write_readings(tmp, data.sentences, self.root / version)  # parsed for the decision
         pvec = np.ascontiguousarray(data.passage_vectors, dtype=np.float32)
         svec = np.ascontiguousarray(data.sentence_vectors, dtype=np.float32)
-        for name, arr in (("passage_vectors.npy", pvec), ("sentence_vectors.npy", svec)):
-            np.save(tmp / name, arr)
+        base = self._base(data.base_version)
+        segments: dict[str, Any] = {}
+        reused: dict[str, str] = {}  # files linked from the base, with its checksums
+        for kind, arr, source in zip(
+            KINDS, (pvec, svec), (data.passage_from, data.sentence_from), strict=True
+        ):
+            entry, linked = write_vectors(tmp, kind, arr, source, base, version)
+            if entry is not None:
+                segments[kind] = entry
+            reused.update(linked)
         dense = DenseIndex.build(pvec, settings or IndexSettings())
-        dense.save(tmp / "dense.faiss")
+        if dense.kind != "flat":  # an exact index is rebuilt from the passage vectors on load
+            dense.save(tmp / "dense.faiss")
         terms, bm25 = _bm25(data)
         (tmp / "bm25").mkdir()
         bm25.save(tmp / "bm25")
         terms.save(tmp / TERMS_FILE)
-        files = sorted(p for p in tmp.rglob("*") if p.is_file())
+        files = sorted(
+            p for p in tmp.rglob("*") if p.is_file() and p.relative_to(tmp).as_posix() not in reused
+        )
         manifest = {
             **data.manifest,
             "format": FORMAT_VERSION,
@@ -184,15 +205,33 @@ class IndexStore:
                 "passages": len(data.passages),
                 "sentences": len(data.sentences),
             },
-            "files": {
-                str(p.relative_to(tmp)): digest
-                for p, digest in zip(files, sync_and_digest(files), strict=True)
-            },
+            "files": dict(
+                sorted(
+                    {
+                        **reused,
+                        **{
+                            p.relative_to(tmp).as_posix(): digest
+                            for p, digest in zip(files, sync_and_digest(files), strict=True)
+                        },
+                    }.items()
+                )
+            ),
         }
+        if segments:
+            manifest["segments"] = segments
         write_durable(tmp / "manifest.json", json.dumps(manifest, indent=2).encode("utf-8"))
         fsync_dir(tmp / "bm25")
         fsync_dir(tmp)
         return _loaded(data, version, self.root / version, manifest, dense, bm25, terms)
+
+    def _base(self, version: str | None) -> Base | None:
+        """The published version an update starts from, if it is still on disk."""
+        if version is None:
+            return None
+        try:
+            return Base(self.root / version, self.read_manifest(version))
+        except IndexProblem:
+            return None
 
     def publish(self, version: str, prune: bool = True) -> None:
         """Move a written build into place and make it the live version (the commit point),
@@ -227,7 +266,14 @@ class IndexStore:
         keep_others = self.keep_versions - 1
         old = others[: len(others) - keep_others] if keep_others > 0 else others
         for p in old:
-            shutil.rmtree(p, ignore_errors=True)
+            # renamed first (atomic): a process that dies mid-removal leaves a hidden folder
+            # for clean_partial_builds, never a version with some of its files gone
+            gone = p.with_name(f".pruned-{p.name}")
+            try:
+                p.rename(gone)
+            except OSError:
+                continue  # another process pruned it
+            shutil.rmtree(gone, ignore_errors=True)
 
     def versions(self) -> list[str]:
         """Every complete version on disk, newest first (names sort by build time)."""
@@ -323,8 +369,21 @@ def _read_version(
         )
         for r in _read_jsonl(folder / "sentences.jsonl")
     ]
-    pvec = np.load(folder / "passage_vectors.npy")
-    svec = np.load(folder / "sentence_vectors.npy")
+    pvec = read_vectors(folder, manifest, "passage_vectors")
+    svec = read_vectors(folder, manifest, "sentence_vectors")
+    if "dense.faiss" in manifest["files"]:
+        dense = DenseIndex.load(
+            folder / "dense.faiss",
+            manifest["dense_index"],
+            ef_search,
+            nprobe,
+            manifest.get("dense_params"),
+            pvec,
+        )
+    elif manifest["dense_index"] == "flat":
+        dense = DenseIndex.flat(pvec)
+    else:
+        raise ValueError(f"no dense.faiss for a {manifest['dense_index']} index")
     return EmbeddedIndex(
         version=version,
         path=folder,
@@ -334,14 +393,7 @@ def _read_version(
         sentences=sentences,
         passage_vectors=pvec,
         sentence_vectors=svec,
-        dense=DenseIndex.load(
-            folder / "dense.faiss",
-            manifest["dense_index"],
-            ef_search,
-            nprobe,
-            manifest.get("dense_params"),
-            pvec,
-        ),
+        dense=dense,
         bm25=BM25Index.load(folder / "bm25"),
         passage_sentences=passage_sentence_map(passages, sentences),
         doc_passages=doc_rows(passages),
@@ -378,7 +430,11 @@ def _loaded(
         sentence_vectors=np.ascontiguousarray(data.sentence_vectors, dtype=np.float32),
         dense=dense,
         bm25=bm25,
-        passage_sentences=passage_sentence_map(data.passages, data.sentences),
+        passage_sentences=(
+            data.passage_sentences
+            if data.passage_sentences is not None
+            else passage_sentence_map(data.passages, data.sentences)
+        ),
         doc_passages=doc_rows(data.passages),
         terms=terms,
     )

@@ -9,6 +9,8 @@ batching), the same BM25 scores and search results.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -17,6 +19,7 @@ from rag.index.chunking import chunk_spans
 from rag.index.embedder import Embedder
 from rag.index.ingest import build_manifest
 from rag.index.limits import check_repetition, check_size
+from rag.index.rows import carried_map, passage_sentence_map
 from rag.index.store import BuildData, LoadedIndex
 from rag.index.strategies import EmbedWork, ProgressFactory, embed_work
 from rag.settings import Settings
@@ -27,11 +30,28 @@ Rows = npt.NDArray[np.int64]
 UPLOAD_BATCH = 8
 
 
-def _sentence_rows(index: LoadedIndex) -> dict[str, list[int]]:
-    rows: dict[str, list[int]] = {}
-    for i, s in enumerate(index.sentences):
-        rows.setdefault(s.doc_id, []).append(i)
-    return rows
+def _sentence_rows(index: LoadedIndex) -> dict[str, Sequence[int]]:
+    """Each document's sentence rows. In an index they run from its first passage's first
+    sentence to its last passage's last: taken from the passage map when those runs tile
+    every row (no per-sentence work), else counted row by row."""
+    ps = index.passage_sentences
+    runs: dict[str, Sequence[int]] = {}
+    end = 0
+    for doc_id, prows in index.doc_passages.items():
+        if not len(prows):
+            break
+        first, last = ps[int(prows[0])], ps[int(prows[-1])]
+        if not first or not last or first.start != end:
+            break
+        runs[doc_id] = range(first.start, last.stop)
+        end = last.stop
+    else:
+        if end == len(index.sentences):
+            return runs
+    counted: dict[str, list[int]] = {}
+    for i, sent in enumerate(index.sentences):
+        counted.setdefault(sent.doc_id, []).append(i)
+    return dict(counted)
 
 
 def _terms(index: LoadedIndex) -> TermCounts:
@@ -45,7 +65,7 @@ class _Rows:
     """Passage and sentence rows of a list of the index's documents, in that order."""
 
     def __init__(
-        self, index: LoadedIndex, docs: list[Document], srows: dict[str, list[int]]
+        self, index: LoadedIndex, docs: list[Document], srows: dict[str, Sequence[int]]
     ) -> None:
         empty = np.zeros(0, np.int64)
         p = [index.doc_passages.get(d.doc_id, empty) for d in docs]
@@ -121,6 +141,21 @@ def with_document(
         terms=TermCounts.concat(
             [terms.take(before.p), new_terms, terms.take(after.p)], new_terms.vocab
         ),
+        base_version=index.version,
+        passage_from=np.concatenate([before.p, np.full(len(passages), -1), after.p]),
+        sentence_from=np.concatenate([before.s, np.full(len(sentences), -1), after.s]),
+        passage_sentences=carried_map(
+            index.passage_sentences,
+            np.concatenate([before.p, after.p]),
+            np.concatenate([before.s, after.s]),
+            len(index.sentences),
+            (
+                passage_sentence_map(passages, sentences),
+                len(before.p),
+                len(before.s),
+                len(sentences),
+            ),
+        ),
     )
 
 
@@ -139,6 +174,12 @@ def without_document(
         sentence_vectors=_stack(index.sentence_vectors, rows.s, [], _NONE, embedder.dim),
         manifest=build_manifest(documents, embedder, settings),
         terms=terms.take(rows.p),
+        base_version=index.version,
+        passage_from=rows.p,
+        sentence_from=rows.s,
+        passage_sentences=carried_map(
+            index.passage_sentences, rows.p, rows.s, len(index.sentences)
+        ),
     )
 
 

@@ -12,6 +12,10 @@ ANSWER_TYPES = (
 
 # Order matters: the first rule that matches names the type.
 TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "What happened to the number of products?" asks what changed, not for a count
+    ("thing", re.compile(r"^\s*what (?:has |had )?happen(?:ed|s)? to\b", re.I)),
+    # "Over what period did the number of products drop?" asks for a time, not a count
+    ("date", re.compile(r"\b(?:over|during|in|within) what (?:period|span|time)\b", re.I)),
     (
         "reason",
         re.compile(

@@ -32,10 +32,27 @@ def capitalise(s: str) -> str:
     return s[:1].upper() + s[1:] if s else s
 
 
-def lower_first(s: str) -> str:
-    """The first letter lower-cased (a phrase going into the middle of a sentence).
+# Words that open a sentence without being names: only these lose their capital mid-sentence.
+OPENERS = frozenset(
+    {
+        "a", "an", "the", "this", "that", "these", "those", "it", "its", "they", "their", "them",
+        "he", "his", "she", "her", "we", "our", "there", "in", "on", "at", "by", "for", "from",
+        "with", "without", "after", "before", "following", "according", "while", "during",
+        "despite", "under", "over", "until", "since", "as", "to", "of", "if", "although", "though",
+        "when", "where", "who", "whom", "whose", "what", "which", "why", "how", "whether", "and",
+        "but", "or", "so", "also", "however", "meanwhile", "recently", "earlier", "later", "last",
+        "next", "some", "many", "most", "all", "both", "each", "one", "another", "other", "such",
+        "no", "not",
+    }
+)  # fmt: skip
 
-    >>> lower_first("Who set it")
-    'who set it'
+
+def lower_first(s: str) -> str:
+    """The first letter lower-cased (a phrase going into the middle of a sentence), unless
+    the first word is a name ("Alibaba was fined" stays as it is).
+
+    >>> lower_first("Who set it"), lower_first("Alibaba was also slapped with a fine")
+    ('who set it', 'Alibaba was also slapped with a fine')
     """
-    return s[:1].lower() + s[1:]
+    first = s.split(" ", 1)[0].strip(",;:").lower()
+    return s[:1].lower() + s[1:] if first in OPENERS else s

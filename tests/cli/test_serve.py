@@ -35,3 +35,24 @@ def test_bad_limit_settings_stop_serve_with_one_line(env: dict[str, str], fragme
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("rag: error:"), run.stderr
     assert fragment in lines[0] and "secret" not in lines[0]
+
+
+def test_serve_sets_the_gil_switch_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RAG_API__SWITCH_INTERVAL_MS reaches sys.setswitchinterval before uvicorn runs."""
+    import argparse
+
+    import uvicorn
+
+    from cli import commands
+
+    seen: list[float] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(sys.getswitchinterval()))
+    monkeypatch.setattr(commands, "check_port", lambda host, port: None)
+    monkeypatch.setenv("RAG_API__SWITCH_INTERVAL_MS", "1.5")
+    before = sys.getswitchinterval()
+    try:
+        args = argparse.Namespace(host="127.0.0.1", port=9, index=None, corpus=None)
+        assert commands.cmd_serve(args) == 0
+    finally:
+        sys.setswitchinterval(before)
+    assert seen == [pytest.approx(0.0015)]

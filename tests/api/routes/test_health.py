@@ -16,14 +16,14 @@ BAD = "v99999999999999999999-badbad"  # sorts after every real version
 
 
 def publish_corrupt_copy(store: IndexStore, good: str) -> None:
-    """A copy of `good` whose dense.faiss is garbage with a matching checksum, made live."""
+    """A copy of `good` whose passage vectors are garbage with a matching checksum, made live."""
     folder = store.root / BAD
     shutil.copytree(store.root / good, folder)
-    (folder / "dense.faiss").write_bytes(b"garbage, not faiss" * 20)
+    (folder / "passage_vectors.npy").write_bytes(b"garbage, not numpy" * 20)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     manifest["version"] = BAD
-    manifest["files"]["dense.faiss"] = hashlib.sha256(
-        (folder / "dense.faiss").read_bytes()
+    manifest["files"]["passage_vectors.npy"] = hashlib.sha256(
+        (folder / "passage_vectors.npy").read_bytes()
     ).hexdigest()
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     tmp = store.root / ".CURRENT.test"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from answer_contract import assert_answer_is_its_sentences
 
 from rag import Engine
@@ -100,3 +101,103 @@ def test_the_fitted_decision_reads_every_feature_and_gives_a_probability() -> No
     low = d.probability(dict.fromkeys(FEATURES, 0.0) | {"unknown_names": 3.0})
     high = d.probability(dict.fromkeys(FEATURES, 0.0) | {"score": 0.9, "focus": 1.0, "names": 1.0})
     assert 0.0 <= low < high <= 1.0
+
+
+def _gap(question: str, texts: list[str]) -> float:
+    f = question_focus(question)
+    r = read_sentences(texts)
+    reading = read_evidence(f, [_cand(i, t) for i, t in enumerate(texts)], r, " ".join(texts))
+    return reading.signals["typed_gap"]
+
+
+# (question, a sentence about its focus without the asked-for value, one with it)
+TYPED = [
+    ("How much was Tenpay fined last year?",
+     "Tenpay was fined last year for breaking payment rules.",
+     "Tenpay was fined 3 million yuan last year for breaking payment rules."),
+    ("How many merchants use Alipay?",
+     "Merchants across China use Alipay to take payments.",
+     "About 80 million merchants use Alipay to take payments."),
+    ("What share of the payments market does Tenpay hold?",
+     "Tenpay holds a large part of the payments market.",
+     "Tenpay holds 39 percent of the payments market."),
+    ("When did Tenpay launch its wealth platform?",
+     "Tenpay launched its wealth platform to compete with Ant.",
+     "Tenpay launched its wealth platform in March 2019 to compete with Ant."),
+    ("Who runs Tenpay's wealth platform?",
+     "Tenpay's wealth platform is run by a new team.",
+     "Tenpay's wealth platform is run by Lin Haifeng."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("question", "without", "with_value"), TYPED)
+def test_a_typed_question_is_a_gap_until_a_sentence_about_its_focus_holds_its_value(
+    question: str, without: str, with_value: str
+) -> None:
+    assert _gap(question, [without]) == 1.0
+    assert _gap(question, [without, with_value]) == 0.0
+
+
+def test_no_gap_for_untyped_or_multi_part_questions_or_without_a_sentence_on_the_focus() -> None:
+    assert _gap("Why was Tenpay fined last year?", ["Tenpay was fined last year."]) == 0.0
+    both = "How much was Tenpay fined, and who fined it?"
+    assert _gap(both, ["Tenpay was fined last year."]) == 0.0
+    assert _gap("How much was Tenpay fined?", ["The weather in Shenzhen was mild."]) == 0.0
+
+
+def test_another_subjects_value_or_a_share_in_words_counts_as_it_should() -> None:
+    # JD.com's fine does not give Tenpay's; "more than half" is a share
+    q = "How much was Tenpay fined last year?"
+    assert _gap(q, ["Tenpay was fined last year.", "JD.com was fined 2 million yuan."]) == 1.0
+    share = "What share of the payments market does Tenpay hold?"
+    assert _gap(share, ["Tenpay now holds more than half of the payments market."]) == 0.0
+
+
+def test_the_alibaba_december_fine_is_partial_at_the_default_threshold(
+    built_engine: Engine,
+) -> None:
+    # the evidence score (0.42) passes the default threshold (0.34); the reading decides
+    s = built_engine.settings
+    assert s.answer.abstain_threshold == 0.34 and s.answer.decision != "learned"
+    a = built_engine.ask("How much was Alibaba fined in December?", explain=True)
+    assert a.explain is not None and a.explain["signals"]["score"] >= s.answer.abstain_threshold
+    assert a.status == "partial", a.answer
+    assert a.missing == ["the amount of Alibaba's December fine"]
+    assert a.answer.startswith("The articles do not give the amount of Alibaba's December fine;")
+    assert a.explain["signals"]["typed_gap"] == 1.0
+    assert "they say only that Alibaba was also slapped with a fine in December" in a.answer
+    assert_answer_is_its_sentences(a.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("question", "detail"),
+    [
+        ("How many internet platforms have completed the self-examination?",
+         "the number of internet platforms that have completed the self-examination"),
+        ("When did Baidu launch its online bank?", "when Baidu launched its online bank"),
+        ("What percentage of Ant does Alibaba hold?", "the percentage of Ant"),
+    ],
+)  # fmt: skip
+def test_typed_questions_near_a_missing_detail_are_partial(
+    built_engine: Engine, question: str, detail: str
+) -> None:
+    a = built_engine.ask(question)
+    assert a.status == "partial", a.answer
+    assert a.missing == [detail]
+    assert a.answer.startswith(f"The articles do not give {detail}; they say only that ")
+    assert_answer_is_its_sentences(a.to_dict())
+
+
+def test_a_typed_question_whose_value_is_there_stays_answered(built_engine: Engine) -> None:
+    a = built_engine.ask("How much money would Ant Group's IPO have raised?")
+    assert a.status == "answered" and a.conflicts, a.answer
+    assert built_engine.ask("Which companies must analyse their fintech business?").status == (
+        "answered"
+    )
+
+
+def test_a_why_question_leads_with_the_reason(built_engine: Engine) -> None:
+    a = built_engine.ask("Why was the Ant IPO suspended?")
+    assert a.status == "answered"
+    assert "due to the inability of the group" in a.sentences[0].text, a.answer
+    assert a.answer.startswith("According to the statement of the Chinese stock exchange")

@@ -48,7 +48,7 @@ def test_ingest_from_scratch_then_search(
     assert manifest["counts"]["passages"] == expected
     assert manifest["model_id"] == embedder.model_id
     assert manifest["dim"] == embedder.dim
-    assert {"documents.jsonl", "passages.jsonl", "dense.faiss"} <= set(manifest["files"])
+    assert {"documents.jsonl", "passages.jsonl", "passage_vectors.npy"} <= set(manifest["files"])
     loaded = store.load(model_id=embedder.model_id, dim=embedder.dim)
     assert len(loaded.passages) == expected
     assert loaded.passage_vectors.shape == (expected, embedder.dim)
@@ -126,7 +126,7 @@ def test_adding_a_file_embeds_only_the_new_document(ws: Workspace, embedder: Emb
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "name", ["passages.jsonl", "documents.jsonl", "dense.faiss", "passage_vectors.npy"]
+    "name", ["passages.jsonl", "documents.jsonl", "sentence_vectors.npy", "passage_vectors.npy"]
 )
 def test_a_flipped_byte_is_detected(ws: Workspace, name: str) -> None:
     path = ws.index / ws.store.current_version() / name

@@ -42,12 +42,12 @@ def second_version(ws: Workspace, embedder: Embedder) -> tuple[str, str]:
 
 
 def corrupt_with_valid_checksum(index: Path, version: str) -> None:
-    """Garbage in dense.faiss, and a manifest whose checksum agrees with the garbage."""
-    faiss_file = index / version / "dense.faiss"
-    faiss_file.write_bytes(b"not a faiss index at all" * 10)
+    """Garbage in passage_vectors.npy, and a manifest whose checksum agrees with the garbage."""
+    vectors_file = index / version / "passage_vectors.npy"
+    vectors_file.write_bytes(b"not a numpy file at all" * 10)
     manifest_path = index / version / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["files"]["dense.faiss"] = hashlib.sha256(faiss_file.read_bytes()).hexdigest()
+    manifest["files"]["passage_vectors.npy"] = hashlib.sha256(vectors_file.read_bytes()).hexdigest()
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
 
 

@@ -67,8 +67,9 @@ def test_pruning_keeps_the_newest_versions(
 
 
 @pytest.mark.slow
-def test_a_leftover_build_folder_is_removed(ws: Workspace, embedder: Embedder) -> None:
-    leftover = ws.index / ".build-xyz"
+@pytest.mark.parametrize("name", [".build-xyz", ".pruned-v0001-abc"])
+def test_a_leftover_build_folder_is_removed(ws: Workspace, embedder: Embedder, name: str) -> None:
+    leftover = ws.index / name  # a crash mid-build, or mid-prune
     leftover.mkdir()
     (leftover / "passages.jsonl").write_text("{}\n", encoding="utf-8")
     before = ws.store.current_version()
@@ -76,6 +77,29 @@ def test_a_leftover_build_folder_is_removed(ws: Workspace, embedder: Embedder) -
     Engine(ws.settings, embedder).ingest()
     assert not leftover.exists()
     assert ws.store.current_version() != before
+
+
+@pytest.mark.slow
+def test_uploads_link_the_vectors_they_keep_and_prune_in_the_background(
+    ws: Workspace, embedder: Embedder
+) -> None:
+    engine = Engine(with_keep(ws.settings, 2), embedder)
+    first = engine.index.version
+    for i in range(3):
+        text = f"Regulators in Hangzhou fined lending platform number {i} on Monday.\n"
+        engine.add_document(f"zz_new{i}.txt", text.encode())
+    engine.wait_pruned(60)
+    versions = ws.versions()
+    assert len(versions) == 2 and first not in versions
+    assert not list(ws.index.glob(".pruned-*"))
+    entry = ws.store.read_manifest()["segments"]["sentence_vectors"]
+    assert entry["files"][0] == "sentence_vectors.npy" and len(entry["files"]) == 4
+    linked = ws.index / ws.store.current_version() / "sentence_vectors.npy"
+    assert linked.stat().st_nlink == 2  # the first version's file, in both kept versions
+    reloaded = ws.store.load()  # the first version's folder is gone; its vectors are not
+    assert reloaded.sentence_vectors.tolist() == engine.index.sentence_vectors.tolist()
+    assert reloaded.passage_vectors.tolist() == engine.index.passage_vectors.tolist()
+    assert engine.search("lending platform number 2").results[0].doc_id == "zz_new2"
 
 
 @pytest.mark.slow
@@ -148,7 +172,7 @@ def test_kill_9_during_ingest_leaves_the_previous_version_live(
         deadline = time.monotonic() + 60
         partial: list[Path] = []
         while time.monotonic() < deadline and proc.poll() is None:
-            partial = [p for p in ws.index.glob(".build-*") if (p / "dense.faiss").exists()]
+            partial = [p for p in ws.index.glob(".build-*") if (p / "passages.jsonl").exists()]
             if partial:
                 break
             time.sleep(0.02)

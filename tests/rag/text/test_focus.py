@@ -69,6 +69,9 @@ SHAPES = [
     ("List the services Ant must rectify.", "list", None, None, None),
     ("What will supervisors do after platforms finish checking themselves?", "thing", "answer",
      "supervisors", None),
+    ("What happened to the number of products on Ant's platforms?", "thing", None, None, None),
+    ("Over what period did the number of insurance products drop?", "date", None, None, None),
+    ("What percentage of Ant does Alibaba own?", "percent", "percentage", "Ant", None),
 ]  # fmt: skip
 
 
@@ -127,3 +130,25 @@ def test_a_question_is_known_once_parsed_and_forgotten_on_request() -> None:
     assert known_focus(q) is parsed
     forget_questions()
     assert known_focus(q) is None
+
+
+def test_a_reported_event_is_the_focus_not_the_reporting_verb() -> None:
+    f = question_focus("When were government inquiries said to have suspended Ant's IPO?")
+    assert f.answer_type == "date"
+    assert "suspend" in f.keys and "say" not in f.keys
+    assert "interview" in question_focus("When did the regulators first interview Ant?").keys
+
+
+def test_an_attribution_names_the_source_not_what_the_answer_mentions() -> None:
+    for q in (
+        "According to the report on Xi Jinping's speech, how much did Ant plan to raise?",
+        "According to Xinhua, when did Ant announce the working group?",
+    ):
+        assert [n for n, _ in question_focus(q).names] == ["Ant"], q
+
+
+def test_the_ipo_is_a_measure_and_an_untagged_proper_noun_subject_is_a_name() -> None:
+    ipo = question_focus("How much money would Ant Group's IPO have raised?")
+    assert all(n.lower() != "ipo" for n, _ in ipo.names)
+    own = question_focus("What percentage of Ant does Alibaba own?")
+    assert ("Alibaba", "PROPN") in own.names and any(n == "Ant" for n, _ in own.names)
