@@ -39,6 +39,7 @@ from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
 from rag.index.ingest import EmbedStage, IngestReport, ingest
 from rag.index.readings import readings_of
+from rag.index.seam import LiveStore
 from rag.index.store import BuildData, IndexBusy, IndexCorrupt, LoadedIndex
 from rag.index.strategies import ProgressFactory, embed_work
 from rag.index.trust import TRUST_LEVELS, read_trust, set_trust
@@ -312,7 +313,7 @@ class Engine:
                 gone = [stage_existing(p) for p in others]  # another suffix, replaced
                 staged = stage_new(folder, name, data)
                 crash_point("upload:staged")
-                index = self._commit(build, [staged], gone, point="upload")
+                index = self._commit(build, [staged], gone, "upload", (base, doc.doc_id))
             except BaseException:
                 set_trust(folder, doc.doc_id, levels.get(doc.doc_id))
                 raise
@@ -344,7 +345,7 @@ class Engine:
             files = [p for p in folder.glob(doc_id + ".*") if p.suffix.lower() in SUFFIXES]
             staged = [stage_existing(p) for p in files]
             crash_point("delete:staged")
-            index = self._commit(build, [], staged, point="delete")
+            index = self._commit(build, [], staged, "delete", (base, doc_id))
             set_trust(folder, doc_id, None)
         report = IngestReport(
             removed=[doc_id],
@@ -369,17 +370,25 @@ class Engine:
         return index
 
     def _commit(
-        self, build: BuildData, incoming: list[Path], outgoing: list[Path], point: str
+        self,
+        build: BuildData,
+        incoming: list[Path],
+        outgoing: list[Path],
+        point: str,
+        change: tuple[LoadedIndex, str],
     ) -> LoadedIndex:
         """Write the version, publish it, then settle the staged corpus files (``incoming``
-        move in, ``outgoing`` are removed); on failure before publishing, undo the staging."""
+        move in, ``outgoing`` are removed); on failure before publishing, undo the staging.
+
+        ``change`` is (the base index, the doc_id changed): a LiveStore takes that one
+        document into its live version in place; the embedded store writes a new version."""
         try:
-            index = self.store.write_version(build, self.settings.index)
+            index = self._write(build, *change)
             crash_point(f"{point}:written")
             try:
-                self.store.publish(index.version, prune=False)
+                self._publish(index)
             except BaseException:
-                self.store.discard(index.version)
+                self._discard(index)
                 raise
         except BaseException:
             for path in incoming:
@@ -399,6 +408,23 @@ class Engine:
             self._checked = time.monotonic()
         self._prune_later()
         return index
+
+    def _write(self, build: BuildData, base: LoadedIndex, doc_id: str) -> LoadedIndex:
+        if isinstance(self.store, LiveStore):
+            return self.store.write_update(base, build, doc_id)
+        return self.store.write_version(build, self.settings.index)
+
+    def _publish(self, index: LoadedIndex) -> None:
+        if isinstance(self.store, LiveStore):
+            self.store.publish_update(index)
+        else:
+            self.store.publish(index.version, prune=False)
+
+    def _discard(self, index: LoadedIndex) -> None:
+        if isinstance(self.store, LiveStore):
+            self.store.discard_update(index)
+        else:
+            self.store.discard(index.version)
 
     def _prune_later(self) -> None:
         """Remove old versions in a thread: after the swap, so deleting a large folder is

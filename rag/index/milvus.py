@@ -2,9 +2,11 @@
 
 A version is written as new collections (``rag.index.milvus_rows``) and published by
 pointing the alias ``<prefix>current`` at its passages collection: one call, so every
-replica switches together (each looks at the alias every ``index.reload_check_s``). Texts,
-spans and vectors are also held in memory per replica for citing and the second stage;
-Milvus answers the dense and the BM25 top-k.
+replica switches together (each looks at the alias every ``index.reload_check_s``). An
+upload or a delete of one document changes the live version in place instead
+(``write_update``, ``publish_update``; see ``rag.index.milvus_live``): the version then reads
+``<v>@<revision>``. Texts, spans and vectors are also held in memory per replica for citing
+and the second stage; Milvus answers the dense and the BM25 top-k.
 
 >>> store = MilvusStore(StoreSettings(uri="http://127.0.0.1:19530"), Path("index"))
 >>> store.current_version()
@@ -14,6 +16,7 @@ Milvus answers the dense and the BM25 top-k.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 import uuid
@@ -23,23 +26,24 @@ from typing import Any
 
 import numpy as np
 
+from rag.index import milvus_head as head_
+from rag.index import milvus_live as live
+from rag.index import milvus_read as read
 from rag.index import milvus_rows as rows
 from rag.index.milvus_index import MilvusIndex, calls
-from rag.index.rows import passage_sentence_map
-from rag.index.seam import Vectors, doc_rows
+from rag.index.seam import LoadedIndex
 from rag.index.store import (
     FORMAT_VERSION,
     BuildData,
-    IndexCorrupt,
+    IndexBusy,
     IndexMismatch,
     IndexNotFound,
     IndexStore,
     StoreUnavailable,
 )
 from rag.settings import IndexSettings, StoreSettings
-from rag.types import Document, Passage, SentenceRef
 
-KINDS = ("passages", "sentences", "documents")
+KINDS = head_.KINDS
 
 
 class MilvusStore:
@@ -67,20 +71,25 @@ class MilvusStore:
             self.client = MilvusClient(uri=uri, token=settings.token.get_secret_value(), timeout=30)
         self._files = IndexStore(root, keep_versions)  # the lock; no versions live there
         self._loaded: set[str] = set()
+        self._last: MilvusIndex | None = None  # what load returned last: updates reuse it
 
     def name(self, kind: str, version: str) -> str:
-        return f"{self.prefix}{kind}_{version}"
+        return f"{self.prefix}{kind}_{head_.bare(version)}"
 
     @property
     def alias(self) -> str:
         return f"{self.prefix}current"
 
     def current_version(self) -> str | None:
+        """The version the alias names, with its revision (``<v>@<r>``) once updated in
+        place: what a replica compares to pick up a change."""
         with calls("reading the current alias"):
             if self.alias not in self.client.list_aliases().get("aliases", []):
                 return None  # nothing published yet
             described = self.client.describe_alias(self.alias)
-        return str(described["collection_name"]).removeprefix(f"{self.prefix}passages_")
+        version = str(described["collection_name"]).removeprefix(f"{self.prefix}passages_")
+        self._ready(version)
+        return head_.marker(version, self._collections(version).head().revision)
 
     def _ready(self, version: str) -> None:
         """Load a version's collections for search (a restarted milvus-lite holds them
@@ -107,7 +116,8 @@ class MilvusStore:
 
     def clean_partial_builds(self) -> None:
         """Drop versions newer than the live one that were never published (a crash)."""
-        current = self.current_version()
+        named = self.current_version()
+        current = None if named is None else head_.bare(named)
         with calls("listing collections"):
             names = self.client.list_collections()
         heads = [f"{self.prefix}{k}_" for k in KINDS]
@@ -115,32 +125,22 @@ class MilvusStore:
         for v in built:
             if current is None or v > current:
                 self.discard(v)
+        if current is not None:  # and an update in place that never published
+            c = self._collections(current)
+            c.drop_unpublished(c.head())
 
-    def _blobs(self, version: str, expr: str) -> dict[str, Any]:
-        self._ready(version)
-        name = self.name("documents", version)
-        with calls(f"reading {name}"):
-            got = self._query(name, expr, ["id", "key", "part", "body"])
-        return rows.read_blobs(got)
+    def _collections(self, version: str) -> head_.Collections:
+        v = head_.bare(version)
+        names = (self.name("passages", v), self.name("sentences", v), self.name("documents", v))
+        return head_.Collections(self.client, v, names)
 
     def read_manifest(self, version: str | None = None) -> dict[str, Any]:
         version = version or self.current_version()
         if version is None:
             raise IndexNotFound("no index in milvus: run `rag ingest` first")
-        found = self._blobs(version, f'key == "{rows.MANIFEST}"').get(rows.MANIFEST)
-        if not isinstance(found, dict):
-            raise IndexCorrupt(f"index version {version} has no manifest")
-        return found
-
-    def _query(self, name: str, expr: str, fields: list[str]) -> list[dict[str, Any]]:
-        it = self.client.query_iterator(
-            name, batch_size=rows.BATCH * 4, filter=expr, output_fields=fields
-        )
-        out: list[dict[str, Any]] = []
-        while batch := it.next():
-            out.extend(batch)
-        it.close()
-        return out
+        self._ready(head_.bare(version))
+        c = self._collections(version)
+        return c.manifest(c.head())
 
     def write(self, data: BuildData, settings: IndexSettings | None = None) -> str:
         index = self.write_version(data, settings)
@@ -155,6 +155,15 @@ class MilvusStore:
         dim = int(data.passage_vectors.shape[1]) if data.passage_vectors.ndim == 2 else 0
         dim = dim or int(data.manifest.get("dim", 0))
         docs = {d.doc_id: d for d in data.documents}
+        pspan = _spans(p.doc_id for p in data.passages)
+        sspan = _spans(s.doc_id for s in data.sentences)
+        blobs: list[dict[str, Any]] = []
+        ranges: dict[str, list[int]] = {}
+        for d in data.documents:
+            part = rows.blob_parts(d.doc_id, rows.document_body(d), len(blobs))
+            ranges[d.doc_id] = [*pspan.get(d.doc_id, (0, 0)), *sspan.get(d.doc_id, (0, 0))]
+            ranges[d.doc_id] += [len(blobs), len(part)]
+            blobs += part
         manifest = {
             **data.manifest,
             "format": FORMAT_VERSION,
@@ -166,7 +175,15 @@ class MilvusStore:
                 "passages": len(data.passages),
                 "sentences": len(data.sentences),
             },
+            "revision": 0,
+            "rows": ranges,
         }
+        mparts = rows.blob_parts(rows.MANIFEST, json.dumps(manifest), len(blobs))
+        head = head_.Head(
+            0,
+            (len(blobs), len(mparts)),
+            (len(data.passages), len(data.sentences), len(blobs) + len(mparts)),
+        )
         pvec = np.ascontiguousarray(data.passage_vectors, dtype=np.float32)
         svec = np.ascontiguousarray(data.sentence_vectors, dtype=np.float32)
         plan = [
@@ -180,7 +197,7 @@ class MilvusStore:
                 rows.span_schema(pymilvus, dim),
                 rows.sentence_rows(data.sentences, svec),
             ),
-            ("documents", rows.blob_schema(pymilvus), rows.blob_rows(data.documents, manifest)),
+            ("documents", rows.blob_schema(pymilvus), [*blobs, *mparts, head.row()]),
         ]
         try:
             for kind, (schema, params), it in plan:
@@ -188,9 +205,12 @@ class MilvusStore:
         except BaseException:
             self.discard(version)
             raise
-        return self._index(
-            version, manifest, data.documents, data.passages, data.sentences, pvec, svec
-        )
+        c = self._collections(version)
+        pids = np.arange(len(data.passages), dtype=np.int64)
+        return read.build_index(
+            c, manifest, head, self.root, data.documents, data.passages, data.sentences,
+            pvec, svec, pids,
+        )  # fmt: skip
 
     def _create(self, name: str, schema: Any, params: Any, it: Iterable[dict[str, Any]]) -> None:
         with calls(f"writing {name}"):
@@ -208,31 +228,6 @@ class MilvusStore:
             self.client.flush(name)
             self.client.load_collection(name)
 
-    def _index(
-        self,
-        version: str,
-        manifest: dict[str, Any],
-        documents: list[Document],
-        passages: list[Passage],
-        sentences: list[SentenceRef],
-        pvec: Vectors,
-        svec: Vectors,
-    ) -> MilvusIndex:
-        return MilvusIndex(
-            version=version,
-            path=self.root / ".milvus" / version,  # per-version caches (readings) only
-            manifest=manifest,
-            documents={d.doc_id: d for d in documents},
-            passages=passages,
-            sentences=sentences,
-            passage_vectors=pvec,
-            sentence_vectors=svec,
-            passage_sentences=passage_sentence_map(passages, sentences),
-            doc_passages=doc_rows(passages),
-            client=self.client,
-            collection=self.name("passages", version),
-        )
-
     def publish(self, version: str, prune: bool = True) -> None:
         """Point the alias at the version (the commit point), then prune old versions
         (unless ``prune`` is False: the engine prunes once its new snapshot serves)."""
@@ -246,6 +241,7 @@ class MilvusStore:
             self.prune()
 
     def discard(self, version: str) -> None:
+        version = head_.bare(version)
         self._loaded.discard(version)
         with calls(f"dropping version {version}"):
             for kind in KINDS:
@@ -253,7 +249,7 @@ class MilvusStore:
                     self.client.drop_collection(self.name(kind, version))
 
     def prune(self) -> None:
-        current = self.current_version()
+        current = head_.bare(self.current_version() or "")
         others = [v for v in self.versions() if v != current]
         for v in others[max(self.keep_versions - 1, 0) :]:
             self.discard(v)
@@ -266,46 +262,71 @@ class MilvusStore:
         nprobe: int | None = None,
         version: str | None = None,
     ) -> MilvusIndex:
-        """Read a version's rows into memory (search stays in Milvus); ``ef_search`` and
+        """Read a version's rows into memory (search stays in Milvus); from the snapshot
+        loaded last, only the documents an update in place changed. ``ef_search`` and
         ``nprobe`` are FAISS settings and do not apply."""
-        manifest = self.read_manifest(version)
-        version = str(manifest["version"])
-        if model_id is not None and manifest.get("model_id") != model_id:
-            raise IndexMismatch(
-                f"index {version} was built with model {manifest.get('model_id')!r}, "
-                f"settings ask for {model_id!r}: run `rag ingest` to rebuild"
-            )
-        if dim is not None and manifest.get("dim") != dim:
-            raise IndexMismatch(
-                f"index {version} has dimension {manifest.get('dim')}, the model gives {dim}"
-            )
-        records = self._blobs(version, f'key != "{rows.MANIFEST}"')
-        documents = [rows.document_of(r) for r in records.values()]
-        texts = {d.doc_id: d.text for d in documents}
-        fields = ["id", "doc_id", "start", "end", "vector"]
-        with calls(f"reading version {version}"):
-            prow = sorted(self._query(self.name("passages", version), "id >= 0", fields), key=_id)
-            srow = sorted(self._query(self.name("sentences", version), "id >= 0", fields), key=_id)
-        if (
-            len(prow) != manifest["counts"]["passages"]
-            or len(srow) != manifest["counts"]["sentences"]
-        ):
-            raise IndexCorrupt(f"index version {version} is missing rows in milvus")
-        passages = [
-            Passage(r["doc_id"], r["start"], r["end"], texts[r["doc_id"]][r["start"] : r["end"]])
-            for r in prow
-        ]
-        sentences = [
-            SentenceRef(
-                r["doc_id"], r["start"], r["end"], texts[r["doc_id"]][r["start"] : r["end"]]
-            )
-            for r in srow
-        ]
-        d = int(manifest.get("dim") or 0)
-        pvec = np.array([r["vector"] for r in prow], dtype=np.float32).reshape(-1, d)
-        svec = np.array([r["vector"] for r in srow], dtype=np.float32).reshape(-1, d)
-        return self._index(version, manifest, documents, passages, sentences, pvec, svec)
+        version = version or self.current_version()
+        if version is None:
+            raise IndexNotFound("no index in milvus: run `rag ingest` first")
+        self._ready(head_.bare(version))
+        c = self._collections(version)
+        head = c.head()
+        manifest = c.manifest(head)
+        _check(manifest, model_id, dim)
+        last = self._last
+        if last is None or head_.bare(last.version) != c.version:
+            parts = read.fetch(c, manifest, None)
+        else:
+            same = [d for d, r in manifest["rows"].items() if last.manifest["rows"].get(d) == r]
+            changed = [d for d in manifest["rows"] if d not in set(same)]
+            parts = read.reuse(last, same) | read.fetch(c, manifest, changed)
+        index = read.assemble(c, manifest, head, parts, self.root)
+        self._last = index
+        return index
+
+    # -- continuous ingest: one document in the live version (rag.index.milvus_live) --------
+    def write_update(self, base: LoadedIndex, build: BuildData, doc_id: str) -> MilvusIndex:
+        """Write ``doc_id``'s rows of ``build`` (none: a delete) into ``base``'s version at
+        fresh ids, and the manifest of its next revision; nobody reads them until
+        ``publish_update``."""
+        if not isinstance(base, MilvusIndex):
+            raise TypeError(f"a Milvus update starts from a Milvus index, not {type(base)}")
+        c = self._collections(base.version)
+        before = c.head()
+        if before.revision != base.manifest.get("revision"):
+            raise IndexBusy(f"index {base.version} changed under this update: try again")
+        c.drop_unpublished(before)
+        return live.write_update(c, before, base, build, doc_id, self.root)
+
+    def publish_update(self, index: LoadedIndex) -> None:
+        assert isinstance(index, MilvusIndex) and index.pending is not None
+        live.publish(self._collections(index.version), index.pending)
+        self._last = index
+
+    def discard_update(self, index: LoadedIndex) -> None:
+        assert isinstance(index, MilvusIndex) and index.pending is not None
+        live.discard(self._collections(index.version), index.pending)
 
 
-def _id(r: dict[str, Any]) -> int:
-    return int(r["id"])
+def _check(manifest: dict[str, Any], model_id: str | None, dim: int | None) -> None:
+    version = manifest["version"]
+    if model_id is not None and manifest.get("model_id") != model_id:
+        raise IndexMismatch(
+            f"index {version} was built with model {manifest.get('model_id')!r}, "
+            f"settings ask for {model_id!r}: run `rag ingest` to rebuild"
+        )
+    if dim is not None and manifest.get("dim") != dim:
+        raise IndexMismatch(
+            f"index {version} has dimension {manifest.get('dim')}, the model gives {dim}"
+        )
+
+
+def _spans(doc_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """doc_id -> (first row, count); a document's rows must be contiguous."""
+    out: dict[str, tuple[int, int]] = {}
+    for i, d in enumerate(doc_ids):
+        first, n = out.get(d, (i, 0))
+        if first + n != i:
+            raise ValueError(f"the rows of {d} are not contiguous")
+        out[d] = (first, n + 1)
+    return out

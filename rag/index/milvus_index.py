@@ -1,11 +1,17 @@
-"""One index version in Milvus: dense and BM25 top-k answered by its passages collection."""
+"""One index version in Milvus: dense and BM25 top-k answered by its passages collection.
+
+Milvus ids are not row numbers once a document was updated in place: ``pids`` maps rows to
+ids, and a search asks only for ids below ``limit`` (the next free id of this revision), so
+rows another writer added since are not returned; an id this snapshot does not hold (a
+replaced document's old row, not yet deleted) is dropped.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,9 +42,36 @@ class MilvusIndex(LoadedIndex):
 
     client: Any
     collection: str  # the version's passages collection
+    pids: IntArray  # the Milvus id of each passage row
+    limit: int  # ids at or above it are not this revision's
+    pending: Any = None  # what publishing this revision does (rag.index.milvus_live.Pending)
+    _order: IntArray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._order = np.argsort(self.pids, kind="stable")
+
+    def rows_of(self, ids: list[int]) -> list[int | None]:
+        """The row of each Milvus id, None for an id this snapshot does not hold."""
+        if not ids:
+            return []
+        ordered = self.pids[self._order]
+        at = np.searchsorted(ordered, np.asarray(ids, dtype=np.int64))
+        out: list[int | None] = []
+        for i, a in zip(ids, at.tolist(), strict=True):
+            ok = a < len(ordered) and int(ordered[a]) == i
+            out.append(int(self._order[a]) if ok else None)
+        return out
 
     def _filter(self, allowed: IntArray | None) -> str:
-        return "" if allowed is None else _doc_filter(self.passages[int(i)].doc_id for i in allowed)
+        own = f"id < {self.limit}"
+        if allowed is None:
+            return own
+        return f"{own} and " + _doc_filter(self.passages[int(i)].doc_id for i in allowed)
+
+    def _pairs(self, hits: list[dict[str, Any]]) -> list[tuple[float, int]]:
+        """(distance, row) of the hits this snapshot holds."""
+        rows = self.rows_of([int(h["id"]) for h in hits])
+        return [(float(h["distance"]), r) for h, r in zip(hits, rows, strict=True) if r is not None]
 
     def dense_top_k(
         self, qvec: Vectors, k: int, allowed: IntArray | None = None
@@ -55,7 +88,7 @@ class MilvusIndex(LoadedIndex):
                 filter=self._filter(allowed),
                 search_params={"metric_type": "IP"},
             )[0]
-        ids, scores = _ranked([(float(h["distance"]), int(h["id"])) for h in hits], allowed)
+        ids, scores = _ranked(self._pairs(hits), allowed)
         return scores, ids
 
     def lexical_top_k(
@@ -75,7 +108,7 @@ class MilvusIndex(LoadedIndex):
             )[0]
         # milvus-lite gives BM25 scores negated, a cluster positive: take magnitudes. Milvus
         # scores tf * (k1 + 1) / (tf + norm), bm25s's lucene variant tf / (tf + norm).
-        pairs = [(abs(float(h["distance"])) / (1 + rows.BM25_K1), int(h["id"])) for h in hits]
+        pairs = [(abs(d) / (1 + rows.BM25_K1), r) for d, r in self._pairs(hits)]
         return _ranked([p for p in pairs if p[0] > 0], allowed)
 
 

@@ -1,8 +1,8 @@
 """How an index version maps onto Milvus collections: schemas, rows, and reading them back.
 
 One version is three collections, ``<prefix>passages_<v>``, ``<prefix>sentences_<v>`` and
-``<prefix>documents_<v>``; a row's primary key is its row number in the version, so the ids
-Milvus returns are the passage ids the rest of the engine uses.
+``<prefix>documents_<v>``. A full build numbers rows from 0; an update in place gives a
+document's new rows fresh ids (``rag.index.milvus_live``), so a replica maps ids to its rows.
 
 The lexical field holds OUR tokens (``rag.text.tokens``: stopwords, acronyms, Snowball
 stems), each hex-encoded so Milvus's ``standard`` analyzer keeps it whole: Milvus only
@@ -106,12 +106,12 @@ def blob_schema(mc: Any) -> tuple[Any, Any]:
 
 
 def passage_rows(
-    passages: list[Passage], docs: dict[str, Document], vectors: np.ndarray
+    passages: list[Passage], docs: dict[str, Document], vectors: np.ndarray, first: int = 0
 ) -> Iterator[dict[str, Any]]:
     for i, p in enumerate(passages):
         d = docs[p.doc_id]
         yield {
-            "id": i,
+            "id": first + i,
             "doc_id": p.doc_id,
             "start": p.start,
             "end": p.end,
@@ -122,10 +122,12 @@ def passage_rows(
         }
 
 
-def sentence_rows(sentences: list[SentenceRef], vectors: np.ndarray) -> Iterator[dict[str, Any]]:
+def sentence_rows(
+    sentences: list[SentenceRef], vectors: np.ndarray, first: int = 0
+) -> Iterator[dict[str, Any]]:
     for i, s in enumerate(sentences):
         yield {
-            "id": i,
+            "id": first + i,
             "doc_id": s.doc_id,
             "start": s.start,
             "end": s.end,
@@ -133,18 +135,17 @@ def sentence_rows(sentences: list[SentenceRef], vectors: np.ndarray) -> Iterator
         }
 
 
-def blob_rows(documents: list[Document], manifest: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The manifest, then each document as its JSON record, in parts of PART_CHARS."""
-    records = [(MANIFEST, json.dumps(manifest))] + [
-        (d.doc_id, json.dumps({**d.meta(), "text": d.text, "body_start": d.body_start}))
-        for d in documents
+def document_body(d: Document) -> str:
+    return json.dumps({**d.meta(), "text": d.text, "body_start": d.body_start})
+
+
+def blob_parts(key: str, body: str, first: int) -> list[dict[str, Any]]:
+    """One JSON record as rows of PART_CHARS, ids from ``first``."""
+    return [
+        {"id": first + n, "key": key, "part": n, "body": body[at : at + PART_CHARS]}
+        | {"vector": [0.0, 0.0]}
+        for n, at in enumerate(range(0, max(len(body), 1), PART_CHARS))
     ]
-    n = 0
-    for key, body in records:
-        for part, at in enumerate(range(0, max(len(body), 1), PART_CHARS)):
-            chunk = body[at : at + PART_CHARS]
-            yield {"id": n, "key": key, "part": part, "body": chunk, "vector": [0.0, 0.0]}
-            n += 1
 
 
 def read_blobs(rows: list[dict[str, Any]]) -> dict[str, Any]:

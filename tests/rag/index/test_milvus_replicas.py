@@ -1,5 +1,6 @@
 """Several replicas, one store: two `rag serve` processes on one milvus-lite server; a
-document uploaded through one is found by the other within 2 s."""
+document uploaded through one is found by the other within 2 s, and once deleted through it,
+is gone from the other within 2 s (both in place, in the live version)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -76,6 +78,15 @@ def _top_doc(c: httpx.Client, query: str) -> str:
     return str(c.post("/v1/search", json={"query": query}).json()["results"][0]["doc_id"])
 
 
+def _wait(c: httpx.Client, resp: httpx.Response) -> dict[str, Any]:
+    """The job a 201/202 answered, once it is no longer queued or running."""
+    job: dict[str, Any] = resp.json()
+    while job["state"] in ("queued", "running"):
+        time.sleep(0.05)
+        job = c.get(resp.headers["location"]).json()
+    return job
+
+
 def test_an_upload_through_one_replica_is_answered_by_the_other_within_2_s(
     built_engine: Engine, milvus_settings: Settings
 ) -> None:
@@ -93,10 +104,7 @@ def test_an_upload_through_one_replica_is_answered_by_the_other_within_2_s(
             headers={"Prefer": "wait=60"},
         )
         assert up.status_code in (201, 202), up.text
-        job = up.json()
-        while job["state"] in ("queued", "running"):
-            time.sleep(0.05)
-            job = ca.get(up.headers["location"]).json()
+        job = _wait(ca, up)
         done = time.monotonic()
         assert job["state"] == "done", job
         assert _top_doc(ca, query) == "garden_2021"
@@ -107,3 +115,20 @@ def test_an_upload_through_one_replica_is_answered_by_the_other_within_2_s(
         assert ask.status_code == 200
         cited = [c["doc_id"] for c in ask.json()["citations"]]
         assert "garden_2021" in cited
+        version = job["result"]["ingest"]["version"]
+        assert "@" in version  # the live version, updated in place
+        gone = ca.delete("/v1/documents/garden_2021")
+        assert gone.status_code in (200, 201, 202), gone.text
+        job = _wait(ca, gone)
+        done = time.monotonic()
+        assert job["state"] == "done", job
+        assert job["result"]["ingest"]["version"].split("@")[0] == version.split("@")[0]
+        while "garden_2021" in {h["doc_id"] for h in _search(cb, query)}:
+            assert time.monotonic() - done < 2.0, "replica b still finds the deleted document"
+            time.sleep(0.05)
+        assert cb.get("/v1/documents/garden_2021").status_code == 404
+
+
+def _search(c: httpx.Client, query: str) -> list[dict[str, Any]]:
+    hits: list[dict[str, Any]] = c.post("/v1/search", json={"query": query}).json()["results"]
+    return hits
