@@ -16,6 +16,7 @@ and the second stage; Milvus answers the dense and the BM25 top-k.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import time
@@ -46,6 +47,13 @@ from rag.settings import IndexSettings, StoreSettings
 KINDS = head_.KINDS
 
 
+# pymilvus pings every 10 s even on an idle channel; a gRPC server's default policy (at most
+# one ping per 5 minutes without data) answers the third with GOAWAY "too_many_pings", and the
+# next call on that cached channel fails (seen while a Ray ingest kept the driver idle). Ping
+# only while calls are in flight, and seldom.
+QUIET_KEEPALIVE = {"grpc.keepalive_permit_without_calls": False, "grpc.keepalive_time_ms": 300_000}
+
+
 class MilvusStore:
     """The ``rag.index.seam.Store`` over Milvus. ``root`` holds the writers' lock (and the
     milvus-lite file when ``uri`` is empty)."""
@@ -67,8 +75,17 @@ class MilvusStore:
         if not uri:
             root.mkdir(parents=True, exist_ok=True)
             uri = str(root / "milvus.db")
+        token = settings.token.get_secret_value()
         with calls(f"connecting to {uri}"):
-            self.client = MilvusClient(uri=uri, token=settings.token.get_secret_value(), timeout=30)
+            self.client = MilvusClient(
+                uri=uri,
+                token=token,
+                timeout=30,
+                grpc_options=QUIET_KEEPALIVE,
+                # our own cached connection: another client of the same URI (pymilvus shares
+                # one per URI and token) would bring its channel and its keepalive
+                alias="rag-" + hashlib.sha256(f"{uri}\n{token}".encode()).hexdigest()[:16],
+            )
         self._files = IndexStore(root, keep_versions)  # the lock; no versions live there
         self._loaded: set[str] = set()
         self._last: MilvusIndex | None = None  # what load returned last: updates reuse it

@@ -45,6 +45,8 @@ def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from pymilvus import MilvusClient
 
+    from rag.index.milvus import QUIET_KEEPALIVE
+
     port = free_port()
     data = tmp_path_factory.mktemp("milvus")
     cmd = [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data / "db")]
@@ -64,7 +66,9 @@ def milvus_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     break
             except OSError:
                 time.sleep(0.1)
-        MilvusClient(uri=uri, timeout=30).list_collections()  # answers, not only listens
+        ready = MilvusClient(uri=uri, timeout=30, grpc_options=QUIET_KEEPALIVE)
+        ready.list_collections()  # answers, not only listens
+        ready.close()
         yield uri
     finally:
         proc.terminate()
