@@ -85,6 +85,7 @@ def test_no_work_starts_no_ray() -> None:
     assert work.pvecs == [] and work.svecs == []
 
 
+@pytest.mark.ray  # needs ray: run by make test-scale, not skipped in make test
 def test_an_address_nobody_listens_on_is_one_clean_error() -> None:
     pytest.importorskip("ray", reason="needs the .[scale] extra")
     from rag.index.ray_ingest import DistributedIngestError
