@@ -69,6 +69,13 @@ def lend_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
         readings_of(folder, sentences)
 
 
+def _remember(folder: Path, rows: list[SentenceReading]) -> None:
+    """Cache a version's readings (call with the lock; a few versions at most)."""
+    if len(_cache) > 4:
+        _cache.clear()
+    _cache[folder] = rows
+
+
 def write_readings(
     folder: Path, sentences: Sequence[SentenceRef], published: Path | None = None
 ) -> None:
@@ -83,9 +90,7 @@ def write_readings(
         for t in texts:
             f.write(_line(t) + "\n")
         if published is not None:
-            if len(_cache) > 4:
-                _cache.clear()
-            _cache[published] = rows
+            _remember(published, rows)
 
 
 def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[SentenceReading]:
@@ -104,7 +109,5 @@ def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[Sentence
             rows = _read([s.text for s in sentences])
         else:
             _by_text.update((s.text, r) for s, r in zip(sentences, rows, strict=True))
-        if len(_cache) > 4:
-            _cache.clear()
-        _cache[folder] = rows
+        _remember(folder, rows)
         return rows
