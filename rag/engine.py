@@ -39,7 +39,6 @@ from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
 from rag.index.ingest import EmbedStage, IngestReport, ingest
 from rag.index.readings import readings_of
-from rag.index.seam import LiveStore
 from rag.index.store import BuildData, IndexBusy, IndexCorrupt, LoadedIndex
 from rag.index.strategies import ProgressFactory, embed_work
 from rag.index.trust import TRUST_LEVELS, read_trust, set_trust
@@ -380,15 +379,16 @@ class Engine:
         """Write the version, publish it, then settle the staged corpus files (``incoming``
         move in, ``outgoing`` are removed); on failure before publishing, undo the staging.
 
-        ``change`` is (the base index, the doc_id changed): a LiveStore takes that one
-        document into its live version in place; the embedded store writes a new version."""
+        ``change`` is (the base index, the doc_id changed): Milvus takes that one document
+        into its live version in place; the embedded store writes a new version."""
+        base, doc_id = change
         try:
-            index = self._write(build, *change)
+            index = self.store.write_update(base, build, doc_id, self.settings.index)
             crash_point(f"{point}:written")
             try:
-                self._publish(index)
+                self.store.publish_update(index)
             except BaseException:
-                self._discard(index)
+                self.store.discard_update(index)
                 raise
         except BaseException:
             for path in incoming:
@@ -408,23 +408,6 @@ class Engine:
             self._checked = time.monotonic()
         self._prune_later()
         return index
-
-    def _write(self, build: BuildData, base: LoadedIndex, doc_id: str) -> LoadedIndex:
-        if isinstance(self.store, LiveStore):
-            return self.store.write_update(base, build, doc_id)
-        return self.store.write_version(build, self.settings.index)
-
-    def _publish(self, index: LoadedIndex) -> None:
-        if isinstance(self.store, LiveStore):
-            self.store.publish_update(index)
-        else:
-            self.store.publish(index.version, prune=False)
-
-    def _discard(self, index: LoadedIndex) -> None:
-        if isinstance(self.store, LiveStore):
-            self.store.discard_update(index)
-        else:
-            self.store.discard(index.version)
 
     def _prune_later(self) -> None:
         """Remove old versions in a thread: after the swap, so deleting a large folder is

@@ -302,7 +302,13 @@ class MilvusStore:
         return index
 
     # -- continuous ingest: one document in the live version (rag.index.milvus_live) --------
-    def write_update(self, base: LoadedIndex, build: BuildData, doc_id: str) -> MilvusIndex:
+    def write_update(
+        self,
+        base: LoadedIndex,
+        build: BuildData,
+        doc_id: str,
+        settings: IndexSettings | None = None,
+    ) -> MilvusIndex:
         """Write ``doc_id``'s rows of ``build`` (none: a delete) into ``base``'s version at
         fresh ids, and the manifest of its next revision; nobody reads them until
         ``publish_update``."""

@@ -15,7 +15,7 @@ import abc
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -120,15 +120,18 @@ class Store(Protocol):
 
     def discard(self, version: str) -> None: ...
 
-
-@runtime_checkable
-class LiveStore(Protocol):
-    """A store that takes one document's add, replace or delete into its live version in
-    place (Milvus), instead of a new version: ``write_update`` writes rows nobody reads,
-    ``publish_update`` is the commit point, ``discard_update`` undoes an unpublished one.
-    ``current_version`` then also names the revision, so other replicas see the change."""
-
-    def write_update(self, base: LoadedIndex, build: BuildData, doc_id: str) -> LoadedIndex: ...
+    # One document's add, replace or delete (an upload, a delete). The embedded store writes
+    # a new version; Milvus takes the document into its live version in place, and
+    # ``current_version`` then also names the revision, so other replicas see the change.
+    # ``write_update`` writes what nobody reads yet, ``publish_update`` is the commit point,
+    # ``discard_update`` undoes an unpublished one.
+    def write_update(
+        self,
+        base: LoadedIndex,
+        build: BuildData,
+        doc_id: str,
+        settings: IndexSettings | None = None,
+    ) -> LoadedIndex: ...
 
     def publish_update(self, index: LoadedIndex) -> None: ...
 

@@ -255,6 +255,22 @@ class IndexStore:
         """Remove a written build that will not be published."""
         shutil.rmtree(self.root / f".build-{version}", ignore_errors=True)
 
+    # One document's change is a new version here (its unchanged vectors linked from the base).
+    def write_update(
+        self,
+        base: LoadedIndex,
+        build: BuildData,
+        doc_id: str,
+        settings: IndexSettings | None = None,
+    ) -> EmbeddedIndex:
+        return self.write_version(build, settings)
+
+    def publish_update(self, index: LoadedIndex) -> None:
+        self.publish(index.version, prune=False)  # the engine prunes after its swap
+
+    def discard_update(self, index: LoadedIndex) -> None:
+        self.discard(index.version)
+
     def prune(self) -> None:
         current = self.current_version()
         versions = sorted(
