@@ -55,17 +55,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if not is_stale(_settings(args)):
             _emit(args, {"stale": False}, "index is up to date")
             return 0
-    if args.runner != "ray" and (args.workers is not None or args.address is not None):
-        raise FlagConflict("--workers and --address need --runner ray")
+    flags = (args.workers, args.writers, args.address)
+    if args.runner != "ray" and any(f is not None for f in flags):
+        raise FlagConflict("--workers, --writers and --address need --runner ray")
     ray = _ray_settings(args) if args.runner == "ray" else None  # checked before models load
     with busy(args, "loading the embedding model"):
         engine = _engine(args)
     extra: dict[str, Any] = {}
     if ray is not None:
-        from rag.index.ray_ingest import RayEmbedStage
+        from rag.index.ray_ingest import RayEmbedStage, ray_session
+        from rag.index.ray_write import RayInserter, writers_for
 
-        extra = {"runner": "ray", "workers": ray.workers}
-        report = engine.ingest(progress=progress_bars(args), embed=RayEmbedStage(ray))
+        store = engine.settings.store
+        writers = writers_for(ray, store)
+        extra = {"runner": "ray", "workers": ray.workers, "writers": writers}
+        insert = RayInserter(ray, store) if writers else None
+        with ray_session(ray):  # one runtime for both pools
+            report = engine.ingest(progress_bars(args), embed=RayEmbedStage(ray), insert=insert)
     else:
         report = engine.ingest(progress=progress_bars(args))
     for s in report.skipped:  # the one report of each (the corpus loader's log line is off)
@@ -85,7 +91,7 @@ def _ray_settings(args: argparse.Namespace) -> RaySettings:
     """RAG_RAY__* with the flags on top (checked like the variables)."""
     from rag.settings import RaySettings
 
-    given = {"workers": args.workers, "address": args.address}
+    given = {"workers": args.workers, "writers": args.writers, "address": args.address}
     update = {k: v for k, v in given.items() if v is not None}
     return RaySettings.model_validate(_settings(args).ray.model_dump() | update)
 

@@ -118,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="Ray actors (default: RAG_RAY__WORKERS, 2)"
     )
     p.add_argument(
+        "--writers",
+        type=int,
+        default=None,
+        help="Ray actors writing rows into a Milvus server (default: RAG_RAY__WRITERS, 0: "
+        "this process writes)",
+    )
+    p.add_argument(
         "--address",
         default=None,
         help="Ray cluster, e.g. ray://head:10001 or auto (default: RAG_RAY__ADDRESS, "

@@ -39,6 +39,7 @@ from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
 from rag.index.ingest import EmbedStage, IngestReport, ingest
 from rag.index.readings import readings_of
+from rag.index.seam import Inserter
 from rag.index.store import BuildData, IndexBusy, IndexCorrupt, LoadedIndex
 from rag.index.strategies import ProgressFactory, embed_work
 from rag.index.trust import TRUST_LEVELS, read_trust, set_trust
@@ -232,8 +233,9 @@ class Engine:
         progress: ProgressFactory | None = None,
         documents: list[Document] | None = None,
         embed: EmbedStage = embed_work,
+        insert: Inserter | None = None,
     ) -> IngestReport:
-        report = ingest(self.settings, self.embedder, progress, documents, embed)
+        report = ingest(self.settings, self.embedder, progress, documents, embed, insert)
         self.load()
         return report
 

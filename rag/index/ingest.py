@@ -16,7 +16,7 @@ from rag.index.commit import Reconciled, settle
 from rag.index.corpus import Skipped, corpus_fingerprint, load_corpus
 from rag.index.embedder import Embedder
 from rag.index.readings import lend_readings
-from rag.index.seam import Store
+from rag.index.seam import Inserter, Store
 from rag.index.store import BuildData, IndexProblem, LoadedIndex
 from rag.index.strategies import EmbedWork, ProgressFactory, embed_work
 from rag.settings import EmbeddingSettings, Settings
@@ -125,11 +125,13 @@ def ingest(
     progress: ProgressFactory | None = None,
     documents: list[Document] | None = None,
     embed: EmbedStage = embed_work,
+    insert: Inserter | None = None,
 ) -> IngestReport:
     """Build a new index version from the corpus folder (or the given documents); `embed`
-    fills the new vectors (the only stage another runner replaces)."""
+    fills the new vectors and `insert` writes the rows into a Milvus store (the stages
+    another runner replaces)."""
     t0 = time.perf_counter()
-    store = open_store(settings)
+    store = open_store(settings, insert)
     report = IngestReport()
     with store.lock():
         store.clean_partial_builds()

@@ -32,7 +32,7 @@ from rag.index import milvus_live as live
 from rag.index import milvus_read as read
 from rag.index import milvus_rows as rows
 from rag.index.milvus_index import MilvusIndex, calls
-from rag.index.seam import LoadedIndex
+from rag.index.seam import Inserter, LoadedIndex
 from rag.index.store import (
     FORMAT_VERSION,
     BuildData,
@@ -58,7 +58,13 @@ class MilvusStore:
     """The ``rag.index.seam.Store`` over Milvus. ``root`` holds the writers' lock (and the
     milvus-lite file when ``uri`` is empty)."""
 
-    def __init__(self, settings: StoreSettings, root: Path, keep_versions: int = 3) -> None:
+    def __init__(
+        self,
+        settings: StoreSettings,
+        root: Path,
+        keep_versions: int = 3,
+        insert: Inserter | None = None,
+    ) -> None:
         try:
             from pymilvus import MilvusClient
         except ImportError as exc:
@@ -89,6 +95,7 @@ class MilvusStore:
         self._files = IndexStore(root, keep_versions)  # the lock; no versions live there
         self._loaded: set[str] = set()
         self._last: MilvusIndex | None = None  # what load returned last: updates reuse it
+        self._insert = insert
 
     def name(self, kind: str, version: str) -> str:
         return f"{self.prefix}{kind}_{head_.bare(version)}"
@@ -218,7 +225,8 @@ class MilvusStore:
         ]
         try:
             for kind, (schema, params), it in plan:
-                self._create(self.name(kind, version), schema, params, it)
+                bulk = self._insert if kind != "documents" else None
+                self._create(self.name(kind, version), schema, params, it, bulk)
         except BaseException:
             self.discard(version)
             raise
@@ -229,11 +237,25 @@ class MilvusStore:
             pvec, svec, pids,
         )  # fmt: skip
 
-    def _create(self, name: str, schema: Any, params: Any, it: Iterable[dict[str, Any]]) -> None:
+    def _create(
+        self,
+        name: str,
+        schema: Any,
+        params: Any,
+        it: Iterable[dict[str, Any]],
+        bulk: Inserter | None = None,
+    ) -> None:
         with calls(f"writing {name}"):
             self.client.create_collection(
                 name, schema=schema, index_params=params, consistency_level="Strong"
             )
+            if bulk is not None:
+                todo = list(it)
+                if bulk(name, todo) != len(todo):
+                    raise StoreUnavailable(f"milvus: writing {name}: not every row was written")
+                self.client.flush(name)
+                self.client.load_collection(name)
+                return
             batch: list[dict[str, Any]] = []
             for row in it:
                 batch.append(row)

@@ -101,6 +101,14 @@ def ray_runtime(settings: RaySettings) -> Iterator[Any]:
             ray.shutdown()
 
 
+@contextmanager
+def ray_session(settings: RaySettings) -> Iterator[Any]:
+    """`ray_runtime` with Ray's stdout lines on stderr, held across the stages of one ingest
+    (the embedding actors, then the writers), so the runtime starts once."""
+    with _stdout_to_stderr(), ray_runtime(settings) as ray:
+        yield ray
+
+
 class RayEmbedStage:
     """An `EmbedStage` for `rag.index.ingest.ingest`: fills the work's vectors on a pool of
     `settings.workers` Ray actors (one CPU each)."""

@@ -12,6 +12,7 @@ searches return all name the same passage.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,12 @@ class LoadedIndex(abc.ABC):
     ) -> tuple[IntArray, Vectors]:
         """(ids, scores) of the ``k`` best passages by BM25 over our tokens, best first, only
         positive scores, ties by id; ``allowed`` restricts them."""
+
+
+# Inserts a version's rows into one of its collections (its name, the rows) and returns how
+# many it wrote: a store that lives elsewhere (Milvus) can take a pool of writers for a whole
+# version (`rag ingest --runner ray`, rag.index.ray_write) instead of its own client.
+Inserter = Callable[[str, list[dict[str, Any]]], int]
 
 
 class Store(Protocol):

@@ -14,14 +14,16 @@ from cli.main import main
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("flags", [["--workers", "2"], ["--address", "ray://head:10001"]])
+@pytest.mark.parametrize(
+    "flags", [["--workers", "2"], ["--writers", "1"], ["--address", "ray://head:10001"]]
+)
 def test_ray_flags_without_the_ray_runner_are_one_line_and_exit_2(
     flags: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["ingest", "--index", str(tmp_path / "index"), *flags])
     err = capsys.readouterr().err
     assert code == 2
-    assert err == "rag: error: --workers and --address need --runner ray\n"
+    assert err == "rag: error: --workers, --writers and --address need --runner ray\n"
     assert not (tmp_path / "index").exists()
 
 
@@ -31,6 +33,14 @@ def test_zero_workers_is_refused_in_one_line(
     code = main(["ingest", "--runner", "ray", "--workers", "0", "--index", str(tmp_path / "i")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "workers" in err, err
+
+
+def test_negative_writers_are_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["ingest", "--runner", "ray", "--writers", "-1", "--index", str(tmp_path / "i")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "writers" in err, err
 
 
 def test_the_default_paths_never_import_ray() -> None:
