@@ -53,14 +53,15 @@ class Collections:
     version: str  # bare
     names: tuple[str, str, str]  # passages, sentences, documents
 
-    def query(self, kind: int, expr: str, fields: list[str]) -> list[dict[str, Any]]:
-        it = self.client.query_iterator(
-            self.names[kind], batch_size=rows.BATCH * 4, filter=expr, output_fields=fields
-        )
+    def get(self, kind: int, ids: list[int], fields: list[str]) -> list[dict[str, Any]]:
+        """Rows by primary key, in chunks. A key look-up: a range filter (``id >= a``, what a
+        query iterator pages with) makes milvus-lite scan every row of the collection (at 100k
+        rows one head row took 470 ms that way, 3 ms by key)."""
         out: list[dict[str, Any]] = []
-        while batch := it.next():
-            out.extend(batch)
-        it.close()
+        step = rows.BATCH * 4
+        for at in range(0, len(ids), step):
+            chunk = ids[at : at + step]
+            out.extend(self.client.get(self.names[kind], ids=chunk, output_fields=fields))
         return out
 
     def insert(self, kind: int, batch: Iterable[dict[str, Any]]) -> None:
@@ -78,7 +79,7 @@ class Collections:
 
     def head(self) -> Head:
         with calls(f"reading the head of {self.version}"):
-            got = self.query(2, f"id == {HEAD_ID}", ["body"])
+            got = self.get(2, [HEAD_ID], ["body"])
         if not got:
             raise IndexCorrupt(f"index version {self.version} has no head row: run `rag ingest`")
         h = json.loads(got[0]["body"])
@@ -90,7 +91,7 @@ class Collections:
     def manifest(self, head: Head) -> dict[str, Any]:
         first, n = head.manifest
         with calls(f"reading the manifest of {self.version}"):
-            got = self.query(2, within(first, n), ["id", "key", "part", "body"])
+            got = self.get(2, list(range(first, first + n)), ["id", "key", "part", "body"])
         found = rows.read_blobs(got).get(rows.MANIFEST)
         if not isinstance(found, dict) or len(got) != n:
             raise IndexCorrupt(f"index version {self.version} has no manifest")

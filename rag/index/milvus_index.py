@@ -20,6 +20,10 @@ from rag.index import milvus_rows as rows
 from rag.index.seam import IntArray, LoadedIndex, Vectors
 from rag.index.store import StoreUnavailable
 
+# Without output fields milvus-lite returns every field of each hit (vector, sparse vector,
+# tokens): decoding those cost ~7 ms of a 28 ms search at 10k. We only need the ids.
+ONLY_ID = ["id"]
+
 
 @contextlib.contextmanager
 def calls(what: str) -> Iterator[None]:
@@ -87,6 +91,7 @@ class MilvusIndex(LoadedIndex):
                 limit=k,
                 filter=self._filter(allowed),
                 search_params={"metric_type": "IP"},
+                output_fields=ONLY_ID,
             )[0]
         ids, scores = _ranked(self._pairs(hits), allowed)
         return scores, ids
@@ -105,6 +110,7 @@ class MilvusIndex(LoadedIndex):
                 limit=k,
                 filter=self._filter(allowed),
                 search_params={"metric_type": "BM25"},
+                output_fields=ONLY_ID,
             )[0]
         # milvus-lite gives BM25 scores negated, a cluster positive: take magnitudes. Milvus
         # scores tf * (k1 + 1) / (tf + norm), bm25s's lucene variant tf / (tf + norm).

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from rag.index import milvus_rows as rows
-from rag.index.milvus_head import Collections, Head, Pending, marker, within
+from rag.index.milvus_head import Collections, Head, Pending, marker
 from rag.index.milvus_index import MilvusIndex, calls
 from rag.index.rows import passage_sentence_map
 from rag.index.seam import IntArray, Vectors, doc_rows
@@ -38,15 +38,14 @@ def fetch(c: Collections, manifest: dict[str, Any], wanted: list[str] | None) ->
     docs = list(ranges) if wanted is None else wanted
     dim = int(manifest.get("dim") or 0)
 
-    def expr(kind: int) -> str:
-        if wanted is None:
-            return "id >= 0"
-        parts = [within(ranges[d][2 * kind], ranges[d][2 * kind + 1]) for d in docs]
-        return " or ".join(parts) or "id < 0"
+    def ids(kind: int) -> list[int]:
+        """The ids the manifest names for ``docs`` (rows it does not name are not read)."""
+        spans = (ranges[d][2 * kind : 2 * kind + 2] for d in docs)
+        return [i for first, n in spans for i in range(first, first + n)]
 
     def named(kind: int, field: str) -> list[dict[str, Any]]:
         fields = ["id", "key", "part", "body"] if kind == 2 else ["id", "doc_id", "start", "end"]
-        got = c.query(kind, expr(kind), fields + ([] if kind == 2 else ["vector"]))
+        got = c.get(kind, ids(kind), fields + ([] if kind == 2 else ["vector"]))
         out = []
         for r in got:
             rg = ranges.get(r[field])
