@@ -35,6 +35,7 @@ import numpy as np
 
 from bench.common import cycle, emit, free_port, log, pin_threads, time_interleaved
 from bench.data import query_texts, synthetic_vectors
+from bench.milvus_calls import CallLog, calls_table
 from bench.scale_build import MODEL, build_synthetic
 from bench.scale_measure import K, raw_search, recall_vs_exact
 from rag.engine import Engine
@@ -131,6 +132,9 @@ def _engines(index_dir: Path, uri: str, n: int, embedder: Embedder) -> dict[str,
     MilvusStore(store, settings.index.dir).write(_data(emb_index))
     write_s = time.perf_counter() - t0
     milvus = Engine(settings, embedder)
+    assert isinstance(milvus.store, MilvusStore)
+    calls = CallLog(milvus.store.client)
+    milvus.store.client = calls
     t0 = time.perf_counter()
     mil_index = milvus.load()
     mil_load = time.perf_counter() - t0
@@ -138,6 +142,7 @@ def _engines(index_dir: Path, uri: str, n: int, embedder: Embedder) -> dict[str,
     return {
         "embedded": embedded,
         "milvus": milvus,
+        "calls": calls,
         "write_s": write_s,
         "load_s": [emb_load, mil_load],
     }
@@ -168,7 +173,7 @@ def measure_size(n: int, index_dir: Path, uri: str, n_queries: int) -> dict[str,
         ("bm25_embedded", lambda q: ei.lexical_top_k(q, pool)),
         ("bm25_milvus", lambda q: mi.lexical_top_k(q, pool)),
         ("search_embedded", emb.search),
-        ("search_milvus", mil.search),
+        ("search_milvus", e["calls"].counted(mil.search)),
     ]
     log(f"milvus {n:,}: timing {n_queries} queries (load {_load()})")
     timings = time_interleaved(ops, cycle(qs, n_queries))
@@ -179,6 +184,7 @@ def measure_size(n: int, index_dir: Path, uri: str, n_queries: int) -> dict[str,
         "load_s": e["load_s"],
         "recall": recall,
         "lat": {k: [t.p50, t.p95] for k, t in timings.items()},
+        "calls": e["calls"].per_search(),
         "loadavg": [before, _load()],
     }
 
@@ -336,6 +342,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     emit(table(rows))
+    emit(calls_table(rows))
 
 
 if __name__ == "__main__":
