@@ -94,7 +94,7 @@ def _no_readings() -> Iterator[None]:
     sentences takes longer than the rest of the build). Bench-only patch."""
     import rag.index.store as store
 
-    def empty(folder: Path, sentences: object) -> None:
+    def empty(folder: Path, sentences: object, published: Path | None = None) -> None:
         (folder / "readings.jsonl").write_text("")
 
     names = store.__dict__
