@@ -42,7 +42,7 @@ from rag.engine import Engine
 from rag.index.dense import DenseIndex
 from rag.index.embedder import Embedder
 from rag.index.embedding import get_embedder
-from rag.index.milvus import MilvusStore
+from rag.index.milvus import QUIET_KEEPALIVE, MilvusStore
 from rag.index.seam import BuildData, LoadedIndex
 from rag.index.store import IndexStore
 from rag.settings import Settings, StoreSettings
@@ -66,7 +66,11 @@ def milvus_server(data: Path) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                MilvusClient(uri=uri, timeout=5).list_collections()
+                # quiet keepalive, and closed: pymilvus shares one connection per address, and
+                # an idle default one is sent GOAWAY too_many_pings during a long build
+                ready = MilvusClient(uri=uri, timeout=5, grpc_options=QUIET_KEEPALIVE)
+                ready.list_collections()
+                ready.close()
                 break
             except Exception:
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -200,7 +204,7 @@ def measure_dense_only(
     before = _load()
     real = IndexStore(real_index).load().passage_vectors
     vecs = np.concatenate([real, synthetic_vectors(real, n - len(real), seed=n)])[:n]
-    client = MilvusClient(uri=uri, timeout=600)
+    client = MilvusClient(uri=uri, timeout=600, grpc_options=QUIET_KEEPALIVE)
     name = f"bench_dense_{n}"
     schema = MilvusClient.create_schema(auto_id=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
