@@ -81,6 +81,10 @@ class MilvusStore:
         if not uri:
             root.mkdir(parents=True, exist_ok=True)
             uri = str(root / "milvus.db")
+            # Embedded milvus-lite serves gRPC in this process and logs, with a traceback, each
+            # method it lacks (AllocTimestamp, which pymilvus asks for while an index builds
+            # and then does without): `rag ingest` printed four of them.
+            logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
         token = settings.token.get_secret_value()
         with calls(f"connecting to {uri}"):
             self.client = MilvusClient(
