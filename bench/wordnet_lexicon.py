@@ -3,10 +3,10 @@
     python -m bench.wordnet_lexicon [--wordnet /usr/share/wordnet] [--senses 3]
 
 One line per index term (a Snowball stem, as rag.text.tokens makes them):
-``term<TAB>same forms<TAB>related terms``. *Same forms* are the irregular inflections of
-the *.exc files, both ways (held ~ hold, sold ~ sell); *related terms* are the other words
-of the term's most frequent senses (synonyms) and their derivationally related forms and
-pertainyms (the "+" and "\\" pointers: supervise ~ supervisor, monetary ~ money). Only the
+``term<TAB>same forms<TAB>derived terms<TAB>synonyms``. *Same forms* are the irregular
+inflections of the *.exc files, both ways (held ~ hold, sold ~ sell); *derived terms* the
+derivationally related forms and pertainyms of the word (the "+" and "\\" pointers:
+supervisor ~ supervise, monetary ~ money); *synonyms* the other words of its senses. Only the
 first ``--senses`` senses of each word count: WordNet lists them by frequency, and the rare
 senses of "get" or "run" would relate them to nearly everything. The output is sorted, so a
 rebuild from the same WordNet gives the same file.
@@ -69,24 +69,26 @@ def _senses(path: Path, tag: str) -> dict[str, list[str]]:
     return out
 
 
-def _related(wn: Path, senses: int) -> dict[str, set[str]]:
-    """word -> synonyms, derivations and pertainyms over its first senses."""
+def _related(wn: Path, senses: int) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """word -> its derivations and pertainyms, and word -> its synonyms, over its first
+    senses."""
     synsets: dict[str, Synset] = {}
     for pos in POS:
         synsets.update(_synsets(wn / f"data.{pos}"))
-    related: dict[str, set[str]] = defaultdict(set)
+    derived: dict[str, set[str]] = defaultdict(set)
+    synonyms: dict[str, set[str]] = defaultdict(set)
     for pos in POS:
         for word, keys in _senses(wn / f"index.{pos}", POS[pos]).items():
             for key in keys[:senses]:
                 words, ptrs = synsets[key]
-                related[word].update(words)
+                synonyms[word].update(words)
                 if word not in words:
                     continue
                 no = words.index(word) + 1
                 for sym, target, src, dst in ptrs:
                     if sym in {"+", "\\"} and src == no and dst:
-                        related[word].add(synsets[target][0][dst - 1])
-    return related
+                        derived[word].add(synsets[target][0][dst - 1])
+    return derived, synonyms
 
 
 def _exceptions(wn: Path) -> list[tuple[str, str]]:
@@ -99,34 +101,36 @@ def _exceptions(wn: Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def build(wn: Path, senses: int) -> dict[str, tuple[set[str], set[str]]]:
-    """term -> (same forms, related terms), in index terms."""
-    table: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+Table = dict[str, tuple[set[str], set[str], set[str]]]
+
+
+def build(wn: Path, senses: int) -> Table:
+    """term -> (same forms, derived terms, synonyms), in index terms."""
+    table: Table = defaultdict(lambda: (set(), set(), set()))
     for inflected, base in _exceptions(wn):
         a, b = _stem(inflected), _stem(base)
         if a and b and a != b:
             table[a][0].add(b)
             table[b][0].add(a)
-    for word, words in _related(wn, senses).items():
-        term = _stem(word)
-        if term is None:
-            continue
-        for other in words:
-            t = _stem(other.lower())
-            if t and t != term:
-                table[term][1].add(t)
-    for same, rel in table.values():
-        rel -= same
+    for column, relation in enumerate(_related(wn, senses), start=1):
+        for word, words in relation.items():
+            term = _stem(word)
+            if term is None:
+                continue
+            for other in words:
+                t = _stem(other.lower())
+                if t and t != term:
+                    table[term][column].add(t)
+    for same, derived, synonyms in table.values():
+        derived -= same
+        synonyms -= same | derived
     return table
 
 
-def write(table: dict[str, tuple[set[str], set[str]]], out: Path) -> None:
+def write(table: Table, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    lines = [
-        f"{t}\t{' '.join(sorted(same))}\t{' '.join(sorted(rel))}\n"
-        for t, (same, rel) in sorted(table.items())
-        if same or rel
-    ]
+    lines = ["\t".join([t, *(" ".join(sorted(c)) for c in cols)]) + "\n"
+             for t, cols in sorted(table.items()) if any(cols)]  # fmt: skip
     with gzip.GzipFile(out, "wb", mtime=0) as fh:  # mtime 0: the same bytes on a rebuild
         fh.write("".join(lines).encode())
 

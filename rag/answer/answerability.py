@@ -13,10 +13,10 @@ from rag.text.tokens import tokenize
 from rag.types import SearchHit
 
 OOV_PENALTY = 0.35  # weight of question terms the corpus never uses
-# A term the corpus never uses but whose synonym or related form it does ("monetary" where
-# the articles say "money") is mostly a paraphrase, not a topic they lack: this share of
-# its penalty is kept.
-OOV_RELATED = 0.0
+# A term the corpus never uses but whose related form it does ("monetary" where the articles
+# say "money") is a paraphrase, not a topic they lack: no penalty. A synonym is weaker
+# evidence (WordNet's "policy" is also an insurance policy): this share of it is kept.
+OOV_SYNONYM = 0.0
 UNKNOWN_NAME_PENALTY = 0.2  # per name or year of the question the evidence never mentions
 EVIDENCE_SENTENCES = 8
 
@@ -46,14 +46,14 @@ def evidence_strength(cands: list[ScoredSentence], question: str, index: LoadedI
 
 
 def _unknown(term: str, stats: TermStats) -> float:
-    """1 for a term the corpus never uses in any form, OOV_RELATED when it uses a synonym
-    or related form, 0 when it uses the term (or another form of it)."""
+    """1 for a term the corpus never uses in any form, OOV_SYNONYM when it uses a synonym,
+    0 when it uses the term, another form of it or a related form."""
     if stats.known(term):
         return 0.0
     lex = lexicon()
-    if any(stats.known(s) for s in lex.same(term)):
+    if any(stats.known(s) for s in lex.same(term) | lex.derived(term)):
         return 0.0
-    return OOV_RELATED if any(stats.known(r) for r in lex.related(term)) else 1.0
+    return OOV_SYNONYM if any(stats.known(r) for r in lex.synonyms(term)) else 1.0
 
 
 @dataclass(frozen=True, slots=True)

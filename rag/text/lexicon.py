@@ -1,11 +1,12 @@
-"""Words that say the same thing: irregular forms (held ~ hold) and WordNet synonyms and
-related forms (the monetary authority ~ money, supervisors ~ supervise), over index terms.
+"""Words that say the same thing: irregular forms (held ~ hold), derivationally related
+forms (monetary ~ money, supervisors ~ supervise) and synonyms (lend ~ loan), from WordNet,
+over index terms.
 
 The table is ``data/lexicon.tsv.gz``, built from WordNet 3.0 by ``bench/wordnet_lexicon.py``
 (license in ``data/WORDNET-LICENSE``); it is read once, on first use.
 
->>> sorted(lexicon().same("held")), "supervis" in lexicon().related("supervisor")
-(['hold'], True)
+>>> sorted(lexicon().same("held")), sorted(lexicon().derived("monetari"))
+(['hold'], ['money'])
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ EMPTY: frozenset[str] = frozenset()
 
 
 class Lexicon:
-    """term -> its other forms and its related terms (both as index terms)."""
+    """term -> its other forms, derived terms and synonyms (all as index terms)."""
 
     def __init__(self, lines: Iterable[str]) -> None:
         self._raw: dict[str, str] = {}
@@ -29,17 +30,17 @@ class Lexicon:
             term, _, rest = line.partition("\t")
             self._raw[term] = rest
         self._lock = threading.Lock()
-        self._parsed: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._parsed: dict[str, tuple[frozenset[str], ...]] = {}
 
     def __len__(self) -> int:
         return len(self._raw)
 
-    def _entry(self, term: str) -> tuple[frozenset[str], frozenset[str]]:
+    def _entry(self, term: str) -> tuple[frozenset[str], ...]:
         got = self._parsed.get(term)
         if got is not None:
             return got
-        same, _, rel = self._raw.get(term, "\t").rstrip("\n").partition("\t")
-        got = (frozenset(same.split()), frozenset(rel.split()))
+        cols = self._raw.get(term, "").rstrip("\n").split("\t")
+        got = tuple(frozenset(c.split()) for c in [*cols, "", "", ""][:3])
         with self._lock:
             self._parsed[term] = got
         return got
@@ -48,9 +49,13 @@ class Lexicon:
         """Other forms of the same word ("held" -> "hold")."""
         return self._entry(term)[0] if term in self._raw else EMPTY
 
-    def related(self, term: str) -> frozenset[str]:
-        """Synonyms and derivationally related terms of the word's common senses."""
+    def derived(self, term: str) -> frozenset[str]:
+        """Derivationally related forms and pertainyms ("monetary" -> "money")."""
         return self._entry(term)[1] if term in self._raw else EMPTY
+
+    def synonyms(self, term: str) -> frozenset[str]:
+        """The other words of the word's common senses ("loan" -> "lend")."""
+        return self._entry(term)[2] if term in self._raw else EMPTY
 
 
 @lru_cache(maxsize=1)
@@ -60,20 +65,24 @@ def lexicon(path: Path = PATH) -> Lexicon:
         return Lexicon(fh)
 
 
-RELATED = 0.6  # a related word counts this much of an exact one (chosen on the train half)
+DERIVED = 0.8  # a related form counts this much of the word itself (chosen on the train half)
+SYNONYM = 0.6  # and a synonym this much
 
 
 def match(term: str, terms: frozenset[str] | set[str], lex: Lexicon) -> float:
     """How well a set of terms holds ``term``: 1 for the term or another form of it,
-    ``RELATED`` for a synonym or related form, else 0.
+    ``DERIVED`` for a related form, ``SYNONYM`` for a synonym, else 0.
 
     >>> lex = lexicon()
-    >>> match("held", {"hold"}, lex), match("supervisor", {"supervis"}, lex)
-    (1.0, 0.6)
+    >>> match("held", {"hold"}, lex), match("monetari", {"money"}, lex)
+    (1.0, 0.8)
+    >>> match("loan", {"lend"}, lex), match("loan", {"giraff"}, lex)
+    (0.6, 0.0)
     """
     if term in terms:
         return 1.0
-    same, rel = lex.same(term), lex.related(term)
-    if same and not same.isdisjoint(terms):
-        return 1.0
-    return RELATED if rel and not rel.isdisjoint(terms) else 0.0
+    for weight, related in ((1.0, lex.same(term)), (DERIVED, lex.derived(term))):
+        if related and not related.isdisjoint(terms):
+            return weight
+    syn = lex.synonyms(term)
+    return SYNONYM if syn and not syn.isdisjoint(terms) else 0.0
