@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from rag.text.lexicon import PATH, RELATED, Lexicon, lexicon, match
+from rag.text.lexicon import DERIVED, PATH, SYNONYM, Lexicon, lexicon, match
 from rag.text.tokens import tokenize
 
 
@@ -29,30 +29,34 @@ def test_irregular_forms_are_the_same_word_both_ways() -> None:
     assert match(_term("kept"), {_term("keeps")}, lex) == 1.0
 
 
-def test_synonyms_and_related_forms_count_in_part() -> None:
+def test_related_forms_and_synonyms_count_in_part() -> None:
     lex = lexicon()
-    # supervisor ~ supervise (a derivation), monetary ~ money (a pertainym), inspect ~ audit
-    assert match(_term("supervisors"), {_term("supervision")}, lex) == RELATED
-    assert match(_term("monetary"), {_term("money")}, lex) == RELATED
-    assert match(_term("lender"), {_term("lend")}, lex) == RELATED
-    assert 0 < RELATED < 1
+    # supervisor ~ supervise (a derivation), monetary ~ money (a pertainym)
+    assert match(_term("supervisors"), {_term("supervise")}, lex) == DERIVED
+    assert match(_term("monetary"), {_term("money")}, lex) == DERIVED
+    assert match(_term("lender"), {_term("lend")}, lex) == DERIVED
+    # oversee ~ supervise, loan ~ lend (synonyms of a common sense)
+    assert match(_term("oversee"), {_term("supervised")}, lex) == SYNONYM
+    assert match(_term("loan"), {_term("lending")}, lex) == SYNONYM
+    assert 0 < SYNONYM < DERIVED < 1
 
 
 def test_unrelated_words_and_unknown_terms_do_not_match() -> None:
     lex = lexicon()
     assert match(_term("fine"), {_term("giraffe"), _term("ocean")}, lex) == 0.0
-    assert lex.related("zzqx") == frozenset() and lex.same("zzqx") == frozenset()
+    assert lex.same("zzqx") == lex.derived("zzqx") == lex.synonyms("zzqx") == frozenset()
     # only a word's common senses count: "get" is not related to everything it can mean
-    assert _term("beget") not in lex.related(_term("get"))
+    assert _term("beget") not in lex.synonyms(_term("get"))
 
 
 def test_a_table_reads_same_forms_and_related_terms_per_line(tmp_path: Path) -> None:
     path = tmp_path / "lex.tsv.gz"
     with gzip.open(path, "wt", encoding="utf-8") as fh:
-        fh.write("held\thold\t\nmonetari\t\tmoney pecuniari\n")
+        fh.write("held\thold\t\t\nmonetari\t\tmoney\tpecuniari\n")
     lex = lexicon.__wrapped__(path)
     assert isinstance(lex, Lexicon)
-    assert lex.same("held") == {"hold"} and lex.related("held") == frozenset()
-    assert lex.related("monetari") == {"money", "pecuniari"}
-    assert match("monetari", {"money"}, lex) == RELATED
+    assert lex.same("held") == {"hold"} and lex.synonyms("held") == frozenset()
+    assert lex.derived("monetari") == {"money"} and lex.synonyms("monetari") == {"pecuniari"}
+    assert match("monetari", {"money"}, lex) == DERIVED
+    assert match("monetari", {"pecuniari"}, lex) == SYNONYM
     assert match("monetari", {"monetari"}, lex) == 1.0
