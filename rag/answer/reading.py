@@ -136,14 +136,21 @@ def _share(words: frozenset[str], lemmas: frozenset[str]) -> float:
     if len(got) == len(words):
         return 1.0
     lex, terms = lexicon(), _terms(lemmas)
-    rest = sum(max((match(t, terms, lex) for t in tokenize(w)), default=0.0) for w in words - got)
+    rest = sum(match(t, terms, lex) for w in words - got if (t := _term(w)))
     return (len(got) + rest) / len(words)
+
+
+def _term(word: str) -> str:
+    """A lemma's own index term ("" for a stopword); not its acronym's expansion ("ipo" is
+    not "public")."""
+    terms = tokenize(word)
+    return terms[0] if terms else ""
 
 
 @lru_cache(maxsize=4096)
 def _terms(lemmas: frozenset[str]) -> frozenset[str]:
     """A sentence's content lemmas as index terms (stems)."""
-    return frozenset(t for w in lemmas for t in tokenize(w))
+    return frozenset(t for w in lemmas if (t := _term(w)))
 
 
 def unknown_names(f: QuestionFocus, corpus_lower: str) -> list[str]:
