@@ -19,6 +19,7 @@ from pathlib import Path
 
 PATH = Path(__file__).with_name("data") / "lexicon.tsv.gz"
 EMPTY: frozenset[str] = frozenset()
+NOTHING = (EMPTY, EMPTY, EMPTY)
 
 
 class Lexicon:
@@ -44,6 +45,10 @@ class Lexicon:
         with self._lock:
             self._parsed[term] = got
         return got
+
+    def tiers(self, term: str) -> tuple[frozenset[str], ...]:
+        """(other forms, derived terms, synonyms) of a term, in one look-up."""
+        return self._entry(term) if term in self._raw else NOTHING
 
     def same(self, term: str) -> frozenset[str]:
         """Other forms of the same word ("held" -> "hold")."""
@@ -81,8 +86,9 @@ def match(term: str, terms: frozenset[str] | set[str], lex: Lexicon) -> float:
     """
     if term in terms:
         return 1.0
-    for weight, related in ((1.0, lex.same(term)), (DERIVED, lex.derived(term))):
-        if related and not related.isdisjoint(terms):
-            return weight
-    syn = lex.synonyms(term)
+    same, derived, syn = lex.tiers(term)
+    if same and not same.isdisjoint(terms):
+        return 1.0
+    if derived and not derived.isdisjoint(terms):
+        return DERIVED
     return SYNONYM if syn and not syn.isdisjoint(terms) else 0.0
