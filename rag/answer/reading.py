@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
 from rag.answer.scored import ScoredSentence
 from rag.text.focus import QuestionFocus
+from rag.text.lexicon import lexicon, match
 from rag.text.questions import satisfies, split_parts
 from rag.text.reading import SentenceReading
+from rag.text.tokens import tokenize
 
 TOP = 8  # candidate sentences read per question
 SPEECH = {"say", "state", "announce", "warn", "tell", "claim", "note", "add", "explain",
@@ -114,15 +117,40 @@ def sentence_signals(f: QuestionFocus, c: ScoredSentence, r: SentenceReading) ->
         and any(w.lower() in r.subjects for w in t.split())
         for t, lab in r.ents
     )  # fmt: skip
-    keys = f.keys
     return SentenceSignals(
         row=c.row,
-        focus=len(keys & r.lemmas) / len(keys) if keys else 1.0,
+        focus=_share(f.keys, r.lemmas) if f.keys else 1.0,
         value=1.0 if _has_value(f, r, c.text) else 0.0,
         names=len(present) / len(names) if names else 1.0,
         clash=1.0 if missing_actor and other else 0.0,
-        content=len(f.content & r.lemmas) / len(f.content) if f.content else 0.0,
+        content=_share(f.content, r.lemmas),
     )
+
+
+def _share(words: frozenset[str], lemmas: frozenset[str]) -> float:
+    """Share of the question's lemmas the sentence holds; one it holds only as another form
+    or a synonym ("supervisor" for "oversee") counts as rag.text.lexicon weighs it."""
+    if not words:
+        return 0.0
+    got = words & lemmas
+    if len(got) == len(words):
+        return 1.0
+    lex, terms = lexicon(), _terms(lemmas)
+    rest = sum(match(t, terms, lex) for w in words - got if (t := _term(w)))
+    return (len(got) + rest) / len(words)
+
+
+def _term(word: str) -> str:
+    """A lemma's own index term ("" for a stopword); not its acronym's expansion ("ipo" is
+    not "public")."""
+    terms = tokenize(word)
+    return terms[0] if terms else ""
+
+
+@lru_cache(maxsize=4096)
+def _terms(lemmas: frozenset[str]) -> frozenset[str]:
+    """A sentence's content lemmas as index terms (stems)."""
+    return frozenset(t for w in lemmas if (t := _term(w)))
 
 
 def unknown_names(f: QuestionFocus, corpus_lower: str) -> list[str]:

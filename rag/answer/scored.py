@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rag.index.store import LoadedIndex
+from rag.text.lexicon import lexicon, match
 from rag.text.questions import satisfies
 from rag.text.tokens import tokenize
 from rag.text.voice import speaks_as_system
@@ -88,11 +89,14 @@ def term_stats(index: LoadedIndex) -> TermStats:
 
 
 def weighted_coverage(query_terms: Sequence[str], text_terms: set[str], stats: TermStats) -> float:
-    """idf-weighted share of the query's terms found in the text."""
+    """idf-weighted share of the query's terms found in the text; a term found only as a
+    synonym or related form ("supervisors" for "supervise") counts in part
+    (rag.text.lexicon)."""
     if not query_terms:
         return 0.0
     total = sum(stats.idf(t) for t in query_terms)
-    got = sum(stats.idf(t) for t in query_terms if t in text_terms)
+    lex = lexicon()
+    got = sum(stats.idf(t) * match(t, text_terms, lex) for t in query_terms)
     return got / total if total else 0.0
 
 
