@@ -52,10 +52,12 @@ def _unknown(term: str, stats: TermStats) -> float:
     0 when it uses the term, another form of it or a related form."""
     if stats.known(term):
         return 0.0
-    lex = lexicon()
-    if any(stats.known(s) for s in lex.same(term) | lex.derived(term)):
+    same, derived, synonyms = lexicon().tiers(term)
+    if any(stats.known(s) for s in same | derived):
         return 0.0
-    return OOV_SYNONYM if any(stats.known(r) for r in lex.synonyms(term)) else 1.0
+    if OOV_SYNONYM < 1.0 and any(stats.known(r) for r in synonyms):
+        return OOV_SYNONYM
+    return 1.0
 
 
 @dataclass(frozen=True, slots=True)

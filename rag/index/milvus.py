@@ -257,17 +257,15 @@ class MilvusStore:
                 todo = list(it)
                 if bulk(name, todo) != len(todo):
                     raise StoreUnavailable(f"milvus: writing {name}: not every row was written")
-                self.client.flush(name)
-                self.client.load_collection(name)
-                return
-            batch: list[dict[str, Any]] = []
-            for row in it:
-                batch.append(row)
-                if len(batch) == rows.BATCH:
+            else:
+                batch: list[dict[str, Any]] = []
+                for row in it:
+                    batch.append(row)
+                    if len(batch) == rows.BATCH:
+                        self.client.insert(name, batch)
+                        batch = []
+                if batch:
                     self.client.insert(name, batch)
-                    batch = []
-            if batch:
-                self.client.insert(name, batch)
             self.client.flush(name)
             self.client.load_collection(name)
 

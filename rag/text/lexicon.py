@@ -52,15 +52,15 @@ class Lexicon:
 
     def same(self, term: str) -> frozenset[str]:
         """Other forms of the same word ("held" -> "hold")."""
-        return self._entry(term)[0] if term in self._raw else EMPTY
+        return self.tiers(term)[0]
 
     def derived(self, term: str) -> frozenset[str]:
         """Derivationally related forms and pertainyms ("monetary" -> "money")."""
-        return self._entry(term)[1] if term in self._raw else EMPTY
+        return self.tiers(term)[1]
 
     def synonyms(self, term: str) -> frozenset[str]:
         """The other words of the word's common senses ("loan" -> "lend")."""
-        return self._entry(term)[2] if term in self._raw else EMPTY
+        return self.tiers(term)[2]
 
 
 @lru_cache(maxsize=1)
