@@ -12,6 +12,7 @@ from typing import Any, Protocol, TypeVar
 
 from rag.answer.scored import ScoredSentence
 from rag.text.focus import QuestionFocus
+from rag.text.grain import date_grain, fits_grain
 from rag.text.lexicon import lexicon, match
 from rag.text.questions import satisfies, split_parts
 from rag.text.reading import SentenceReading
@@ -72,6 +73,7 @@ class Reading:
 
 
 ALIASES = {"ipo": "initial public offering"}
+KINDS = {"group", "company", "bank", "exchange", "commission", "firm", "agency", "ministry"}
 
 
 def _in(name: str, text: str) -> bool:
@@ -83,6 +85,8 @@ def _in(name: str, text: str) -> bool:
         return True
     head = words[0]
     alias = ALIASES.get(head)
+    if len(words) > 1 and words[-1] in KINDS and re.search(rf"\bthe {words[-1]}\b", low):
+        return True  # "the group's chairman": Ant Group by the kind of thing it is
     return re.search(rf"(?<!\w){re.escape(head)}", low) is not None or bool(alias and alias in low)
 
 
@@ -92,12 +96,79 @@ FRACTION = re.compile(
 )
 
 
-def _has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
+# Words that name the asked-for value itself ("the name of", "which month"): the value's
+# clause need not hold them.
+VALUE_WORDS = {"amount", "size", "number", "date", "reason", "money", "sum", "value", "way",
+               "name", "month", "year", "day", "time", "city", "country", "place", "percentage",
+               "share", "person", "figure", "total", "much", "many", "period", "large", "big",
+               "high", "long"}  # fmt: skip
+# Roles in which a name is an owner, not the asked-for place or time ("China's leaders").
+OWNER_ROLES = {"poss"}
+
+
+SHARED = 3  # question words a value's clause holds that link it without the key words
+
+
+def link_terms(f: QuestionFocus) -> tuple[frozenset[str], frozenset[str]]:
+    """What a value must be stated of: the focus's key lemmas (else the question's content
+    lemmas), and the question's content lemmas; both without the question's names, speech
+    verbs and the words naming the value."""
+    names = {w.lower() for n, _ in f.names for w in re.findall(r"\w+", n)}
+    drop = VALUE_WORDS | names | SPEECH | {"be", "do", "have"}
+    content = _spelled(f.content - drop)
+    keys = _spelled(f.keys - drop)
+    return (keys or content), content
+
+
+def _spelled(words: frozenset[str]) -> frozenset[str]:
+    """The words with their acronyms spelled out ("ipo" also as "offering")."""
+    return words | {w for k in words & ALIASES.keys() for w in ALIASES[k].split()[-1:]}
+
+
+def _linked(terms: tuple[frozenset[str], frozenset[str]], clause: frozenset[str]) -> bool:
+    """The value's clause holds a key word (or another form or synonym of one), or several
+    of the question's words (the key said otherwise: "regulators" as "ministries and
+    commissions" beside "four central financial")."""
+    keys, content = terms
+    if not keys or keys & clause or len(content & clause) >= SHARED:
+        return True
+    lex, got = lexicon(), _terms(clause)
+    return any(match(t, got, lex) > 0 for w in keys if (t := _term(w)))
+
+
+def _of_named(f: QuestionFocus, r: SentenceReading, i: int) -> bool:
+    """The value measures a thing the question names ("its $34.5 billion offering" for
+    "How large was the Ant IPO?")."""
+    if r.heads is None:
+        return False
+    named = _spelled(frozenset(w.lower() for n, _ in f.names for w in re.findall(r"\w+", n)))
+    return r.heads[i] in named
+
+
+def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
+    """Indexes of the entities that give a value of the asked-for type for the focus: of
+    the type, not one the question names, as fine a date as asked, not an owner of another
+    thing, and stated of the focus (linked: in a clause with its key words)."""
     asked = {n.lower() for n, _ in f.names}
+    grain = date_grain(f.question) if f.answer_type == "date" else None
+    terms = link_terms(f)
+    out = []
+    for i, (t, lab) in enumerate(r.ents):
+        if lab not in f.value_labels or t.lower() in asked or not fits_grain(grain, t):
+            continue
+        if r.roles is not None and f.answer_type in {"date", "place"} and r.roles[i] in OWNER_ROLES:
+            continue
+        if r.links is not None and not _linked(terms, r.links[i]) and not _of_named(f, r, i):
+            continue
+        out.append(i)
+    return out
+
+
+def _has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
     if f.answer_type == "percent" and FRACTION.search(text):
         return True
     if f.value_labels:
-        return any(lab in f.value_labels and t.lower() not in asked for t, lab in r.ents)
+        return bool(_values(f, r))
     if f.answer_type == "reason":
         return satisfies("why", text)
     if f.answer_type == "quote":
@@ -172,7 +243,9 @@ def _typed_gap(f: QuestionFocus, sigs: list[SentenceSignals]) -> float:
     if f.answer_type not in TYPED or len(split_parts(f.question)) > 1:
         return 0.0  # a multi-part question's parts are judged apart (rag.answer.answerability)
     about = [s for s in sigs if s.focus > 0 or s.near]
-    own = [s for s in about if s.names >= 1.0 and not s.clash]  # of the one asked about
+    # of the one asked about: most of its names ("China's central bank" where the sentence
+    # calls Ant "the fintech juggernaut"), and no other actor in its place
+    own = [s for s in about if s.names >= 0.5 and not s.clash]
     return 1.0 if about and not any(s.value for s in own) else 0.0
 
 

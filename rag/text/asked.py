@@ -44,23 +44,29 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "person",
         re.compile(
-            r"\b(?:who|whom|whose|which (?:person|official|executive|people|"
-            r"reporter|journalist|founder|billionaire))\b",
+            r"\b(?:who|whom|whose|which (?:\w+ ){0,2}(?:person|official|executive|people|"
+            r"reporter|journalist|founder|billionaire|officer|chairman|chairwoman|"
+            r"spokes(?:man|woman|person)|minister|premier|governor)|"
+            r"(?:what|which) (?:is|was|are|were) the names? of "
+            r"(?:\w+ ){0,3}(?:\w+['’]s )?(?:\w+ ){0,3}"
+            r"(?:official|executive|officer|head|chairman|chairwoman|founder|chief|leader|"
+            r"spokes(?:man|woman|person)|minister|premier|governor|director|president))\b",
             re.I,
         ),
     ),
     (
         "date",
         re.compile(
-            r"\b(?:when|what (?:date|day|year|month|time|weekday)|which (?:date|day|"
-            r"year|month|weekday)|by what date|deadline|how long)\b",
+            r"\b(?:when|what (?:calendar |exact )?(?:date|day|year|month|time|weekday)|"
+            r"which (?:date|day|year|month|weekday)|by what date|deadline|how long)\b",
             re.I,
         ),
     ),
     (
         "organisation",
         re.compile(
-            r"\b(?:which|what) (?:\w+ )?(?:compan(?:y|ies)|banks?|firms?|"
+            r"\b(?:which|what) (?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)"
+            r"(?:(?!of\b)\w+ ){0,2}(?:compan(?:y|ies)|banks?|firms?|"
             r"regulators?|exchanges?|organi[sz]ations?|agenc(?:y|ies)|"
             r"authorit(?:y|ies)|institutions?|platforms?|groups?|"
             r"businesses|lenders?|insurers?)\b",

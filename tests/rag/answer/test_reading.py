@@ -52,7 +52,7 @@ def test_ingest_stores_one_reading_per_sentence(built_engine: Engine) -> None:
     lines = (index.path / FILE).read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(index.sentences)
     first = json.loads(lines[0])
-    assert set(first) == {"ents", "lemmas", "subjects", "figures"}
+    assert set(first) == {"ents", "lemmas", "subjects", "figures", "links", "roles", "heads"}
     assert len(readings_of(index.path, index.sentences)) == len(index.sentences)
 
 

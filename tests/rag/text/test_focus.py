@@ -152,3 +152,21 @@ def test_the_ipo_is_a_measure_and_an_untagged_proper_noun_subject_is_a_name() ->
     assert all(n.lower() != "ipo" for n, _ in ipo.names)
     own = question_focus("What percentage of Ant does Alibaba own?")
     assert ("Alibaba", "PROPN") in own.names and any(n == "Ant" for n, _ in own.names)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which Shanghai exchange official announced the suspension?", "person"),
+        ("What is the name of Ant Group's chief risk officer?", "person"),
+        ("On what calendar date did the regulator order the review?", "date"),
+        ("Which credit rating agency downgraded Alibaba?", "organisation"),
+        # "what the firm does" and "which rights of firms" do not ask for an organisation
+        ("Is the business under fire only a small slice of what the firm does?", "yes/no"),
+        ("Besides property, which rights of firms must be shielded?", "thing"),
+    ],
+)
+def test_a_person_or_organisation_noun_after_other_words_still_types_the_question(
+    question: str, kind: str
+) -> None:
+    assert answer_type(question) == kind

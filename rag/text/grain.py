@@ -1,0 +1,50 @@
+"""How fine a date the question asks for, and whether a date value is that fine: "On what
+calendar date ...?" is not answered by "Thursday", "In which month ...?" not by "last year"."""
+
+from __future__ import annotations
+
+import re
+
+MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+GRAINS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "day",
+        re.compile(
+            r"\b(?:exact|precise|calendar|specific) date\b|\b(?:what|which) date in\b"
+            r"|\bday of the month\b",
+            re.I,
+        ),
+    ),
+    ("month", re.compile(r"\b(?:what|which) month\b", re.I)),
+    ("year", re.compile(r"\b(?:what|which) year\b", re.I)),
+)
+FITS = {
+    "day": re.compile(
+        rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}"
+        r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b",
+        re.I,
+    ),
+    "month": re.compile(rf"\b{MONTH}(?!\w)", re.I),
+    "year": re.compile(r"\b(?:1[89]|20)\d{2}\b|\b(?:last|this|next|that) year\b", re.I),
+}
+
+
+def date_grain(question: str) -> str | None:
+    """ "day", "month" or "year" when the question asks for a date that fine, else None.
+
+    >>> date_grain("On what calendar date did the regulator speak?"), date_grain("When?")
+    ('day', None)
+    """
+    return next((g for g, rule in GRAINS if rule.search(question)), None)
+
+
+def fits_grain(grain: str | None, value: str) -> bool:
+    """The date value is as fine as asked ("December 31" for a day, not "Thursday").
+
+    >>> fits_grain("day", "Thursday"), fits_grain("day", "December 31"), fits_grain(None, "x")
+    (False, True, True)
+    """
+    return grain is None or FITS[grain].search(value) is not None

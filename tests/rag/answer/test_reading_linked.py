@@ -1,0 +1,93 @@
+"""A value answers only when it is stated of the focus: linked in its clause, as fine a
+date as asked, not an owner of something else (real spaCy parses)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.reading import read_evidence, sentence_signals
+from rag.answer.scored import ScoredSentence
+from rag.text.focus import question_focus
+from rag.text.reading import read_sentences
+
+HALT = (
+    "Ant, which owns the payments app Alipay, was forced to halt its $34.5 billion initial "
+    "public offering in Hong Kong and Shanghai in early November."
+)
+PAN = (
+    "The announcement comes after Pan Gongsheng, vice governor of the Central Bank of China, "
+    "said on Sunday that he had asked Ant Group to implement a rectification."
+)
+DEC31 = (
+    "The head of the China Banking and Insurance Regulatory Commission said on December 31 "
+    "that the four central financial ministries and commissions once again interviewed Ant Group."
+)
+XI_OWNER = "Xi spoke about platform companies during a meeting of China's leaders on Monday."
+XI_PLACE = "Xi spoke about platform companies during a meeting in Beijing on Monday."
+
+
+def _cand(i: int, t: str) -> ScoredSentence:
+    return ScoredSentence(i, "d", 0, len(t), t, 0.5, 0.5, 0.5, True, 0.5)
+
+
+def _value(question: str, text: str) -> float:
+    """1.0 when the sentence holds a value of the asked-for type stated of the focus."""
+    return sentence_signals(
+        question_focus(question), _cand(0, text), read_sentences([text])[0]
+    ).value
+
+
+def _gap(question: str, texts: list[str]) -> float:
+    f = question_focus(question)
+    r = read_sentences(texts)
+    cands = [
+        ScoredSentence(i, "d", 0, len(t), t, 0.5, 0.5, 0.5, True, 0.5) for i, t in enumerate(texts)
+    ]
+    return read_evidence(f, cands, r, " ".join(texts).lower()).signals["typed_gap"]
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "value"),
+    [
+        # the amount is the offering's, not what investors committed or what Ant paid
+        ("How much had retail investors committed to Ant's offering?", HALT, 0.0),
+        ("How much did Ant pay in fines during 2020?", HALT, 0.0),
+        # ... and it is the size of the IPO the question names
+        ("How large was Ant's IPO?", HALT, 1.0),
+        # Pan Gongsheng is who spoke, not who leads the group
+        ("Who leads the rectification working group of Ant Group?", PAN, 0.0),
+        ("Which official of the central bank spoke on Sunday?", PAN, 1.0),
+        # December 31 is when the official spoke; "four" counts the interviewers
+        ("When did the head of the regulatory commission comment?", DEC31, 1.0),
+        ("How many central financial regulators interviewed Ant Group?", DEC31, 1.0),
+        ("How many people did the four ministries send to Ant Group?", DEC31, 0.0),
+        # an owner is not the place asked for
+        ("Where was the meeting of China's leaders held?", XI_OWNER, 0.0),
+        ("Where was the meeting held at which Xi spoke?", XI_PLACE, 1.0),
+    ],
+)
+def test_a_value_counts_only_when_its_clause_states_it_of_the_focus(
+    question: str, text: str, value: float
+) -> None:
+    assert _value(question, text) == value
+
+
+def test_a_typed_question_over_an_unlinked_value_is_a_gap() -> None:
+    assert _gap("How much did Ant pay in fines during 2020?", [HALT]) == 1.0
+    assert _gap("How large was Ant's IPO?", [HALT]) == 0.0
+
+
+def test_a_date_must_be_as_fine_as_asked() -> None:
+    said = ["The regulator announced on Thursday that platforms must review their business."]
+    assert _gap("On what calendar date did the regulator announce the review?", said) == 1.0
+    assert _gap("When did the regulator announce the review?", said) == 0.0
+    dated = ["The regulator announced on December 3 that platforms must review their business."]
+    assert _gap("On what calendar date did the regulator announce the review?", dated) == 0.0
+    record = ["Saudi Aramco set the $29.4 billion record last year."]
+    assert _gap("In which month did Saudi Aramco set its record?", record) == 1.0
+    assert _gap("In which year did Saudi Aramco set its record?", record) == 0.0
+
+
+def test_the_group_is_the_group_named() -> None:
+    text = ["The statements were made by Jack Ma, the group's chairman."]
+    assert _gap("Who is the chairman of Ant Group?", text) == 0.0
