@@ -106,6 +106,8 @@ VALUE_WORDS = {"amount", "size", "number", "date", "reason", "money", "sum", "va
 OWNER_ROLES = {"poss"}
 
 
+# Verbs too light to stand for another word ("hold" ~ "make" in WordNet's senses).
+LIGHT = frozenset({"make", "have", "get", "take", "give", "do", "go", "put", "set", "be"})
 SHARED = 3  # question words a value's clause holds that link it without the key words
 
 
@@ -132,7 +134,7 @@ def _linked(terms: tuple[frozenset[str], frozenset[str]], clause: frozenset[str]
     keys, content = terms
     if not keys or keys & clause or len(content & clause) >= SHARED:
         return True
-    lex, got = lexicon(), _terms(clause)
+    lex, got = lexicon(), _terms(clause - LIGHT)
     return any(match(t, got, lex) > 0 for w in keys if (t := _term(w)))
 
 
@@ -166,7 +168,7 @@ def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
 
 def _has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
     if f.answer_type == "percent" and FRACTION.search(text):
-        return True
+        return _linked(link_terms(f), r.lemmas)  # no entity to link: the sentence must do
     if f.value_labels:
         return bool(_values(f, r))
     if f.answer_type == "reason":
