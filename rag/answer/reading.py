@@ -25,7 +25,7 @@ ACTORS = {"ORG", "PERSON", "GPE", "NORP"}
 VERDICTS = ("answers", "related only", "not covered")
 # Answer types whose value NER can see (a sum, a number, a share, a date, a name): for these
 # the absence of a value near the focus is evidence enough that the detail is not given.
-TYPED = {"amount", "count", "percent", "date", "person"}
+TYPED = {"amount", "count", "percent", "date", "person", "place", "organisation"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +102,10 @@ VALUE_WORDS = {"amount", "size", "number", "date", "reason", "money", "sum", "va
                "name", "month", "year", "day", "time", "city", "country", "place", "percentage",
                "share", "person", "figure", "total", "much", "many", "period", "large", "big",
                "high", "long"}  # fmt: skip
+# "Do the reports agree on how big the IPO was?" asks about the sources' figures: what the
+# value must be stated of is the IPO, not agreeing.
+SOURCES = {"agree", "differ", "disagree", "conflict", "vary", "match", "news", "source",
+           "article", "account"}  # fmt: skip
 # Roles in which a name is an owner, not the asked-for place or time ("China's leaders").
 OWNER_ROLES = {"poss"}
 
@@ -116,7 +120,7 @@ def link_terms(f: QuestionFocus) -> tuple[frozenset[str], frozenset[str]]:
     lemmas), and the question's content lemmas; both without the question's names, speech
     verbs and the words naming the value."""
     names = {w.lower() for n, _ in f.names for w in re.findall(r"\w+", n)}
-    drop = VALUE_WORDS | names | SPEECH | {"be", "do", "have"}
+    drop = VALUE_WORDS | names | SPEECH | SOURCES | {"be", "do", "have"}
     content = _spelled(f.content - drop)
     keys = _spelled(f.keys - drop)
     return (keys or content), content
@@ -192,7 +196,7 @@ def sentence_signals(f: QuestionFocus, c: ScoredSentence, r: SentenceReading) ->
     )  # fmt: skip
     return SentenceSignals(
         row=c.row,
-        focus=_share(f.keys, r.lemmas) if f.keys else 1.0,
+        focus=_share(keys, r.lemmas) if (keys := f.keys - SOURCES) else 1.0,
         value=1.0 if _has_value(f, r, c.text) else 0.0,
         names=len(present) / len(names) if names else 1.0,
         clash=1.0 if missing_actor and other else 0.0,
@@ -244,11 +248,11 @@ def _typed_gap(f: QuestionFocus, sigs: list[SentenceSignals]) -> float:
     was Alibaba fined in December?" over "Alibaba was also slapped with a fine in December"."""
     if f.answer_type not in TYPED or len(split_parts(f.question)) > 1:
         return 0.0  # a multi-part question's parts are judged apart (rag.answer.answerability)
-    about = [s for s in sigs if s.focus > 0 or s.near]
+    about = [s for s in sigs if s.focus > 0 or s.near or s.related]
     # of the one asked about: most of its names ("China's central bank" where the sentence
     # calls Ant "the fintech juggernaut"), and no other actor in its place
     own = [s for s in about if s.names >= 0.5 and not s.clash]
-    return 1.0 if about and not any(s.value for s in own) else 0.0
+    return 1.0 if about and not any(s.value for s in own if s.near) else 0.0
 
 
 def read_evidence(

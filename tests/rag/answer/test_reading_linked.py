@@ -100,3 +100,16 @@ def test_a_light_verb_does_not_stand_for_the_key_word() -> None:
     other = "Regulation makes that industry vulnerable; Ant commands more than half of the market."
     assert _value(q, other) == 0.0
     assert _value(q, "Alibaba holds a third of Ant.") == 1.0
+
+
+def test_a_place_or_organisation_question_without_its_value_is_a_gap() -> None:
+    assert _gap("Where was the meeting of China's leaders held?", [XI_OWNER]) == 1.0
+    assert _gap("Where was the meeting held at which Xi spoke?", [XI_PLACE]) == 0.0
+    text = ["After the antitrust probe, the credit of Alibaba was questioned by analysts."]
+    assert _gap("Which credit rating agency downgraded Alibaba after the probe?", text) == 1.0
+
+
+def test_a_question_about_what_the_sources_say_links_to_the_thing_measured() -> None:
+    # "agree" is about the reports, not what the $34.5 billion is stated of
+    q = "Do the reports agree on how large Ant's halted offering was?"
+    assert _value(q, HALT) == 1.0 and _gap(q, [HALT]) == 0.0
