@@ -195,6 +195,13 @@ class AnswerSettings(BaseModel):
     abstain_threshold: float = Field(
         0.34, ge=0.0, le=1.0, description="Evidence score below which the engine abstains"
     )
+    read_threshold: float = Field(
+        0.25,
+        ge=0.0,
+        le=1.0,
+        description="Evidence score enough when the reading finds a sentence stating the"
+        " question's focus (its key words), names and, for a typed question, a linked value",
+    )
     support_threshold: float = Field(
         0.78, ge=0.0, le=1.0, description="Verifier score a sentence needs to count as supported"
     )

@@ -147,7 +147,7 @@ class Answerer:
             return "unanswerable"
         decision = load_decision() if self.settings.answer.decision == "learned" else None
         if decision is None:
-            ok = ev.verdict.score >= self.settings.answer.abstain_threshold
+            ok = ev.verdict.score >= self._floor(ev)
         else:
             ok = decision.probability(ev.features) >= decision.threshold
         related = ev.reading.verdict == "related only"
@@ -157,6 +157,14 @@ class Answerer:
             gap = related and ev.reading.signals.get("typed_gap", 0.0) > 0
             return "partial" if gap else "answered"
         return "partial" if related and ev.verdict.score >= PARTIAL_FLOOR else "unanswerable"
+
+    def _floor(self, ev: Evidence) -> float:
+        """The evidence score the answer needs: less when the reading vouches for a sentence
+        (a paraphrase scores low) that holds the focus's own key words."""
+        vouched = ev.reading.verdict == "answers" and ev.focus.keys
+        if vouched and ev.reading.signals.get("focus", 0.0) >= 0.5:
+            return min(self.settings.answer.read_threshold, self.settings.answer.abstain_threshold)
+        return self.settings.answer.abstain_threshold
 
     def ask(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag import Engine
 from rag.answer.reading import read_evidence, sentence_signals
 from rag.answer.scored import ScoredSentence
 from rag.text.focus import question_focus
@@ -113,3 +114,22 @@ def test_a_question_about_what_the_sources_say_links_to_the_thing_measured() -> 
     # "agree" is about the reports, not what the $34.5 billion is stated of
     q = "Do the reports agree on how large Ant's halted offering was?"
     assert _value(q, HALT) == 1.0 and _gap(q, [HALT]) == 0.0
+
+
+def _engine(built: Engine, abstain: float, read: float) -> Engine:
+    s = built.settings
+    answer = s.answer.model_copy(update={"abstain_threshold": abstain, "read_threshold": read})
+    return Engine(s.model_copy(update={"answer": answer}), built.embedder)
+
+
+def test_a_sentence_the_reading_vouches_for_needs_less_score(built_engine: Engine) -> None:
+    # a paraphrase: "the president" for Xi, "most important goals" for "priorities"
+    q = "What did the president call one of the most important goals for the next year in December?"
+    vouched = _engine(built_engine, 0.6, 0.3).ask(q, explain=True)
+    assert vouched.explain is not None and vouched.explain["verdict"] == "answers"
+    assert 0.3 <= vouched.explain["signals"]["score"] < 0.6
+    assert vouched.status == "answered", vouched.answer
+    assert _engine(built_engine, 0.6, 0.6).ask(q).status != "answered"
+    # the reading vouches for nothing without the focus's key words: the full score is needed
+    off = "What did Jack Ma eat for breakfast?"
+    assert _engine(built_engine, 0.6, 0.0).ask(off).status != "answered"
