@@ -145,6 +145,8 @@ class Answerer:
         question's neighbourhood but not the asked-for value is partial."""
         if ev.reading.unknown_names or not ev.sentences:
             return "unanswerable"
+        if ev.reading.verdict == "not covered" and ev.reading.signals.get("names", 1.0) < 0.5:
+            return "unanswerable"  # no candidate sentence holds the question's names
         decision = load_decision() if self.settings.answer.decision == "learned" else None
         if decision is None:
             ok = ev.verdict.score >= self._floor(ev)

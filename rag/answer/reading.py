@@ -38,6 +38,7 @@ class SentenceSignals:
     names: float  # share of the question's names present
     clash: float  # another actor stands where the question's missing name should be
     content: float  # share of the question's content lemmas present
+    head: float = 1.0  # the wanted noun itself is there ("premier" of "vice premier")
 
     @property
     def near(self) -> bool:
@@ -46,7 +47,9 @@ class SentenceSignals:
 
     @property
     def answers(self) -> bool:
-        return self.near and self.value > 0 and self.names >= 1.0 and not self.clash
+        return (
+            self.near and self.value > 0 and self.names >= 1.0 and not self.clash and self.head > 0
+        )
 
     @property
     def related(self) -> bool:
@@ -201,7 +204,20 @@ def sentence_signals(f: QuestionFocus, c: ScoredSentence, r: SentenceReading) ->
         names=len(present) / len(names) if names else 1.0,
         clash=1.0 if missing_actor and other else 0.0,
         content=_share(f.content, r.lemmas),
+        head=_share(frozenset({h}), r.lemmas) if (h := _head(f)) else 1.0,
     )
+
+
+def _head(f: QuestionFocus) -> str:
+    """The lemma of the wanted noun of a "which official" or "who is the chairman" question
+    ("" when the focus is the answer type itself, "person" or "name")."""
+    if f.answer_type not in {"person", "organisation"}:
+        return ""
+    words = re.findall(r"[a-z]+", f.focus.lower())
+    if not words or words[-1] in VALUE_WORDS | {"organisation", "answer"}:
+        return ""
+    last = words[-1]
+    return next((k for k in f.keys if last.startswith(k) or k.startswith(last)), "")
 
 
 def _share(words: frozenset[str], lemmas: frozenset[str]) -> float:
@@ -251,7 +267,7 @@ def _typed_gap(f: QuestionFocus, sigs: list[SentenceSignals]) -> float:
     about = [s for s in sigs if s.focus > 0 or s.near or s.related]
     # of the one asked about: most of its names ("China's central bank" where the sentence
     # calls Ant "the fintech juggernaut"), and no other actor in its place
-    own = [s for s in about if s.names >= 0.5 and not s.clash]
+    own = [s for s in about if s.names >= 0.5 and not s.clash and s.head > 0]
     return 1.0 if about and not any(s.value for s in own if s.near) else 0.0
 
 

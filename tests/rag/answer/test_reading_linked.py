@@ -133,3 +133,16 @@ def test_a_sentence_the_reading_vouches_for_needs_less_score(built_engine: Engin
     # the reading vouches for nothing without the focus's key words: the full score is needed
     off = "What did Jack Ma eat for breakfast?"
     assert _engine(built_engine, 0.6, 0.0).ask(off).status != "answered"
+
+
+def test_the_wanted_noun_itself_must_be_there() -> None:
+    # a vice governor is not a vice premier, though "vice" and a person are there
+    assert _gap("Which vice premier oversees China's financial policy?", [PAN]) == 1.0
+    assert _gap("Which vice governor of the central bank spoke on Sunday?", [PAN]) == 0.0
+
+
+def test_no_candidate_holding_the_questions_names_is_not_covered(built_engine: Engine) -> None:
+    a = built_engine.ask("What has Tencent said about the new fintech rules?", explain=True)
+    assert a.explain is not None and a.explain["verdict"] == "not covered"
+    assert a.explain["signals"]["names"] < 0.5
+    assert a.status == "unanswerable", a.answer
