@@ -24,9 +24,39 @@ MARKERS = {
 }
 
 
+# The longest files of the suite (`pytest --durations=0`, summed per file), longest first. They
+# run before the rest, so that `make test` (pytest-xdist, a file per worker at a time) never
+# ends with one of them on a worker while the other sits idle. A file missing here only runs
+# in its usual place.
+LONGEST_FIRST = (
+    "cli/test_main.py",
+    "api/test_kill_during_upload.py",
+    "rag/answer/test_llm.py",
+    "cli/test_add.py",
+    "rag/index/test_embedding.py",
+    "api/routes/test_web_a11y.py",
+    "rag/index/test_store_versions.py",
+    "api/test_serve_query_replica.py",
+    "rag/answer/test_verify.py",
+    "rag/index/test_update.py",
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for name, doc in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {doc}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The LONGEST_FIRST files first; a stable sort keeps every other order as collected."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    tests = Path(__file__).parent
+
+    def key(item: pytest.Item) -> int:
+        name = item.path.relative_to(tests).as_posix()
+        return rank.get(name, len(rank))
+
+    items.sort(key=key)
 
 
 def _drop_rag_env(mp: pytest.MonkeyPatch) -> None:

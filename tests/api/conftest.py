@@ -1,11 +1,12 @@
 """A real uvicorn server over a real index, plus a factory for servers with other Settings.
 
 `live_server.url` is the base URL of a server with default API settings (but no practical
-rate limit) over a copy of corpus/. `live_server.start(own_index=..., llm=..., **api_fields)`
-starts another app on its own port, its settings' `api` group updated with `api_fields` and
-its `llm` group with `llm`; with `own_index=True` it gets a private copy of the corpus and
-index folders (for tests that upload or delete). All servers share the session's embedder, so
-the model loads once, and stop at the end of the session.
+rate limit) over a copy of corpus/ and of the session's built index (copied, not re-ingested).
+`live_server.start(own_index=..., llm=..., **api_fields)` starts another app on its own port,
+its settings' `api` group updated with `api_fields` and its `llm` group with `llm`; with
+`own_index=True` it gets a private copy of the corpus and index folders (for tests that upload
+or delete). All servers share the session's embedder, so the model loads once, and stop at the
+end of the session.
 """
 
 from __future__ import annotations
@@ -127,16 +128,18 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(
-    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, corpus_dir: Path
+    tmp_path_factory: pytest.TempPathFactory, built_engine: Engine, embedder: Embedder
 ) -> Iterator[LiveServer]:
+    # A copy of the session's built index: the same files as a fresh ingest, without a second
+    # embedding pass (the built engine's own folders are never touched).
     root = tmp_path_factory.mktemp("api")
-    shutil.copytree(corpus_dir, root / "corpus")
+    shutil.copytree(built_engine.settings.corpus.dir, root / "corpus")
+    shutil.copytree(built_engine.settings.index.dir, root / "index")
     with pytest.MonkeyPatch.context() as mp:
         for key in list(os.environ):  # session fixtures run before the env isolation
             if key.upper().startswith("RAG_"):
                 mp.delenv(key, raising=False)
         settings = Settings().with_paths(corpus=root / "corpus", index=root / "index")
-    Engine(settings, embedder).ingest()
     live = LiveServer(root, settings, embedder)
     # Default settings except the rate limit: every test in the session shares this server
     # (and 127.0.0.1's bucket); tests of the rate limit start their own servers.

@@ -130,7 +130,11 @@ def openai_url() -> Iterator[str]:
 def test_openai_backend_against_a_real_server(
     built_engine: Engine, embedder: Embedder, openai_url: str
 ) -> None:
-    settings = settings_like(built_engine, backend="openai", base_url=openai_url, model="smollm2")
+    # a long timeout: this test is about the server path (the timeout has its own test below),
+    # and a loaded machine made the default 30 s answer "LLM timed out" instead
+    settings = settings_like(
+        built_engine, backend="openai", base_url=openai_url, model="smollm2", timeout_s=180
+    )
     engine = Engine(settings, embedder=embedder)
     d = checked(engine, WHY)
     assert_llm_or_fallback(d, "openai")
