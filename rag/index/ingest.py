@@ -15,6 +15,7 @@ from rag.index.chunking import chunk_document
 from rag.index.commit import Reconciled, settle
 from rag.index.corpus import Skipped, corpus_fingerprint, load_corpus
 from rag.index.embedder import Embedder
+from rag.index.readings import FORMAT as READINGS_FORMAT
 from rag.index.readings import lend_readings
 from rag.index.seam import Inserter, Store
 from rag.index.store import BuildData, IndexProblem, LoadedIndex
@@ -77,6 +78,7 @@ def build_manifest(
         "chunking": chunking_params(settings),
         "corpus_fingerprint": corpus_fingerprint(documents),
         "documents": {d.doc_id: d.sha256 for d in documents},
+        "readings": READINGS_FORMAT,
     }
 
 
@@ -203,7 +205,8 @@ def ingest(
 
 
 def is_stale(settings: Settings) -> bool:
-    """Whether the corpus differs from what the current index was built from."""
+    """Whether the corpus differs from what the current index was built from, or the index
+    was built with other chunking or an older readings format."""
     store = open_store(settings)
     try:
         manifest = store.read_manifest()
@@ -216,4 +219,5 @@ def is_stale(settings: Settings) -> bool:
     return bool(
         manifest.get("corpus_fingerprint") != corpus_fingerprint(docs)
         or manifest.get("chunking") != chunking_params(settings)
+        or manifest.get("readings") != READINGS_FORMAT
     )

@@ -16,6 +16,10 @@ from rag.text.reading import SentenceReading, read_sentences
 from rag.types import SentenceRef
 
 FILE = "readings.jsonl"
+# Bump when a reading gains what the answer decision needs (2: entity links, roles, heads); a
+# version stored with another format is stale for `rag ingest --if-stale`, and its rows are
+# parsed again rather than reused.
+FORMAT = 2
 _lock = threading.Lock()
 _cache: dict[Path, list[SentenceReading]] = {}
 _by_text: dict[str, SentenceReading] = {}  # an upload re-reads only the new sentences
@@ -105,6 +109,8 @@ def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[Sentence
         elif (folder / FILE).is_file():
             lines = (folder / FILE).read_text(encoding="utf-8").splitlines()
             rows = [SentenceReading.from_dict(json.loads(line)) for line in lines if line]
+            if any(r.links is None for r in rows):  # stored before links: parse again
+                rows = []
         if len(rows) != len(sentences):
             rows = _read([s.text for s in sentences])
         else:

@@ -66,3 +66,25 @@ def test_lending_a_version_without_a_readings_file_parses_nothing(
 ) -> None:
     monkeypatch.setattr(readings, "read_sentences", pytest.fail)
     readings.lend_readings(tmp_path, [])
+
+
+def test_readings_stored_before_links_are_parsed_again_and_make_the_index_stale(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.index.ingest as ingest
+
+    index = IndexStore(ws.index).load()
+    path = index.path / readings.FILE
+    old = [
+        {k: v for k, v in json.loads(line).items() if k not in {"links", "roles", "heads"}}
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    _forget_process_readings()
+    path.write_text("".join(json.dumps(d) + "\n" for d in old), encoding="utf-8")
+    rows = readings.readings_of(index.path, index.sentences)
+    assert all(r.links is not None for r in rows)  # parsed again, not taken as stored
+    assert rows == read_sentences([s.text for s in index.sentences])
+    assert IndexStore(ws.index).read_manifest()["readings"] == readings.FORMAT
+    assert not ingest.is_stale(ws.settings)
+    monkeypatch.setattr(ingest, "READINGS_FORMAT", readings.FORMAT + 1)
+    assert ingest.is_stale(ws.settings)  # `rag ingest --if-stale` rebuilds an older format
