@@ -118,12 +118,17 @@ LIGHT = frozenset({"make", "have", "get", "take", "give", "do", "go", "put", "se
 SHARED = 3  # question words a value's clause holds that link it without the key words
 
 
+def _name_words(f: QuestionFocus) -> frozenset[str]:
+    """The lower-cased words of the question's names."""
+    return frozenset(w.lower() for n, _ in f.names for w in re.findall(r"\w+", n))
+
+
+@lru_cache(maxsize=256)
 def link_terms(f: QuestionFocus) -> tuple[frozenset[str], frozenset[str]]:
     """What a value must be stated of: the focus's key lemmas (else the question's content
     lemmas), and the question's content lemmas; both without the question's names, speech
-    verbs and the words naming the value."""
-    names = {w.lower() for n, _ in f.names for w in re.findall(r"\w+", n)}
-    drop = VALUE_WORDS | names | SPEECH | SOURCES | {"be", "do", "have"}
+    verbs and the words naming the value (once per question, not per candidate sentence)."""
+    drop = VALUE_WORDS | _name_words(f) | SPEECH | SOURCES | {"be", "do", "have"}
     content = _spelled(f.content - drop)
     keys = _spelled(f.keys - drop)
     return (keys or content), content
@@ -150,8 +155,7 @@ def _of_named(f: QuestionFocus, r: SentenceReading, i: int) -> bool:
     "How large was the Ant IPO?")."""
     if r.heads is None:
         return False
-    named = _spelled(frozenset(w.lower() for n, _ in f.names for w in re.findall(r"\w+", n)))
-    return r.heads[i] in named
+    return r.heads[i] in _spelled(_name_words(f))
 
 
 def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
