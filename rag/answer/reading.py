@@ -165,9 +165,12 @@ def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
     asked = {n.lower() for n, _ in f.names}
     grain = date_grain(f.question) if f.answer_type == "date" else None
     terms = link_terms(f)
+    head = _head(f)
     out = []
     for i, (t, lab) in enumerate(r.ents):
-        if lab not in f.value_labels or t.lower() in asked or not fits_grain(grain, t):
+        if lab not in f.value_labels and not _names_head(r, i, head):
+            continue
+        if t.lower() in asked or not fits_grain(grain, t):
             continue
         if r.roles is not None and f.answer_type in {"date", "place"} and r.roles[i] in OWNER_ROLES:
             continue
@@ -175,6 +178,18 @@ def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
             continue
         out.append(i)
     return out
+
+
+# Labels of a proper name: the small model's NER often labels a name wrongly ("Alipay" as
+# PERSON), so a name that modifies the wanted noun counts whatever its label (not a
+# nationality: "Chinese officials" names no official).
+NAMED = frozenset({"ORG", "PERSON", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART"})
+
+
+def _names_head(r: SentenceReading, i: int, head: str) -> bool:
+    """The entity names the wanted noun: "Alipay" in "its Alipay platform" for "Through which
+    platform ...?"."""
+    return bool(head) and r.heads is not None and r.heads[i] == head and r.ents[i][1] in NAMED
 
 
 def _has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:

@@ -146,3 +146,13 @@ def test_no_candidate_holding_the_questions_names_is_not_covered(built_engine: E
     assert a.explain is not None and a.explain["verdict"] == "not covered"
     assert a.explain["signals"]["names"] < 0.5
     assert a.status == "unanswerable", a.answer
+
+
+def test_a_name_that_modifies_the_wanted_noun_is_its_value_whatever_its_label() -> None:
+    # the small model labels Alipay a PERSON; as the name of "platform" it answers "which platform"
+    text = "Banks sold their online deposit services through its Alipay platform."
+    assert [lab for t, lab in read_sentences([text])[0].ents if t == "Alipay"] != ["ORG"]
+    assert _value("Through which platform were the banks' deposit services sold?", text) == 1.0
+    # a nationality names no official
+    said = "Chinese officials said Ant may not meet the requirements for listing."
+    assert _value("Which exchange official announced the suspension of the listing?", said) == 0.0
