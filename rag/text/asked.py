@@ -29,7 +29,7 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "percent",
         re.compile(
             r"\b(?:percent(?:age)?|proportion|what share|what fraction|"
-            r"stake)\b",
+            r"stake|(?:interest|growth|tax|default) rates?|what rate)\b",
             re.I,
         ),
     ),
@@ -44,9 +44,9 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "person",
         re.compile(
-            r"\b(?:who|whom|whose|which (?:\w+ ){0,2}(?:person|official|executive|people|"
-            r"reporter|journalist|founder|billionaire|officer|chairman|chairwoman|"
-            r"spokes(?:man|woman|person)|minister|premier|governor)|"
+            r"\b(?:who|whom|whose|which (?:\w+ ){0,2}(?:(?:person|official|executive|"
+            r"reporter|journalist|founder|billionaire|officer|spokesperson|minister|premier|"
+            r"governor)s?|people|(?:chair|spokes)(?:man|men|woman|women))|"
             r"(?:what|which) (?:is|was|are|were) the names? of "
             r"(?:\w+ ){0,3}(?:\w+['’]s )?(?:\w+ ){0,3}"
             r"(?:official|executive|officer|head|chairman|chairwoman|founder|chief|leader|"
@@ -65,8 +65,11 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "organisation",
         re.compile(
-            r"\b(?:which|what) (?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)"
-            r"(?:(?!of\b)\w+ ){0,2}(?:compan(?:y|ies)|banks?|firms?|"
+            r"\b(?:(?:which|what) (?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)"
+            r"(?:(?!of\b)\w+ ){0,2}|"
+            r"(?:what|which) (?:is|was|are|were) the names? of (?:\w+ ){0,3}(?:[\w.&-]+['’]s )?"
+            r"(?:\w+ ){0,3})"
+            r"(?:compan(?:y|ies)|banks?|firms?|subsidiar(?:y|ies)|"
             r"regulators?|exchanges?|organi[sz]ations?|agenc(?:y|ies)|"
             r"authorit(?:y|ies)|institutions?|platforms?|groups?|"
             r"businesses|lenders?|insurers?)\b",
@@ -132,7 +135,20 @@ def answer_type(question: str) -> str:
     """
     if DESCRIBE_Q.match(question):  # "Who is Pan Gongsheng?": a description, not a name
         return "thing"
+    first = WH_WORD.search(question)
     for kind, rule in TYPE_RULES:
-        if rule.search(question):
+        m = rule.search(question)
+        if m and not _subordinate(m, first):
             return kind
     return "thing"
+
+
+WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b", re.I)
+CLAUSE_WH = re.compile(r"(?:when|where|who|whom|whose)\b", re.I)
+
+
+def _subordinate(m: re.Match[str], first: re.Match[str] | None) -> bool:
+    """The match is a clause inside the question, not what it asks: "when" in "Which rule did
+    officials cite when halting the IPO?" (a later "when", "where" or "who" after another
+    wh-word)."""
+    return first is not None and m.start() > first.start() and bool(CLAUSE_WH.match(m.group(0)))
