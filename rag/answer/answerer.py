@@ -162,9 +162,13 @@ class Answerer:
 
     def _floor(self, ev: Evidence) -> float:
         """The evidence score the answer needs: less when the reading vouches for a sentence
-        (a paraphrase scores low) that holds the focus's own key words."""
+        (a paraphrase scores low) that holds the focus's own key words, and less for a
+        question that names nothing ("the firm", "the leader": no name for the evidence to
+        miss) unless the reading found only the neighbourhood of its focus."""
         vouched = ev.reading.verdict == "answers" and ev.focus.keys
         if vouched and ev.reading.signals.get("focus", 0.0) >= 0.5:
+            return min(self.settings.answer.read_threshold, self.settings.answer.abstain_threshold)
+        if not ev.focus.names and ev.reading.verdict != "related only":
             return min(self.settings.answer.read_threshold, self.settings.answer.abstain_threshold)
         return self.settings.answer.abstain_threshold
 

@@ -156,3 +156,15 @@ def test_a_name_that_modifies_the_wanted_noun_is_its_value_whatever_its_label() 
     # a nationality names no official
     said = "Chinese officials said Ant may not meet the requirements for listing."
     assert _value("Which exchange official announced the suspension of the listing?", said) == 0.0
+
+
+def test_a_question_without_names_needs_only_the_read_threshold(built_engine: Engine) -> None:
+    # a paraphrase that names nothing ("the president", "this topic") scores low; with no name
+    # to miss and no typed gap, the reading's threshold is enough
+    q = "When had the president last talked publicly about this topic?"
+    low = _engine(built_engine, 0.6, 0.4).ask(q, explain=True)
+    assert low.explain is not None and low.explain["focus"]["names"] == []
+    assert 0.4 <= low.explain["signals"]["score"] < 0.5
+    assert low.status == "answered", low.answer
+    assert "first words on the topic since December" in low.answer
+    assert _engine(built_engine, 0.6, 0.5).ask(q).status != "answered"
