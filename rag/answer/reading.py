@@ -113,6 +113,11 @@ SOURCES = {"agree", "differ", "disagree", "conflict", "vary", "match", "news", "
 OWNER_ROLES = {"poss"}
 
 
+# Nouns that name only the kind of answer ("which company", "which people"): the answer's
+# sentence need not repeat them ("Ant, which owns Alipay" answers "Which company owns Alipay?").
+CATEGORIES = frozenset({"company", "firm", "group", "organisation", "organization", "business",
+                        "institution", "entity", "person", "people", "one"})  # fmt: skip
+
 # Verbs too light to stand for another word ("hold" ~ "make" in WordNet's senses).
 LIGHT = frozenset({"make", "have", "get", "take", "give", "do", "go", "put", "set", "be"})
 SHARED = 3  # question words a value's clause holds that link it without the key words
@@ -129,6 +134,8 @@ def link_terms(f: QuestionFocus) -> tuple[frozenset[str], frozenset[str]]:
     lemmas), and the question's content lemmas; both without the question's names, speech
     verbs and the words naming the value (once per question, not per candidate sentence)."""
     drop = VALUE_WORDS | _name_words(f) | SPEECH | SOURCES | {"be", "do", "have"}
+    if f.answer_type in {"person", "organisation"}:
+        drop |= CATEGORIES  # the value is the company: what it did is what it is linked to
     content = _spelled(f.content - drop)
     keys = _spelled(f.keys - drop)
     return (keys or content), content
@@ -236,7 +243,8 @@ def _head(f: QuestionFocus) -> str:
     if not words or words[-1] in VALUE_WORDS | {"organisation", "answer"}:
         return ""
     last = words[-1]
-    return next((k for k in f.keys if last.startswith(k) or k.startswith(last)), "")
+    head = next((k for k in f.keys if last.startswith(k) or k.startswith(last)), "")
+    return "" if head in CATEGORIES else head
 
 
 def _share(words: frozenset[str], lemmas: frozenset[str]) -> float:

@@ -10,6 +10,11 @@ ANSWER_TYPES = (
     "reason", "manner", "quote", "yes/no", "list", "thing",
 )  # fmt: skip
 
+YES_NO = re.compile(
+    r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should|may|might)\b",
+    re.I,
+)
+
 # Order matters: the first rule that matches names the type.
 TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "What happened to the number of products?" asks what changed, not for a count
@@ -87,7 +92,7 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "quote",
         re.compile(
-            r"\bwhat (?:did|does|do|has|have|had|will|would) .+? (?:say|state|"
+            r"\bwhat (?:exactly |else )?(?:did|does|do|has|have|had|will|would) .+? (?:say|state|"
             r"announce|warn|tell|claim|write|report|declare|comment)\b|"
             r"\bwhat was said\b|\bhow did .+? (?:respond|react)\b",
             re.I,
@@ -101,14 +106,7 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-    (
-        "yes/no",
-        re.compile(
-            r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|"
-            r"would|should|may|might)\b",
-            re.I,
-        ),
-    ),
+    ("yes/no", YES_NO),
     ("list", re.compile(r"\b(?:what are the|which are the|list|name the|what were the)\b", re.I)),
 )
 
@@ -136,6 +134,8 @@ def answer_type(question: str) -> str:
     if DESCRIBE_Q.match(question):  # "Who is Pan Gongsheng?": a description, not a name
         return "thing"
     first = WH_WORD.search(question)
+    if YES_NO.match(question):  # "Will people who signed up be hurt?": "who" is a relative
+        first = YES_NO.match(question)
     for kind, rule in TYPE_RULES:
         m = rule.search(question)
         if m and not _subordinate(m, first):

@@ -168,3 +168,12 @@ def test_a_question_without_names_needs_only_the_read_threshold(built_engine: En
     assert low.status == "answered", low.answer
     assert "first words on the topic since December" in low.answer
     assert _engine(built_engine, 0.6, 0.5).ask(q).status != "answered"
+
+
+def test_a_category_noun_need_not_be_repeated_by_its_answer() -> None:
+    # "Ant, which owns ..." answers "which company owns": the company is Ant, the sentence need
+    # not say "company"; a specific role ("vice premier") must still be there
+    text = "Ant, which owns the payments app Alipay, was forced to halt its IPO."
+    assert _value("Which company owns the payments app Alipay?", text) == 1.0
+    assert _gap("Which company owns the payments app Alipay?", [text]) == 0.0
+    assert _gap("Which vice premier oversees China's financial policy?", [PAN]) == 1.0

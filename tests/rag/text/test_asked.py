@@ -30,6 +30,10 @@ from rag.text.asked import answer_type
         ("When did the regulators interview Ant?", "date"),
         ("And when did it happen?", "date"),
         ("Where did Xi speak when he called for tougher rules?", "place"),
+        # a yes/no question's "who" is a relative pronoun
+        ("Will people who signed up for the products be hurt by the pull-out?", "yes/no"),
+        # "what exactly did X say" asks for words said
+        ("What exactly did Jack Ma say in the remarks?", "quote"),
     ],
 )
 def test_answer_type(question: str, kind: str) -> None:
