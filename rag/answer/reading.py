@@ -113,6 +113,10 @@ SOURCES = {"agree", "differ", "disagree", "conflict", "vary", "match", "news", "
 OWNER_ROLES = {"poss"}
 
 
+# Types whose value is stated of an event, saying included ("On which weekday did the
+# regulator announce ...?": the weekday is the announcement's).
+EVENT_TYPES = frozenset({"date", "place", "person", "organisation"})
+
 # Nouns that name only the kind of answer ("which company", "which people"): the answer's
 # sentence need not repeat them ("Ant, which owns Alipay" answers "Which company owns Alipay?").
 CATEGORIES = frozenset({"company", "firm", "group", "organisation", "organization", "business",
@@ -133,7 +137,9 @@ def link_terms(f: QuestionFocus) -> tuple[frozenset[str], frozenset[str]]:
     """What a value must be stated of: the focus's key lemmas (else the question's content
     lemmas), and the question's content lemmas; both without the question's names, speech
     verbs and the words naming the value (once per question, not per candidate sentence)."""
-    drop = VALUE_WORDS | _name_words(f) | SPEECH | SOURCES | {"be", "do", "have"}
+    drop = VALUE_WORDS | _name_words(f) | SOURCES | {"be", "do", "have"}
+    if f.answer_type not in EVENT_TYPES:
+        drop |= SPEECH  # "what did X say about Y" is about Y; "when did X announce" about that
     if f.answer_type in {"person", "organisation"}:
         drop |= CATEGORIES  # the value is the company: what it did is what it is linked to
     content = _spelled(f.content - drop)

@@ -187,3 +187,16 @@ def test_a_stretch_of_time_does_not_answer_when() -> None:
     assert _value("On what date was the antitrust investigation into Alibaba opened?", text) == 0.0
     weeks = "In recent weeks, Beijing authorities have stepped up regulation of platforms."
     assert _value("Over what period have Beijing authorities stepped up regulation?", weeks) == 1.0
+
+
+def test_the_date_of_an_announcement_is_linked_to_announcing() -> None:
+    # the weekday is stated of "announced"; what was announced sits in the clause it embeds
+    text = (
+        "The Banking and Insurance Regulatory Commission of China announced on Thursday that "
+        "all Internet platforms must analyze their business in the field of financial technology."
+    )
+    q = (
+        "On which weekday did the banking and insurance regulator announce that internet "
+        "platforms must review their fintech business?"
+    )
+    assert _value(q, text) == 1.0
