@@ -200,3 +200,17 @@ def test_the_date_of_an_announcement_is_linked_to_announcing() -> None:
         "platforms must review their fintech business?"
     )
     assert _value(q, text) == 1.0
+
+
+def test_explain_gives_the_learned_confidence_whichever_decision_decides(
+    built_engine: Engine,
+) -> None:
+    answered = built_engine.ask("Why was the Ant IPO suspended?", explain=True)
+    partial = built_engine.ask("How much was Alibaba fined in December?", explain=True)
+    assert answered.explain is not None and partial.explain is not None
+    p, q = answered.explain["probability"], partial.explain["probability"]
+    assert p is not None and q is not None and 0.0 <= q < p <= 1.0
+    # the learned model reads the rule decision's status among its features
+    ev = built_engine.snapshot.answerer.evidence("How much was Alibaba fined in December?")
+    feats = built_engine.snapshot.answerer.decision_features(ev)
+    assert (feats["rule_answered"], feats["rule_partial"]) == (0.0, 1.0)
