@@ -1,0 +1,171 @@
+"""Is a value of the asked-for type there, stated of the focus? The checks behind a
+candidate sentence's ``value`` signal (rag.answer.reading): the value's type, its link to the
+focus's key words in its own clause, the date's grain, owners, names of the wanted noun."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.text.focus import QuestionFocus
+from rag.text.grain import date_grain, fits_grain
+from rag.text.lexicon import lexicon, match
+from rag.text.questions import satisfies
+from rag.text.reading import SentenceReading
+from rag.text.tokens import tokenize
+
+ALIASES = {"ipo": "initial public offering"}
+SPEECH = {"say", "state", "announce", "warn", "tell", "claim", "note", "add", "explain",
+          "accord", "write", "declare", "stress", "comment", "call", "report"}  # fmt: skip
+
+
+# A share said in words ("more than half of the market"), which NER does not tag PERCENT.
+FRACTION = re.compile(
+    r"\b(?:half|(?:a|one|two) thirds?|(?:a|one|three) quarters?|majority|minority)\b", re.I
+)
+
+
+# Words that name the asked-for value itself ("the name of", "which month"): the value's
+# clause need not hold them.
+VALUE_WORDS = {"amount", "size", "number", "date", "reason", "money", "sum", "value", "way",
+               "name", "month", "year", "day", "time", "city", "country", "place", "percentage",
+               "share", "person", "figure", "total", "much", "many", "period", "large", "big",
+               "high", "long"}  # fmt: skip
+# "Do the reports agree on how big the IPO was?" asks about the sources' figures: what the
+# value must be stated of is the IPO, not agreeing.
+SOURCES = {"agree", "differ", "disagree", "conflict", "vary", "match", "news", "source",
+           "article", "account"}  # fmt: skip
+# Roles in which a name is an owner, not the asked-for place or time ("China's leaders").
+OWNER_ROLES = {"poss"}
+
+
+# Types whose value is stated of an event, saying included ("On which weekday did the
+# regulator announce ...?": the weekday is the announcement's).
+EVENT_TYPES = frozenset({"date", "place", "person", "organisation"})
+
+# Nouns that name only the kind of answer ("which company", "which people"): the answer's
+# sentence need not repeat them ("Ant, which owns Alipay" answers "Which company owns Alipay?").
+CATEGORIES = frozenset({"company", "firm", "group", "organisation", "organization", "business",
+                        "institution", "entity", "person", "people", "one"})  # fmt: skip
+
+# Verbs too light to stand for another word ("hold" ~ "make" in WordNet's senses).
+LIGHT = frozenset({"make", "have", "get", "take", "give", "do", "go", "put", "set", "be"})
+SHARED = 3  # question words a value's clause holds that link it without the key words
+
+
+def _name_words(f: QuestionFocus) -> frozenset[str]:
+    """The lower-cased words of the question's names."""
+    return frozenset(w.lower() for n, _ in f.names for w in re.findall(r"\w+", n))
+
+
+@lru_cache(maxsize=256)
+def linkindex_terms(f: QuestionFocus) -> tuple[frozenset[str], frozenset[str]]:
+    """What a value must be stated of: the focus's key lemmas (else the question's content
+    lemmas), and the question's content lemmas; both without the question's names, speech
+    verbs and the words naming the value (once per question, not per candidate sentence)."""
+    drop = VALUE_WORDS | _name_words(f) | SOURCES | {"be", "do", "have"}
+    if f.answer_type not in EVENT_TYPES:
+        drop |= SPEECH  # "what did X say about Y" is about Y; "when did X announce" about that
+    if f.answer_type in {"person", "organisation"}:
+        drop |= CATEGORIES  # the value is the company: what it did is what it is linked to
+    content = _spelled(f.content - drop)
+    keys = _spelled(f.keys - drop)
+    return (keys or content), content
+
+
+def _spelled(words: frozenset[str]) -> frozenset[str]:
+    """The words with their acronyms spelled out ("ipo" also as "offering")."""
+    return words | {w for k in words & ALIASES.keys() for w in ALIASES[k].split()[-1:]}
+
+
+def _linked(terms: tuple[frozenset[str], frozenset[str]], clause: frozenset[str]) -> bool:
+    """The value's clause holds a key word (or another form or synonym of one), or several
+    of the question's words (the key said otherwise: "regulators" as "ministries and
+    commissions" beside "four central financial")."""
+    keys, content = terms
+    if not keys or keys & clause or len(content & clause) >= SHARED:
+        return True
+    lex, got = lexicon(), index_terms(clause - LIGHT)
+    return any(match(t, got, lex) > 0 for w in keys if (t := index_term(w)))
+
+
+def _of_named(f: QuestionFocus, r: SentenceReading, i: int) -> bool:
+    """The value measures a thing the question names ("its $34.5 billion offering" for
+    "How large was the Ant IPO?")."""
+    if r.heads is None:
+        return False
+    return r.heads[i] in _spelled(_name_words(f))
+
+
+def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
+    """Indexes of the entities that give a value of the asked-for type for the focus: of
+    the type, not one the question names, as fine a date as asked, not an owner of another
+    thing, and stated of the focus (linked: in a clause with its key words)."""
+    asked = {n.lower() for n, _ in f.names}
+    grain = date_grain(f.question) if f.answer_type == "date" else None
+    terms = linkindex_terms(f)
+    head = wanted_head(f)
+    out = []
+    for i, (t, lab) in enumerate(r.ents):
+        if lab not in f.value_labels and not _nameswanted_head(r, i, head):
+            continue
+        if t.lower() in asked or not fits_grain(grain, t):
+            continue
+        if r.roles is not None and f.answer_type in {"date", "place"} and r.roles[i] in OWNER_ROLES:
+            continue
+        if r.links is not None and not _linked(terms, r.links[i]) and not _of_named(f, r, i):
+            continue
+        out.append(i)
+    return out
+
+
+# Labels of a proper name: the small model's NER often labels a name wrongly ("Alipay" as
+# PERSON), so a name that modifies the wanted noun counts whatever its label (not a
+# nationality: "Chinese officials" names no official).
+NAMED = frozenset({"ORG", "PERSON", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART"})
+
+
+def _nameswanted_head(r: SentenceReading, i: int, head: str) -> bool:
+    """The entity names the wanted noun: "Alipay" in "its Alipay platform" for "Through which
+    platform ...?"."""
+    return bool(head) and r.heads is not None and r.heads[i] == head and r.ents[i][1] in NAMED
+
+
+def has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
+    if f.answer_type == "percent" and FRACTION.search(text):
+        return _linked(linkindex_terms(f), r.lemmas)  # no entity to link: the sentence must do
+    if f.value_labels:
+        return bool(_values(f, r))
+    if f.answer_type == "reason":
+        return satisfies("why", text)
+    if f.answer_type == "quote":
+        return bool(r.lemmas & SPEECH) or "“" in text or '"' in text
+    if f.answer_type == "list":
+        return text.count(",") >= 2 or len(r.ents) >= 3
+    return True
+
+
+def wanted_head(f: QuestionFocus) -> str:
+    """The lemma of the wanted noun of a "which official" or "who is the chairman" question
+    ("" when the focus is the answer type itself, "person" or "name")."""
+    if f.answer_type not in {"person", "organisation"}:
+        return ""
+    words = re.findall(r"[a-z]+", f.focus.lower())
+    if not words or words[-1] in VALUE_WORDS | {"organisation", "answer"}:
+        return ""
+    last = words[-1]
+    head = next((k for k in f.keys if last.startswith(k) or k.startswith(last)), "")
+    return "" if head in CATEGORIES else head
+
+
+def index_term(word: str) -> str:
+    """A lemma's own index term ("" for a stopword); not its acronym's expansion ("ipo" is
+    not "public")."""
+    terms = tokenize(word)
+    return terms[0] if terms else ""
+
+
+@lru_cache(maxsize=4096)
+def index_terms(lemmas: frozenset[str]) -> frozenset[str]:
+    """A sentence's content lemmas as index terms (stems)."""
+    return frozenset(t for w in lemmas if (t := index_term(w)))
