@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rag.text.indirect import as_written as tokens_as_written
 from rag.text.indirect import embed
 from rag.text.words import lemma
 
@@ -67,7 +68,18 @@ def missing_detail(doc: Any, noun_phrase: str, skip: set[int] | None = None) -> 
     verb's object ("List the services ...") or the noun phrase."""
     asked = embed(doc)
     if not asked.question:
-        return asked.text or noun_phrase or "the answer", NOUN
+        return imperative_object(doc) or noun_phrase or "the answer", NOUN
     if noun_phrase and covers(noun_phrase, doc, skip or set()):
         return noun_phrase, NOUN
     return asked.text, QUESTION
+
+
+def imperative_object(doc: Any) -> str:
+    """What follows an imperative verb whose object comes next, as written: "the services Ant
+    must rectify" for "List the services Ant must rectify." (the parse often leaves the
+    relative clause off the object)."""
+    toks = [t for t in doc if not t.is_punct or t.i < len(doc) - 1]
+    objects = [t for t in toks[0].children if t.dep_ == "dobj" and t.pos_ != "PRON"] if toks else []
+    if len(toks) < 2 or toks[0].tag_ != "VB" or not objects:
+        return ""
+    return tokens_as_written(toks[1:]) if objects[0].left_edge.i == toks[1].i else ""

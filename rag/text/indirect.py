@@ -19,8 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lemminflect import getInflection
-
 from rag.text.words import WH
 
 BE_HAVE = {"is", "was", "are", "were", "am", "has", "had", "have"}
@@ -47,7 +45,7 @@ class IndirectQuestion:
 
 
 def _aux(tok: Any) -> bool:
-    return _norm(tok.lower_) in AUXES
+    return _norm(tok.lower_) in AUXES and tok.tag_ != "POS"  # not "Alibaba's"
 
 
 def _norm(word: str) -> str:
@@ -92,9 +90,16 @@ def _verb_after(toks: list[Any], aux: int, after: int) -> tuple[int | None, int 
         before = [c.i for c in head.children if c.dep_ in BEFORE_VERB and lo <= c.i < head.i]
         return min([head.i, *before]) - first, head.i - first
     for k in range(after + 1, len(toks)):
-        if toks[k].tag_ in {"VB", "VBG", "VBN"} and toks[k].dep_ not in INSIDE_NP:
+        if toks[k].tag_ in {"VB", "VBG", "VBN"} and not _in_subject(toks[k]):
             return k, k
     return None, None
+
+
+def _in_subject(verb: Any) -> bool:
+    """A verb form that belongs to the subject: a participle modifying a noun ("the planned
+    listing"), a relative clause with its own subject ("the services *Ant must fix*")."""
+    own = any(c.dep_ in {"nsubj", "nsubjpass"} for c in verb.children)
+    return verb.dep_ in INSIDE_NP or verb.dep_ == "relcl" or own
 
 
 def _copula_subject_end(toks: list[Any], after: int) -> int:
@@ -108,17 +113,46 @@ def _copula_subject_end(toks: list[Any], after: int) -> int:
     return len(toks)
 
 
+def _lemminflect() -> Any:
+    """lemminflect, imported on first use: its spaCy hook imports spaCy, which must be loaded
+    by rag.text.parser first (without torch); a parsed doc means it is."""
+    import lemminflect
+
+    return lemminflect
+
+
+def _base_verb(tok: Any) -> bool:
+    """The token is a verb's base form ("urge", even tagged as a noun; not "used")."""
+    word = str(tok.text)
+    lemmas = _lemminflect().getAllLemmas(word, "VERB").get("VERB", ())
+    return word.isalpha() and word.islower() and word in lemmas
+
+
+def _do_verb(toks: list[Any], after: int, verb: int | None) -> int | None:
+    """The verb of do-support: the one found, if a base form, else the first base-form verb
+    after the subject's start; None when there is none (the question is left in order)."""
+    if verb is not None and _base_verb(toks[verb]):
+        return verb
+    found = (k for k in range(after + 1, len(toks)) if toks[k].tag_ == "VB")
+    return next((k for k in found if _base_verb(toks[k])), None)
+
+
 def _inflect(tok: Any, tag: str) -> str:
     """The verb after do-support in the tense of "did" (VBD) or "does" (VBZ)."""
     base = str(tok.text)
-    if tag == "VBP" or not base.isalpha() or not base.islower():
+    if tag == "VBP":
         return base
-    forms = getInflection(base, tag=tag)
+    forms = _lemminflect().getInflection(base, tag=tag)
     if forms:
         return str(forms[0])
     if tag == "VBD":
         return base + ("d" if base.endswith("e") else "ed")
     return base + ("es" if base.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
+
+
+def as_written(toks: list[Any], start: int = -1) -> str:
+    """Tokens' text with their own spacing, the one at index ``start`` with a small letter."""
+    return _text(toks, start, {})
 
 
 def _text(toks: list[Any], start: int, overrides: dict[int, str]) -> str:
@@ -140,13 +174,12 @@ def embed(doc: Any) -> IndirectQuestion:
     """The question of a parsed text as an indirect one (see the module's docstring). A lead
     before a comma goes to the end ("Besides property, which rights ..." -> "which rights
     ... besides property"), an attribution ("According to Xinhua, ...") goes. A text that is
-    not a question gives the object of its verb ("List *the services Ant must fix*"), if any.
-    """
+    not a question comes back as it is, first letter lowered (``question`` False)."""
     toks = [t for t in doc]
     while toks and toks[-1].text in END:
         toks.pop()
     if not toks:
-        return IndirectQuestion("", False, question=False)
+        return IndirectQuestion(doc.text.strip(), False, question=False)
     start = _start(toks)
     lead, toks = toks[: max(start - 1, 0)], toks[start:]  # without the comma
     if any(t.lower_ == "according" for t in lead):
@@ -154,21 +187,12 @@ def embed(doc: Any) -> IndirectQuestion:
     first = doc[0].i
     wh_end = _wh_end(toks, 0)
     if wh_end is None and not _aux(toks[0]):  # "List the services ...": not a question
-        return IndirectQuestion(_object(toks), False, question=False)
+        return IndirectQuestion(as_written([*lead, *toks], first), False, question=False)
     aux = wh_end if wh_end is not None else 0
     body, asked = _reorder(toks, aux, toks[0].i)
     wh = "whether" if wh_end is None else _text(toks[:wh_end], toks[0].i, {})
     text = _join(wh, body, _text(lead, first, {}))
     return IndirectQuestion(text, asked and wh_end is not None)
-
-
-def _object(toks: list[Any]) -> str:
-    """What follows an imperative verb whose object comes next, as written: "the services Ant
-    must rectify" (the parse often leaves the relative clause off the object)."""
-    objects = [t for t in toks[0].children if t.dep_ == "dobj" and t.pos_ != "PRON"]
-    if toks[0].tag_ != "VB" or len(toks) < 2 or not objects:
-        return ""
-    return _text(toks[1:], -1, {}) if objects[0].left_edge.i == toks[1].i else ""
 
 
 def _reorder(toks: list[Any], aux: int, first: int) -> tuple[str, bool]:
@@ -184,12 +208,15 @@ def _reorder(toks: list[Any], aux: int, first: int) -> tuple[str, bool]:
         stop = _copula_subject_end(toks, after)
     if stop <= after:  # "which companies must analyse ...", "who was fined"
         return _text(toks[aux:], first, {}), True
-    subject = _text(toks[after:stop], first, {})
     full = CONTRACTED.get(_norm(a.lower_))  # "What's" -> "what ... is"
     word = _text(toks[aux:after], first, {a.i: full} if full else {})
-    rest = toks[stop:]
     do = DO.get(a.lower_)
-    if do and verb is not None and not negated:
+    inflected: dict[int, str] = {}
+    if do and not negated:  # "did Saudi Aramco set" -> "Saudi Aramco set"
+        verb = _do_verb(toks, after, verb)
+        if verb is None:  # no verb to carry the tense: "how did ..." as asked
+            return _text(toks[aux:], first, {}), False
+        stop, word = min(stop, verb), ""
         inflected = {toks[verb].i: _inflect(toks[verb], do)}
-        return _join(subject, _text(rest, first, inflected)), False
-    return _join(subject, word, _text(rest, first, {})), False
+    subject = _text(toks[after:stop], first, {})
+    return _join(subject, word, _text(toks[stop:], first, inflected)), False

@@ -31,7 +31,11 @@ TYPE_WORDS = {"amount": "amount", "count": "number", "percent": "share", "date":
 
 
 def lemma(tok: Any) -> str:
-    """A token's lemma, lower-cased; spaCy lemmatises "fined" as "fin", so undo that."""
+    """A token's lemma, lower-cased; spaCy lemmatises "fined" as "fin", so undo that.
+
+    >>> from rag.text.parser import parse
+    >>> [lemma(t) for t in parse("Alibaba was fined")]
+    ['alibaba', 'be', 'fine']"""
     lem = str(tok.lemma_).lower()
     return LEMMA_FIXES.get(lem, lem)
 
