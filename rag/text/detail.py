@@ -63,12 +63,15 @@ def covers(phrase: str, doc: Any, skip: set[int]) -> bool:
 
 
 def missing_detail(doc: Any, noun_phrase: str, skip: set[int] | None = None) -> tuple[str, str]:
-    """(the detail, its form): ``noun_phrase`` ("noun") when it holds the question's content
-    words, else the indirect question ("question"); a text that is not a question gives its
-    verb's object ("List the services ...") or the noun phrase."""
+    """(the detail, its form): what a bare "What is X?" asks about (X, as written), else
+    ``noun_phrase`` ("noun") when it holds the question's content words, else the indirect
+    question ("question"); a text that is not a question gives its verb's object ("List the
+    services ...") or the noun phrase."""
     asked = embed(doc)
     if not asked.question:
         return imperative_object(doc) or noun_phrase or "the answer", NOUN
+    if asked.noun:  # "What is the name of ...?": the question's own noun phrase
+        return asked.noun, NOUN
     if noun_phrase and covers(noun_phrase, doc, skip or set()):
         return noun_phrase, NOUN
     return asked.text, QUESTION

@@ -22,6 +22,7 @@ from typing import Any
 from rag.text.words import WH
 
 BE_HAVE = {"is", "was", "are", "were", "am", "has", "had", "have"}
+COPULA = {"is", "was", "are", "were", "'s", "'re"}
 MODALS = {"can", "could", "will", "would", "shall", "should", "may", "might", "must"}
 DO = {"do": "VBP", "does": "VBZ", "did": "VBD"}
 CONTRACTED = {"'s": "is", "'re": "are", "'ll": "will", "'ve": "have", "'d": "would", "'m": "am"}
@@ -42,10 +43,11 @@ class IndirectQuestion:
     text: str
     subject_asked: bool
     question: bool = True
+    noun: str = ""  # what "What is X?" asks about, as written: "the name of Ant's officer"
 
 
 def _aux(tok: Any) -> bool:
-    return _norm(tok.lower_) in AUXES and tok.tag_ != "POS"  # not "Alibaba's"
+    return _norm(tok.lower_) in AUXES and not _possessive(tok)  # not "Alibaba's"
 
 
 def _norm(word: str) -> str:
@@ -103,14 +105,26 @@ def _in_subject(verb: Any) -> bool:
 
 
 def _copula_subject_end(toks: list[Any], after: int) -> int:
-    """Where the subject of a copula ends: after its nsubj's phrase ("Is *Ant Group* a
-    bank?"), else at the end ("When is *the deadline for the rectification*?")."""
+    """Where the subject of a yes/no copula ends: after its nsubj's phrase ("Is *Ant Group* a
+    bank?"), else at the end."""
     first = toks[0].i
-    for t in toks[after:]:
-        if t.dep_ in {"nsubj", "nsubjpass", "expl"}:
-            end: int = t.right_edge.i - first + 1
-            return min(end, len(toks))
-    return len(toks)
+    subject = next((t for t in toks[after:] if t.dep_ in {"nsubj", "nsubjpass", "expl"}), None)
+    if subject is None:
+        return len(toks)
+    end: int = subject.right_edge.i - first + 1
+    while end + 1 < len(toks) and _possessive(toks[end]):  # "Ant" parsed as the subject
+        end = max(end + 2, toks[end + 1].right_edge.i - first + 1)
+    return min(end, len(toks))
+
+
+def _possessive(tok: Any) -> bool:
+    """The possessive ending ("’s" in "Ant’s IPO", whatever its tag), not "What's"."""
+    if tok.tag_ == "POS":
+        return True
+    if _norm(tok.text) not in {"'s", "'"} or not tok.i:
+        return False
+    before = tok.nbor(-1)
+    return not before.whitespace_ and before.pos_ in {"NOUN", "PROPN"}
 
 
 def _lemminflect() -> Any:
@@ -192,7 +206,21 @@ def embed(doc: Any) -> IndirectQuestion:
     body, asked = _reorder(toks, aux, toks[0].i)
     wh = "whether" if wh_end is None else _text(toks[:wh_end], toks[0].i, {})
     text = _join(wh, body, _text(lead, first, {}))
-    return IndirectQuestion(text, asked and wh_end is not None)
+    noun = "" if lead else _copula_noun(toks, wh_end)
+    return IndirectQuestion(text, asked and wh_end is not None, noun=noun)
+
+
+def _copula_noun(toks: list[Any], wh_end: int | None) -> str:
+    """The noun phrase a bare "What is ...?" or "Who was ...?" asks about, as written, when
+    it is one with a value ("the name of the department head who spoke on December 31",
+    "Ant's chairman"); else ""."""
+    bare = wh_end == 1 and toks[0].lower_ in {"what", "who", "which"}
+    if not bare or len(toks) < 3 or _norm(toks[1].lower_) not in COPULA:
+        return ""
+    if _verb_after(toks, 1, 2) != (None, None):
+        return ""
+    owned = toks[2].tag_ in {"DT", "PRP$"} or any(t.tag_ == "POS" for t in toks[2:])
+    return _text(toks[2:], -1, {}) if owned else ""  # not "What is Ant?": "what Ant is"
 
 
 def _reorder(toks: list[Any], aux: int, first: int) -> tuple[str, bool]:
@@ -204,8 +232,8 @@ def _reorder(toks: list[Any], aux: int, first: int) -> tuple[str, bool]:
     negated = aux + 1 < len(toks) and toks[aux + 1].lower_ in NEGATION  # "didn't", "is not"
     after = aux + 2 if negated else aux + 1
     stop, verb = _verb_after(toks, aux, after)
-    if stop is None:
-        stop = _copula_subject_end(toks, after)
+    if stop is None:  # a copula: the wh-word is its predicate, all the rest its subject
+        stop = _copula_subject_end(toks, after) if aux == 0 else len(toks)
     if stop <= after:  # "which companies must analyse ...", "who was fined"
         return _text(toks[aux:], first, {}), True
     full = CONTRACTED.get(_norm(a.lower_))  # "What's" -> "what ... is"

@@ -34,7 +34,7 @@ SHAPES = [
      "how Ant responded to the regulators"),
     ("Is Ant Group a bank?", "yes/no", "answer", None, "whether Ant Group is a bank"),
     ("What are the services Ant must fix?", "list", "services", None,
-     "what the services Ant must fix are"),
+     "the services Ant must fix"),
     ("What is the size of the Ant IPO?", "amount", "amount", "the Ant IPO",
      "the size of the Ant IPO"),
     ("Who set the deadline?", "person", "person", "the deadline", "who set the deadline"),
@@ -119,6 +119,11 @@ DETAILS = [
      "do not say who leads the rectification working group Ant said it would form"),
     ("When did Baidu set up its online banking subsidiary?",
      "do not say when Baidu set up its online banking subsidiary"),
+    # "What is X?" asks for X, in the question's own words; not for "the Ant"
+    ("What is the name of the regulator's official who spoke on Thursday?",
+     "do not give the name of the regulator's official who spoke on Thursday"),
+    ("Who is Ant's chairman?", "do not name Ant's chairman"),
+    ("What is Ant?", "do not say what Ant is"),
     # the parts would drop or mis-attach words: "the month of Saudi Aramco"
     ("In which month did Saudi Aramco set its share-sale record?",
      "do not say in which month Saudi Aramco set its share-sale record"),

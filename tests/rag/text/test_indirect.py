@@ -96,6 +96,9 @@ SHAPES = [
     ("Can Ant still offer insurance?", "whether Ant can still offer insurance", False),
     ("Did Ant Group withdraw its deposit products?",
      "whether Ant Group withdrew its deposit products", False),
+    ("Was Ant’s IPO the largest in history?", "whether Ant’s IPO was the largest in history",
+     False),
+    ("Who was Ant’s chairman?", "who Ant’s chairman was", False),
     ("Were Ant’s online deposit products withdrawn from Alipay?",
      "whether Ant’s online deposit products were withdrawn from Alipay", False),
     # a lead before a comma goes to the end; an attribution goes
@@ -118,6 +121,23 @@ def test_each_question_shape_reads_as_an_indirect_question(
 
 def test_there_are_thirty_shapes_at_least() -> None:
     assert len(SHAPES) >= 30
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("What is the name of Ant Group's chief risk officer?",
+         "the name of Ant Group's chief risk officer"),
+        ("Who was Ant’s chairman?", "Ant’s chairman"),
+        ("What are the services Ant must fix?", "the services Ant must fix"),
+        ("What is Ant?", ""),  # a name, not a thing with a value: "what Ant is"
+        ("What is the firm reacting to?", ""),  # a verb follows
+        ("Is Ant Group a bank?", ""),
+        ("In 2020, what was the size of the IPO?", ""),
+    ],
+)  # fmt: skip
+def test_a_bare_what_is_question_names_its_noun_phrase(question: str, noun: str) -> None:
+    assert embed(parse(question)).noun == noun
 
 
 def test_a_text_that_is_not_a_question_comes_back_as_it_is() -> None:
