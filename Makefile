@@ -56,9 +56,11 @@ typecheck: install-dev
 # files first (tests/conftest.py), so two cores run the suite in about half the time
 XDIST ?= -n 2 --dist loadfile --no-loadscope-reorder
 
+# The eval gate runs inside pytest (tests/cli/test_main.py: `rag eval --baseline
+# eval/baseline.json` on a fresh index of corpus/, default settings, must pass), so `make test`
+# does not run `make gate` a second time.
 test: lint typecheck
 	$(PY) -m pytest -q -m "not milvus and not ray" $(XDIST)
-	$(MAKE) --no-print-directory gate
 
 # The regression gate on a fresh index of corpus/ (fails on a regression against the baseline).
 gate: install

@@ -1,6 +1,7 @@
 """Fit the calibrated answer decision (rag/answer/decision.json) and report it.
 
-Fits one logistic regression on the evidence score plus the reading signals, on
+Fits one logistic regression on the evidence score, the reading signals and the rule
+decision's status, on
 eval/sets/reading_train.jsonl and the odd-numbered half of tests/data/abstain_calibration.jsonl
 (label: the evidence answers the question). Never reads eval/questions.jsonl.
 
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from rag import Engine, Settings
 from rag.answer.decision import FEATURES, FILE
@@ -47,7 +49,7 @@ def features(engine: Engine, rows: list[dict[str, Any]]) -> np.ndarray:
     answerer = engine.snapshot.answerer
     out = []
     for r in rows:
-        f = answerer.evidence(r["question"]).features
+        f = answerer.decision_features(answerer.evidence(r["question"]))
         out.append([f[k] for k in FEATURES])
     return np.array(out, dtype=np.float64)
 
@@ -90,7 +92,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     rows = _rows(TRAIN) + _rows(CALIBRATION, 1)
     x, y = features(engine, rows), np.array([label(r) for r in rows])
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(x, y)
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    cv = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
+    model.fit(x, y)
     p = model.predict_proba(x)[:, 1]
     th = _threshold(p, y)
     out = {
@@ -102,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
             "tests/data/abstain_calibration.jsonl (odd ids)",
         ],
         "train": rates(p, y, th),
+        "cross_validated": rates(cv, y, th),
     }
     FILE.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(out, indent=2))

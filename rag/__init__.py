@@ -13,7 +13,8 @@ The public API::
 Rooms, each importing only the ones below it (import-linter holds the order):
 ``rag.text`` (pure language rules) < ``rag.index`` (corpus, chunks, vectors, store) <
 ``rag.search`` (hybrid retrieval) < ``rag.answer`` (scored sentences, answerability, claims,
-citing, verify) < ``rag.briefing`` < ``rag.engine`` (the composition root). ``rag.types``,
+citing, verify) < ``rag.briefing`` < ``rag.live`` (the served version) < ``rag.changes``
+(corpus changes) < ``rag.engine`` (the composition root). ``rag.types``,
 ``rag.settings`` and ``rag.errors`` are the floor every room stands on.
 """
 

@@ -2,14 +2,14 @@
 
     RagError
     ├── CorpusError        rag.index.corpus   the corpus folder cannot be read
-    │   └── CorpusNotAFolder  rag.engine      the corpus path is a file
+    │   └── CorpusNotAFolder  rag.changes     the corpus path is a file
     ├── BadDocument        rag.index.corpus   a file cannot be parsed or named as a document
     ├── EmbeddingError     rag.index.embedder the embedding model cannot be loaded or run
     ├── IndexProblem       rag.index.store    no usable index version
     │   ├── IndexNotFound, IndexCorrupt, IndexMismatch, IndexBusy
     ├── QueryError         rag.search.filters a query, filter or option cannot be used
     ├── LLMUnavailable     rag.answer.llm     an LLM backend failed (callers fall back)
-    ├── DocumentNotFound   rag.engine         no document with that doc_id
+    ├── DocumentNotFound   rag.live           no document with that doc_id
     ├── PdfUnavailable     rag.briefing.pdf   PDF export is not installed (the `pdf` extra)
     ├── QueueFull          rag.jobs           too many corpus changes are waiting
     └── JobConflict        rag.jobs           another job changes that document

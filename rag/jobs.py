@@ -54,6 +54,7 @@ class Job:
     key: str
     run: Callable[[], dict[str, Any]] = field(repr=False)
     fingerprint: str = ""  # what was submitted (e.g. the content's sha256)
+    owner: str = ""  # who submitted it, opaque here (the API records its caller)
     state: State = "queued"
     created: float = field(default_factory=time.time)
     started: float | None = None
@@ -100,6 +101,7 @@ class JobQueue:
         key: str,
         run: Callable[[], dict[str, Any]],
         fingerprint: str = "",
+        owner: str = "",
     ) -> tuple[Job, bool]:
         """Queue `run` as a job, or return the job `key` already names; (job, created).
 
@@ -126,7 +128,7 @@ class JobQueue:
             for old_key, job_id in list(self._keys.items()):  # superseded: a retry is new
                 if self._jobs[job_id].doc_id == doc_id:
                     del self._keys[old_key]
-            job = Job(uuid.uuid4().hex, kind, doc_id, key, run, fingerprint)
+            job = Job(uuid.uuid4().hex, kind, doc_id, key, run, fingerprint, owner=owner)
             self._jobs[job.id] = job
             self._keys[key] = job.id
             self._todo.append(job)

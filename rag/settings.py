@@ -200,7 +200,9 @@ class AnswerSettings(BaseModel):
         ge=0.0,
         le=1.0,
         description="Evidence score enough when the reading finds a sentence stating the"
-        " question's focus (its key words), names and, for a typed question, a linked value",
+        " question's focus (its key words), names and, for a typed question, a linked value;"
+        " or when the question names nothing and the reading found more than the focus's"
+        " neighbourhood",
     )
     support_threshold: float = Field(
         0.78, ge=0.0, le=1.0, description="Verifier score a sentence needs to count as supported"

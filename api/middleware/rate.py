@@ -5,9 +5,15 @@ sent, else the address (api.middleware.proxies resolves it behind trusted proxie
 from the key check inside counts against the address's stricter failed-check limit; once
 that is spent, the address gets 429 before its key is even looked at, so guessing keys is
 throttled. Every rejection is 429 problem+json with Retry-After (whole seconds).
+
+A client's polls of its own jobs (`GET /v1/jobs/{id}` of a job it submitted) are not counted:
+the web page follows an upload that way, and the polls must not spend the budget of the
+question asked next. Probes and scrapes (api.limits.UNLIMITED_PATHS) are not limited at all.
 """
 
 from __future__ import annotations
+
+import re
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +21,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import problem
 from api.limits import UNLIMITED_PATHS, RateLimits
 from api.security import app_path, hash_key, presented_key
+from rag import Engine
+
+JOB_STATUS = re.compile(r"/v1/jobs/([^/]+)")
+
+
+def _own_job_poll(scope: Scope, path: str, client: str) -> bool:
+    """A GET of the status of a job that `client` submitted (the route records its owner)."""
+    found = JOB_STATUS.fullmatch(path) if scope.get("method") == "GET" else None
+    engine = getattr(getattr(scope.get("app"), "state", None), "engine", None)  # the lifespan's
+    if found is None or not isinstance(engine, Engine):
+        return False
+    job = engine.jobs.get(found.group(1))
+    return job is not None and job.owner == client
 
 
 def _address(scope: Scope) -> str:
@@ -44,7 +63,7 @@ class RateLimitMiddleware:
                 return
             if key := presented_key(Headers(scope=scope)):
                 client = "key:" + hash_key(key)[:16]
-        if wait := await self.limits.take(client):
+        if not _own_job_poll(scope, path, client) and (wait := await self.limits.take(client)):
             await self._reject(scope, receive, send, wait, self._per_minute_detail(wait))
             return
         if not self.keys_on:

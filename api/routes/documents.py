@@ -24,6 +24,7 @@ from api.errors import ApiProblem
 from api.openapi import problem_doc
 from api.routes.jobs import job_response, prefer_wait
 from api.schemas import DocumentList, DocumentOut, JobOut
+from api.security import client_id
 from rag import Settings
 from rag.engine import corpus_folder
 from rag.index import frontmatter
@@ -225,7 +226,7 @@ async def upload_document(
         doc, report = engine.add_document(name, data, trust=trust, **meta)
         return {"document": doc.meta(), "ingest": ingest_counts(report)}
 
-    job, _ = engine.jobs.submit("add", doc_id, key, run, digest)
+    job, _ = engine.jobs.submit("add", doc_id, key, run, digest, client_id(request.scope))
     return await job_response(job, engine.jobs, _wait(request, settings))
 
 
@@ -261,7 +262,7 @@ async def replace_document(
         doc, report = engine.replace_document(name, data, trust=trust)
         return {"document": doc.meta(), "ingest": ingest_counts(report)}
 
-    job, _ = engine.jobs.submit("replace", doc_id, key, run, digest)
+    job, _ = engine.jobs.submit("replace", doc_id, key, run, digest, client_id(request.scope))
     return await job_response(job, engine.jobs, _wait(request, settings))
 
 
@@ -299,5 +300,5 @@ async def delete_document(
         return {"doc_id": doc_id, "ingest": ingest_counts(engine.remove_document(doc_id))}
 
     key = f"key:{header}" if header else f"delete:{uuid.uuid4().hex}"
-    job, _ = engine.jobs.submit("delete", doc_id, key, run)
+    job, _ = engine.jobs.submit("delete", doc_id, key, run, owner=client_id(request.scope))
     return await job_response(job, engine.jobs, _wait(request, settings))

@@ -143,15 +143,39 @@ class Answerer:
         one is fitted (else the evidence score against the threshold); a question naming
         something the corpus never mentions is not covered; evidence that holds the
         question's neighbourhood but not the asked-for value is partial."""
-        if ev.reading.unknown_names or not ev.sentences:
-            return "unanswerable"
-        if ev.reading.verdict == "not covered" and ev.reading.signals.get("names", 1.0) < 0.5:
-            return "unanswerable"  # no candidate sentence holds the question's names
         decision = load_decision() if self.settings.answer.decision == "learned" else None
-        if decision is None:
-            ok = ev.verdict.score >= self._floor(ev)
-        else:
-            ok = decision.probability(ev.features) >= decision.threshold
+        if decision is None or self._refused(ev):
+            return self._rule_status(ev)
+        return self._status(
+            ev, decision.probability(self.decision_features(ev)) >= decision.threshold
+        )
+
+    def decision_features(self, ev: Evidence) -> dict[str, float]:
+        """What the learned decision reads: the score, the reading signals and the rule
+        decision's status."""
+        rule = self._rule_status(ev)
+        return {
+            **ev.features,
+            "rule_answered": float(rule == "answered"),
+            "rule_partial": float(rule == "partial"),
+        }
+
+    @staticmethod
+    def _refused(ev: Evidence) -> bool:
+        """No evidence, a name the corpus never mentions, or no candidate sentence holding
+        the question's names: not covered, whatever the score."""
+        if ev.reading.unknown_names or not ev.sentences:
+            return True
+        return ev.reading.verdict == "not covered" and ev.reading.signals.get("names", 1.0) < 0.5
+
+    def _rule_status(self, ev: Evidence) -> str:
+        """The rule decision: the evidence score against its floor, then the reading."""
+        if self._refused(ev):
+            return "unanswerable"
+        return self._status(ev, ev.verdict.score >= self._floor(ev))
+
+    def _status(self, ev: Evidence, ok: bool) -> str:
+        """The status once the evidence is judged strong enough (ok) or not."""
         related = ev.reading.verdict == "related only"
         if ok:
             # A similar sentence is not an answer: "a fine in December" does not give the
@@ -162,9 +186,13 @@ class Answerer:
 
     def _floor(self, ev: Evidence) -> float:
         """The evidence score the answer needs: less when the reading vouches for a sentence
-        (a paraphrase scores low) that holds the focus's own key words."""
+        (a paraphrase scores low) that holds the focus's own key words, and less for a
+        question that names nothing ("the firm", "the leader": no name for the evidence to
+        miss) unless the reading found only the neighbourhood of its focus."""
         vouched = ev.reading.verdict == "answers" and ev.focus.keys
         if vouched and ev.reading.signals.get("focus", 0.0) >= 0.5:
+            return min(self.settings.answer.read_threshold, self.settings.answer.abstain_threshold)
+        if not ev.focus.names and ev.reading.verdict != "related only":
             return min(self.settings.answer.read_threshold, self.settings.answer.abstain_threshold)
         return self.settings.answer.abstain_threshold
 
@@ -274,7 +302,8 @@ class Answerer:
         """Why the engine answered, answered in part or refused: the parsed focus, the best
         sentence per verdict and the signals behind the decision."""
         rows = self.index.sentences
-        decision = load_decision() if self.settings.answer.decision == "learned" else None
+        learned = self.settings.answer.decision == "learned"
+        decision = load_decision()
         return {
             "status": status,
             "focus": ev.focus.to_dict(),
@@ -290,8 +319,12 @@ class Answerer:
             },
             "unknown_names": ev.reading.unknown_names,
             "signals": ev.features,
-            "probability": decision.probability(ev.features) if decision else None,
-            "threshold": decision.threshold if decision else self.settings.answer.abstain_threshold,
+            # the learned model's confidence that the evidence answers in full (reported
+            # whichever decision decides)
+            "probability": decision.probability(self.decision_features(ev)) if decision else None,
+            "threshold": decision.threshold
+            if decision and learned
+            else self.settings.answer.abstain_threshold,
         }
 
     def _write(self, ev: Evidence, backend: str, max_n: int) -> Written:

@@ -25,6 +25,10 @@ FEATURES = (
     "content_top",
     "answers_rank",
     "typed_gap",
+    # the rule decision (score against the floor, reading's verdict): the model learns how far
+    # to trust it and ranks the questions within each status by the signals
+    "rule_answered",
+    "rule_partial",
 )
 
 

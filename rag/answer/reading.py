@@ -113,6 +113,15 @@ SOURCES = {"agree", "differ", "disagree", "conflict", "vary", "match", "news", "
 OWNER_ROLES = {"poss"}
 
 
+# Types whose value is stated of an event, saying included ("On which weekday did the
+# regulator announce ...?": the weekday is the announcement's).
+EVENT_TYPES = frozenset({"date", "place", "person", "organisation"})
+
+# Nouns that name only the kind of answer ("which company", "which people"): the answer's
+# sentence need not repeat them ("Ant, which owns Alipay" answers "Which company owns Alipay?").
+CATEGORIES = frozenset({"company", "firm", "group", "organisation", "organization", "business",
+                        "institution", "entity", "person", "people", "one"})  # fmt: skip
+
 # Verbs too light to stand for another word ("hold" ~ "make" in WordNet's senses).
 LIGHT = frozenset({"make", "have", "get", "take", "give", "do", "go", "put", "set", "be"})
 SHARED = 3  # question words a value's clause holds that link it without the key words
@@ -128,7 +137,11 @@ def link_terms(f: QuestionFocus) -> tuple[frozenset[str], frozenset[str]]:
     """What a value must be stated of: the focus's key lemmas (else the question's content
     lemmas), and the question's content lemmas; both without the question's names, speech
     verbs and the words naming the value (once per question, not per candidate sentence)."""
-    drop = VALUE_WORDS | _name_words(f) | SPEECH | SOURCES | {"be", "do", "have"}
+    drop = VALUE_WORDS | _name_words(f) | SOURCES | {"be", "do", "have"}
+    if f.answer_type not in EVENT_TYPES:
+        drop |= SPEECH  # "what did X say about Y" is about Y; "when did X announce" about that
+    if f.answer_type in {"person", "organisation"}:
+        drop |= CATEGORIES  # the value is the company: what it did is what it is linked to
     content = _spelled(f.content - drop)
     keys = _spelled(f.keys - drop)
     return (keys or content), content
@@ -165,9 +178,12 @@ def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
     asked = {n.lower() for n, _ in f.names}
     grain = date_grain(f.question) if f.answer_type == "date" else None
     terms = link_terms(f)
+    head = _head(f)
     out = []
     for i, (t, lab) in enumerate(r.ents):
-        if lab not in f.value_labels or t.lower() in asked or not fits_grain(grain, t):
+        if lab not in f.value_labels and not _names_head(r, i, head):
+            continue
+        if t.lower() in asked or not fits_grain(grain, t):
             continue
         if r.roles is not None and f.answer_type in {"date", "place"} and r.roles[i] in OWNER_ROLES:
             continue
@@ -175,6 +191,18 @@ def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
             continue
         out.append(i)
     return out
+
+
+# Labels of a proper name: the small model's NER often labels a name wrongly ("Alipay" as
+# PERSON), so a name that modifies the wanted noun counts whatever its label (not a
+# nationality: "Chinese officials" names no official).
+NAMED = frozenset({"ORG", "PERSON", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART"})
+
+
+def _names_head(r: SentenceReading, i: int, head: str) -> bool:
+    """The entity names the wanted noun: "Alipay" in "its Alipay platform" for "Through which
+    platform ...?"."""
+    return bool(head) and r.heads is not None and r.heads[i] == head and r.ents[i][1] in NAMED
 
 
 def _has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
@@ -221,7 +249,8 @@ def _head(f: QuestionFocus) -> str:
     if not words or words[-1] in VALUE_WORDS | {"organisation", "answer"}:
         return ""
     last = words[-1]
-    return next((k for k in f.keys if last.startswith(k) or k.startswith(last)), "")
+    head = next((k for k in f.keys if last.startswith(k) or k.startswith(last)), "")
+    return "" if head in CATEGORIES else head
 
 
 def _share(words: frozenset[str], lemmas: frozenset[str]) -> float:

@@ -16,10 +16,10 @@ from rag.text.reading import SentenceReading, read_sentences
 from rag.types import SentenceRef
 
 FILE = "readings.jsonl"
-# Bump when a reading gains what the answer decision needs (2: entity links, roles, heads); a
-# version stored with another format is stale for `rag ingest --if-stale`, and its rows are
-# parsed again rather than reused.
-FORMAT = 2
+# Bump when a reading gains what the answer decision needs (2: entity links, roles, heads;
+# 3: an entity's links hold its relative clauses); a version stored with another format is
+# stale for `rag ingest --if-stale`, and its rows are parsed again rather than reused.
+FORMAT = 3
 _lock = threading.Lock()
 _cache: dict[Path, list[SentenceReading]] = {}
 _by_text: dict[str, SentenceReading] = {}  # an upload re-reads only the new sentences
@@ -109,11 +109,24 @@ def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[Sentence
         elif (folder / FILE).is_file():
             lines = (folder / FILE).read_text(encoding="utf-8").splitlines()
             rows = [SentenceReading.from_dict(json.loads(line)) for line in lines if line]
-            if any(r.links is None for r in rows):  # stored before links: parse again
-                rows = []
+            if _stored_format(folder) != FORMAT or any(r.links is None for r in rows):
+                rows = []  # stored by an older format: parse again
         if len(rows) != len(sentences):
             rows = _read([s.text for s in sentences])
         else:
             _by_text.update((s.text, r) for s, r in zip(sentences, rows, strict=True))
         _remember(folder, rows)
         return rows
+
+
+def _stored_format(folder: Path) -> int | None:
+    """The readings format a version folder's manifest records (FORMAT when the folder has
+    no manifest, as a folder being built has not)."""
+    path = folder / "manifest.json"
+    if not path.is_file():
+        return FORMAT
+    try:
+        got = json.loads(path.read_text(encoding="utf-8")).get("readings")
+    except (OSError, ValueError):
+        return None
+    return got if isinstance(got, int) else None

@@ -10,6 +10,11 @@ ANSWER_TYPES = (
     "reason", "manner", "quote", "yes/no", "list", "thing",
 )  # fmt: skip
 
+YES_NO = re.compile(
+    r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should|may|might)\b",
+    re.I,
+)
+
 # Order matters: the first rule that matches names the type.
 TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "What happened to the number of products?" asks what changed, not for a count
@@ -29,7 +34,7 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "percent",
         re.compile(
             r"\b(?:percent(?:age)?|proportion|what share|what fraction|"
-            r"stake)\b",
+            r"stake|(?:interest|growth|tax|default) rates?|what rate)\b",
             re.I,
         ),
     ),
@@ -44,9 +49,9 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "person",
         re.compile(
-            r"\b(?:who|whom|whose|which (?:\w+ ){0,2}(?:person|official|executive|people|"
-            r"reporter|journalist|founder|billionaire|officer|chairman|chairwoman|"
-            r"spokes(?:man|woman|person)|minister|premier|governor)|"
+            r"\b(?:who|whom|whose|which (?:\w+ ){0,2}(?:(?:person|official|executive|"
+            r"reporter|journalist|founder|billionaire|officer|spokesperson|minister|premier|"
+            r"governor)s?|people|(?:chair|spokes)(?:man|men|woman|women))|"
             r"(?:what|which) (?:is|was|are|were) the names? of "
             r"(?:\w+ ){0,3}(?:\w+['’]s )?(?:\w+ ){0,3}"
             r"(?:official|executive|officer|head|chairman|chairwoman|founder|chief|leader|"
@@ -65,8 +70,11 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "organisation",
         re.compile(
-            r"\b(?:which|what) (?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)"
-            r"(?:(?!of\b)\w+ ){0,2}(?:compan(?:y|ies)|banks?|firms?|"
+            r"\b(?:(?:which|what) (?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)"
+            r"(?:(?!of\b)\w+ ){0,2}|"
+            r"(?:what|which) (?:is|was|are|were) the names? of (?:\w+ ){0,3}(?:[\w.&-]+['’]s )?"
+            r"(?:\w+ ){0,3})"
+            r"(?:compan(?:y|ies)|banks?|firms?|subsidiar(?:y|ies)|"
             r"regulators?|exchanges?|organi[sz]ations?|agenc(?:y|ies)|"
             r"authorit(?:y|ies)|institutions?|platforms?|groups?|"
             r"businesses|lenders?|insurers?)\b",
@@ -84,7 +92,7 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "quote",
         re.compile(
-            r"\bwhat (?:did|does|do|has|have|had|will|would) .+? (?:say|state|"
+            r"\bwhat (?:exactly |else )?(?:did|does|do|has|have|had|will|would) .+? (?:say|state|"
             r"announce|warn|tell|claim|write|report|declare|comment)\b|"
             r"\bwhat was said\b|\bhow did .+? (?:respond|react)\b",
             re.I,
@@ -98,14 +106,7 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-    (
-        "yes/no",
-        re.compile(
-            r"^\s*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|"
-            r"would|should|may|might)\b",
-            re.I,
-        ),
-    ),
+    ("yes/no", YES_NO),
     ("list", re.compile(r"\b(?:what are the|which are the|list|name the|what were the)\b", re.I)),
 )
 
@@ -132,7 +133,22 @@ def answer_type(question: str) -> str:
     """
     if DESCRIBE_Q.match(question):  # "Who is Pan Gongsheng?": a description, not a name
         return "thing"
+    first = WH_WORD.search(question)
+    if YES_NO.match(question):  # "Will people who signed up be hurt?": "who" is a relative
+        first = YES_NO.match(question)
     for kind, rule in TYPE_RULES:
-        if rule.search(question):
+        m = rule.search(question)
+        if m and not _subordinate(m, first):
             return kind
     return "thing"
+
+
+WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b", re.I)
+CLAUSE_WH = re.compile(r"(?:when|where|who|whom|whose)\b", re.I)
+
+
+def _subordinate(m: re.Match[str], first: re.Match[str] | None) -> bool:
+    """The match is a clause inside the question, not what it asks: "when" in "Which rule did
+    officials cite when halting the IPO?" (a later "when", "where" or "who" after another
+    wh-word)."""
+    return first is not None and m.start() > first.start() and bool(CLAUSE_WH.match(m.group(0)))

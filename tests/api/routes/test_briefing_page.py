@@ -1,7 +1,7 @@
 """The HTML briefing from `POST /v1/briefings` in real headless Chromium: on a desktop, on a
 phone (no sideways scroll) and printed. Screenshots are saved as test artefacts in
-$RAG_SCREENSHOTS (default /tmp/rag-screenshots); with RAG_SCREENSHOTS=docs/img this test
-regenerates the README's docs/img/briefing.png."""
+$RAG_SCREENSHOTS (default: this run's own temporary folder, the `screenshots` fixture); with
+RAG_SCREENSHOTS=docs/img this test regenerates the README's docs/img/briefing.png."""
 
 from __future__ import annotations
 
@@ -26,12 +26,17 @@ pytestmark = [
 
 
 # read at import: the autouse fixtures clear RAG_* variables before each test
-SHOTS = Path(os.environ.get("RAG_SCREENSHOTS", "/tmp/rag-screenshots"))
+SHOTS = os.environ.get("RAG_SCREENSHOTS")
 
 
-def _shots() -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return SHOTS
+@pytest.fixture
+def shots(screenshots: Path) -> Path:
+    """$RAG_SCREENSHOTS (created if missing), else this run's screenshot folder."""
+    if not SHOTS:
+        return screenshots
+    folder = Path(SHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -68,14 +73,14 @@ def open_page(browser: Any, briefing_html: str) -> Iterator[Any]:
 
 
 @pytest.mark.timeout(180)
-def test_desktop_briefing_header_and_citation_jump(open_page: Any) -> None:
+def test_desktop_briefing_header_and_citation_jump(open_page: Any, shots: Path) -> None:
     from playwright.sync_api import expect
 
     page = open_page(1280, 900)
     expect(page.locator("h1")).to_have_text("Briefing: The regulatory crackdown on Ant Group")
     expect(page.locator("dl.meta dt")).to_have_text(["Topic", "Generated", "Scope"])
-    page.screenshot(path=str(_shots() / "briefing.png"))
-    page.screenshot(path=str(_shots() / "briefing-full.png"), full_page=True)
+    page.screenshot(path=str(shots / "briefing.png"))
+    page.screenshot(path=str(shots / "briefing-full.png"), full_page=True)
     first = page.locator("a.cite").first
     expect(first).to_have_text("[1]")
     first.click()
@@ -85,7 +90,7 @@ def test_desktop_briefing_header_and_citation_jump(open_page: Any) -> None:
 
 
 @pytest.mark.timeout(180)
-def test_phone_briefing_has_no_sideways_scroll(open_page: Any) -> None:
+def test_phone_briefing_has_no_sideways_scroll(open_page: Any, shots: Path) -> None:
     page = open_page(390, 844)
     width = page.evaluate("document.scrollingElement.scrollWidth")
     inner = page.evaluate("innerWidth")
@@ -95,7 +100,7 @@ def test_phone_briefing_has_no_sideways_scroll(open_page: Any) -> None:
         ".map(e => e.getBoundingClientRect().right))"
     )
     assert widest <= inner
-    page.screenshot(path=str(_shots() / "briefing-phone.png"), full_page=True)
+    page.screenshot(path=str(shots / "briefing-phone.png"), full_page=True)
 
 
 @pytest.mark.timeout(180)

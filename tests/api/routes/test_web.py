@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,6 @@ import pytest
 from browsing import CHROMIUM, Seen
 
 QUESTION = "Why was the Ant IPO suspended?"
-SCREENSHOT = Path("/tmp/web.png")
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,7 +22,9 @@ pytestmark = [
 
 
 @pytest.mark.timeout(180)
-def test_ask_stream_click_a_chip_and_see_the_quote(page: Any, live_server: Any, seen: Seen) -> None:
+def test_ask_stream_click_a_chip_and_see_the_quote(
+    page: Any, live_server: Any, seen: Seen, screenshots: Path
+) -> None:
     from playwright.sync_api import expect
 
     with httpx.Client(base_url=live_server.url, timeout=60) as http:
@@ -48,7 +50,7 @@ def test_ask_stream_click_a_chip_and_see_the_quote(page: Any, live_server: Any, 
     assert page.evaluate("location.hash").startswith(f"#doc={by_marker[marker]['doc_id']}&")
     expect(page.locator("#sources .source")).to_have_count(len(by_marker))
     page.wait_for_timeout(300)  # let the fade-in finish before the picture
-    page.screenshot(path=str(SCREENSHOT))
+    page.screenshot(path=str(screenshots / "web.png"))
     assert any(u.endswith("/v1/ask") for u in seen.requests)
 
 
@@ -81,17 +83,22 @@ def test_spans_are_cut_at_code_points_not_utf16_units(page: Any, live_server: An
 
 # -- the states an issue found broken ------------------------------------------------------------
 CONFLICT = "How much would Ant's IPO have raised?"
-SHOTS = Path("/tmp/ux-fixes-shots")
+Shot = Callable[[Any, str], None]
 
 
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(300)  # let the fade-in finish before the picture
-    page.screenshot(path=str(SHOTS / name), full_page=True)
+@pytest.fixture
+def shot(screenshots: Path) -> Shot:
+    """`shot(page, name)`: the full page as `name` in this run's screenshot folder."""
+
+    def take(page: Any, name: str) -> None:
+        page.wait_for_timeout(300)  # let the fade-in finish before the picture
+        page.screenshot(path=str(screenshots / name), full_page=True)
+
+    return take
 
 
 @pytest.mark.timeout(180)
-def test_a_conflict_is_shown_as_sources_disagree(page: Any, live_server: Any) -> None:
+def test_a_conflict_is_shown_as_sources_disagree(page: Any, live_server: Any, shot: Shot) -> None:
     from playwright.sync_api import expect
 
     with httpx.Client(base_url=live_server.url, timeout=60) as http:
@@ -113,14 +120,16 @@ def test_a_conflict_is_shown_as_sources_disagree(page: Any, live_server: Any) ->
             int(m) for m in row.locator(".chip").evaluate_all("cs => cs.map(c => c.dataset.marker)")
         ]
         assert chips == value["citations"]
-    _shot(page, "conflict.png")
+    shot(page, "conflict.png")
     rows.first.locator(".chip").first.click()
     mark = page.locator("#doc-text mark")
     expect(mark).to_contain_text(conflict["values"][0]["value"])
 
 
 @pytest.mark.timeout(120)
-def test_a_long_pasted_question_is_counted_and_refused_not_cut(page: Any, live_server: Any) -> None:
+def test_a_long_pasted_question_is_counted_and_refused_not_cut(
+    page: Any, live_server: Any, shot: Shot
+) -> None:
     from playwright.sync_api import expect
 
     limit = live_server.settings.api.max_question_chars
@@ -142,7 +151,7 @@ def test_a_long_pasted_question_is_counted_and_refused_not_cut(page: Any, live_s
     page.wait_for_timeout(500)
     expect(page.locator("#answer")).to_be_hidden()
     assert page.evaluate("window.citedRag.state.answer") is None
-    _shot(page, "question-over-the-limit.png")
+    shot(page, "question-over-the-limit.png")
     page.fill("#question", question[: limit - 1] + "?")
     expect(message).to_be_hidden()
     expect(page.locator("#char-count")).to_have_text(f"{limit:,} / {limit:,}")
@@ -164,7 +173,9 @@ def test_the_counter_uses_the_servers_limit(browser: Any, live_server: Any) -> N
 
 
 @pytest.mark.timeout(120)
-def test_a_question_without_letters_gets_a_plain_sentence(page: Any, live_server: Any) -> None:
+def test_a_question_without_letters_gets_a_plain_sentence(
+    page: Any, live_server: Any, shot: Shot
+) -> None:
     from playwright.sync_api import expect
 
     page.goto(live_server.url + "/")
@@ -173,12 +184,12 @@ def test_a_question_without_letters_gets_a_plain_sentence(page: Any, live_server
     expect(page.locator("#error")).to_have_text(
         "question: must contain at least one letter or digit"
     )
-    _shot(page, "no-letters.png")
+    shot(page, "no-letters.png")
 
 
 @pytest.mark.timeout(180)
 def test_a_saved_html_briefing_jumps_to_its_references(
-    browser: Any, live_server: Any, tmp_path: Path
+    browser: Any, live_server: Any, tmp_path: Path, shot: Shot
 ) -> None:
     from playwright.sync_api import expect
 
@@ -199,7 +210,7 @@ def test_a_saved_html_briefing_jumps_to_its_references(
         entry = pg.locator(f"#ref-{marker}")
         expect(entry).to_be_in_viewport()
         assert cite.get_attribute("title") in entry.text_content()
-        _shot(pg, "saved-briefing-reference.png")
+        shot(pg, "saved-briefing-reference.png")
     finally:
         context.close()
     assert requests == [saved.as_uri()]

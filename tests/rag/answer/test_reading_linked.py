@@ -146,3 +146,71 @@ def test_no_candidate_holding_the_questions_names_is_not_covered(built_engine: E
     assert a.explain is not None and a.explain["verdict"] == "not covered"
     assert a.explain["signals"]["names"] < 0.5
     assert a.status == "unanswerable", a.answer
+
+
+def test_a_name_that_modifies_the_wanted_noun_is_its_value_whatever_its_label() -> None:
+    # the small model labels Alipay a PERSON; as the name of "platform" it answers "which platform"
+    text = "Banks sold their online deposit services through its Alipay platform."
+    assert [lab for t, lab in read_sentences([text])[0].ents if t == "Alipay"] != ["ORG"]
+    assert _value("Through which platform were the banks' deposit services sold?", text) == 1.0
+    # a nationality names no official
+    said = "Chinese officials said Ant may not meet the requirements for listing."
+    assert _value("Which exchange official announced the suspension of the listing?", said) == 0.0
+
+
+def test_a_question_without_names_needs_only_the_read_threshold(built_engine: Engine) -> None:
+    # a paraphrase that names nothing ("the president", "this topic") scores low; with no name
+    # to miss and no typed gap, the reading's threshold is enough
+    q = "When had the president last talked publicly about this topic?"
+    low = _engine(built_engine, 0.6, 0.4).ask(q, explain=True)
+    assert low.explain is not None and low.explain["focus"]["names"] == []
+    assert 0.4 <= low.explain["signals"]["score"] < 0.5
+    assert low.status == "answered", low.answer
+    assert "first words on the topic since December" in low.answer
+    assert _engine(built_engine, 0.6, 0.5).ask(q).status != "answered"
+
+
+def test_a_category_noun_need_not_be_repeated_by_its_answer() -> None:
+    # "Ant, which owns ..." answers "which company owns": the company is Ant, the sentence need
+    # not say "company"; a specific role ("vice premier") must still be there
+    text = "Ant, which owns the payments app Alipay, was forced to halt its IPO."
+    assert _value("Which company owns the payments app Alipay?", text) == 1.0
+    assert _gap("Which company owns the payments app Alipay?", [text]) == 0.0
+    assert _gap("Which vice premier oversees China's financial policy?", [PAN]) == 1.0
+
+
+def test_a_stretch_of_time_does_not_answer_when() -> None:
+    text = (
+        "That big setback comes days after Jack Ma’s other company, e-commerce giant Alibaba, "
+        "was hit by an antitrust investigation into monopoly behavior."
+    )
+    assert _value("On what date was the antitrust investigation into Alibaba opened?", text) == 0.0
+    weeks = "In recent weeks, Beijing authorities have stepped up regulation of platforms."
+    assert _value("Over what period have Beijing authorities stepped up regulation?", weeks) == 1.0
+
+
+def test_the_date_of_an_announcement_is_linked_to_announcing() -> None:
+    # the weekday is stated of "announced"; what was announced sits in the clause it embeds
+    text = (
+        "The Banking and Insurance Regulatory Commission of China announced on Thursday that "
+        "all Internet platforms must analyze their business in the field of financial technology."
+    )
+    q = (
+        "On which weekday did the banking and insurance regulator announce that internet "
+        "platforms must review their fintech business?"
+    )
+    assert _value(q, text) == 1.0
+
+
+def test_explain_gives_the_learned_confidence_whichever_decision_decides(
+    built_engine: Engine,
+) -> None:
+    answered = built_engine.ask("Why was the Ant IPO suspended?", explain=True)
+    partial = built_engine.ask("How much was Alibaba fined in December?", explain=True)
+    assert answered.explain is not None and partial.explain is not None
+    p, q = answered.explain["probability"], partial.explain["probability"]
+    assert p is not None and q is not None and 0.0 <= q < p <= 1.0
+    # the learned model reads the rule decision's status among its features
+    ev = built_engine.snapshot.answerer.evidence("How much was Alibaba fined in December?")
+    feats = built_engine.snapshot.answerer.decision_features(ev)
+    assert (feats["rule_answered"], feats["rule_partial"]) == (0.0, 1.0)

@@ -88,3 +88,29 @@ def test_readings_stored_before_links_are_parsed_again_and_make_the_index_stale(
     assert not ingest.is_stale(ws.settings)
     monkeypatch.setattr(ingest, "READINGS_FORMAT", readings.FORMAT + 1)
     assert ingest.is_stale(ws.settings)  # `rag ingest --if-stale` rebuilds an older format
+
+
+def test_readings_stored_by_an_older_format_are_parsed_again(ws: Workspace) -> None:
+    # rows with links, but written by format 2 (before an entity's relative clauses counted)
+    index = IndexStore(ws.index).load()
+    path = index.path / readings.FILE
+    old = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for d in old:
+        d["links"] = [[] for _ in d["links"]]
+    manifest = index.path / "manifest.json"
+    original = manifest.read_bytes()
+    meta = json.loads(original)
+    _forget_process_readings()
+    path.write_text("".join(json.dumps(d) + "\n" for d in old), encoding="utf-8")
+    manifest.write_text(json.dumps({**meta, "readings": readings.FORMAT - 1}), encoding="utf-8")
+    try:
+        rows = readings.readings_of(index.path, index.sentences)
+        assert rows == read_sentences([s.text for s in index.sentences])
+    finally:
+        manifest.write_bytes(original)
+        _forget_process_readings()
+
+
+def test_an_entity_is_linked_to_the_relative_clause_that_modifies_it() -> None:
+    r = read_sentences(["Ant, which owns the payments app Alipay, was forced to halt its IPO."])[0]
+    assert "own" in r.links[[t for t, _ in r.ents].index("Ant")]

@@ -1,0 +1,40 @@
+"""The answer type by the question's wording: plural nouns, the names of organisations, rates,
+and a "when" inside the question that is not what it asks."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.text.asked import answer_type
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # plural people nouns ask for people, as the singular ones do
+        ("Which Ant executives attended the December 26 meeting?", "person"),
+        ("Which officials spoke on Sunday?", "person"),
+        ("Which chairmen resigned?", "person"),
+        ("Which executive spoke?", "person"),
+        # the name of a company or a subsidiary is an organisation, of an officer a person
+        ("What is the name of JD.com's fintech subsidiary?", "organisation"),
+        ("What is the name of Ant Group's chief risk officer?", "person"),
+        ("Which subsidiaries offer online banking?", "organisation"),
+        # a rate is a share
+        ("What interest rate did the deposit products pay?", "percent"),
+        ("What rate did the bank charge?", "percent"),
+        # a "when" inside the question is a clause, not what it asks
+        ("Which specific regulation did officials cite when halting the IPO?", "thing"),
+        ("Who said that Ant would list when conditions allow?", "person"),
+        ("What did Ma say when he spoke in Shanghai?", "quote"),
+        ("When did the regulators interview Ant?", "date"),
+        ("And when did it happen?", "date"),
+        ("Where did Xi speak when he called for tougher rules?", "place"),
+        # a yes/no question's "who" is a relative pronoun
+        ("Will people who signed up for the products be hurt by the pull-out?", "yes/no"),
+        # "what exactly did X say" asks for words said
+        ("What exactly did Jack Ma say in the remarks?", "quote"),
+    ],
+)
+def test_answer_type(question: str, kind: str) -> None:
+    assert answer_type(question) == kind
