@@ -24,6 +24,7 @@ from rag.text.words import WH
 BE_HAVE = {"is", "was", "are", "were", "am", "has", "had", "have"}
 COPULA = {"is", "was", "are", "were", "'s", "'re"}
 MODALS = {"can", "could", "will", "would", "shall", "should", "may", "might", "must"}
+MODALS |= {"ca", "wo"}  # "can't", "won't" as spaCy splits them
 DO = {"do": "VBP", "does": "VBZ", "did": "VBD"}
 CONTRACTED = {"'s": "is", "'re": "are", "'ll": "will", "'ve": "have", "'d": "would", "'m": "am"}
 AUXES = BE_HAVE | MODALS | set(DO) | set(CONTRACTED)
@@ -229,7 +230,7 @@ def _reorder(toks: list[Any], aux: int, first: int) -> tuple[str, bool]:
     if aux >= len(toks) or not _aux(toks[aux]):
         return _text(toks[aux:], first, {}), True
     a = toks[aux]
-    negated = aux + 1 < len(toks) and toks[aux + 1].lower_ in NEGATION  # "didn't", "is not"
+    negated = aux + 1 < len(toks) and _norm(toks[aux + 1].lower_) in NEGATION  # "didn't", "is not"
     after = aux + 2 if negated else aux + 1
     stop, verb = _verb_after(toks, aux, after)
     if stop is None:  # a copula: the wh-word is its predicate, all the rest its subject

@@ -74,6 +74,9 @@ SHAPES = [
      "when Baidu set up its online banking subsidiary", False),
     ("Who did Jack Ma meet in Beijing?", "who Jack Ma met in Beijing", False),
     ("Why didn't Ant list in New York?", "why Ant didn't list in New York", False),
+    ("Why can't Ant list in Shanghai?", "why Ant can't list in Shanghai", False),
+    ("Why won’t the regulators approve the listing?",
+     "why the regulators won’t approve the listing", False),
     # prepositional wh-phrases
     ("Through which platform were lenders' web savings offerings sold?",
      "through which platform lenders' web savings offerings were sold", False),
