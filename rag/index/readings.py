@@ -17,9 +17,10 @@ from rag.types import SentenceRef
 
 FILE = "readings.jsonl"
 # Bump when a reading gains what the answer decision needs (2: entity links, roles, heads;
-# 3: an entity's links hold its relative clauses); a version stored with another format is
-# stale for `rag ingest --if-stale`, and its rows are parsed again rather than reused.
-FORMAT = 3
+# 3: an entity's links hold its relative clauses; 4: "own", "call", "show" and "name" count as
+# content words); a version stored with another format is stale for `rag ingest --if-stale`,
+# and its rows are parsed again rather than reused.
+FORMAT = 4
 _lock = threading.Lock()
 _cache: dict[Path, list[SentenceReading]] = {}
 _by_text: dict[str, SentenceReading] = {}  # an upload re-reads only the new sentences

@@ -18,7 +18,7 @@ from typing import Any
 
 from rag.text.indirect import as_written as tokens_as_written
 from rag.text.indirect import embed
-from rag.text.words import lemma
+from rag.text.words import STOP_CONTENT, lemma
 
 NOUN, QUESTION = "noun", "question"
 CONTENT = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
@@ -55,7 +55,8 @@ def covers(phrase: str, doc: Any, skip: set[int]) -> bool:
     written or as its lemma ("fined" in "the amount of Alibaba's December fine")."""
     words = set(re.findall(r"\w+", phrase.lower()))
     for t in doc:
-        if t.i in skip or t.pos_ not in CONTENT or t.is_stop or not t.is_alpha:
+        stop = t.is_stop and lemma(t) not in STOP_CONTENT
+        if t.i in skip or t.pos_ not in CONTENT or stop or not t.is_alpha:
             continue
         if t.lower_ not in words and lemma(t) not in words:
             return False

@@ -43,4 +43,13 @@ def lemma(tok: Any) -> str:
 def content_lemmas(doc: Any) -> frozenset[str]:
     """Lemmas of the nouns, verbs, adjectives, numbers and names of a parsed text."""
     keep = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
-    return frozenset(lemma(t) for t in doc if t.pos_ in keep and not t.is_stop and t.is_alpha)
+    return frozenset(
+        lemma(t)
+        for t in doc
+        if t.pos_ in keep and t.is_alpha and (not t.is_stop or lemma(t) in STOP_CONTENT)
+    )
+
+
+# Words on spaCy's stop list that carry the meaning of a clause as a verb or noun ("What
+# percentage of Ant does Alibaba own?", "What did Xi call for?").
+STOP_CONTENT = frozenset({"own", "call", "show", "name"})

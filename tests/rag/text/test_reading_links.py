@@ -47,3 +47,12 @@ def test_links_survive_the_stored_form_and_an_old_reading_has_none() -> None:
     old = {k: v for k, v in r.to_dict().items() if k not in {"links", "roles", "heads"}}
     back = SentenceReading.from_dict(old)
     assert back.links is None and back.roles is None and back.heads is None
+
+
+def test_own_and_call_are_content_words_though_spacy_lists_them_as_stop_words() -> None:
+    from rag.text.focus import question_focus
+
+    assert "own" in question_focus("What percentage of Ant does Alibaba own?").content
+    r = read_sentences(["Xi called on regulators to step up antitrust supervision."])[0]
+    assert "call" in r.lemmas
+    assert "first" not in question_focus("Who spoke first?").content  # still a stop word
