@@ -275,7 +275,8 @@ class Answerer:
     def _partial(self, ev: Evidence) -> dict[str, Any]:
         """What the articles say near the asked-for detail, led by a sentence naming it:
         "The articles do not give the amount of Alibaba's December fine; they say only
-        that it was fined for not reporting previous deals properly [1]." """
+        that it was fined for not reporting previous deals properly [1]." ("do not say in
+        which month ..." for a detail that reads as an indirect question)."""
         row = ev.reading.best["related only"]
         claims = self.writer.write(ev.question, ev.sentences, PARTIAL_SENTENCES, [row])
         citer = Citer(self.index.documents, self.verifier, span_scores(ev.sentences))
@@ -286,7 +287,7 @@ class Answerer:
         first = with_markers(
             lower_first(sentences[0].text).rstrip(" ."), sentences[0].citations, close=""
         )
-        texts = [f"The articles do not give {detail}; they say only that {first}."]
+        texts = [f"The articles {ev.focus.not_given()}; they say only that {first}."]
         texts += [with_markers(s.text, s.citations) for s in sentences[1:]]
         return {
             "status": "partial",

@@ -10,11 +10,12 @@ and what it is attached to), read from spaCy's dependency parse.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from rag.text.asked import ANSWER_TYPES, POSSESSIVE, VALUE_LABELS, answer_type
+from rag.text.asked import ANSWER_TYPES, VALUE_LABELS, answer_type
+from rag.text.detail import QUESTION, as_written, from_parts, missing_detail
+from rag.text.indirect import embed
 from rag.text.measures import MEASURES
 from rag.text.parser import parse
 from rag.text.question_parts import (
@@ -30,7 +31,6 @@ from rag.text.words import (
     TYPE_WORDS,
     VERB_NOUNS,
     WH,
-    clause,
     content_lemmas,
     lemma,
 )
@@ -61,23 +61,23 @@ class QuestionFocus:
     names: tuple[tuple[str, str], ...]  # (text, NER label)
     content: frozenset[str]  # content lemmas of the question
     value_labels: frozenset[str]
-    phrase: str  # the detail in words when the parts do not make it ("why the IPO was ...")
+    detail: str  # the asked-for detail in words (rag.text.detail)
+    detail_form: str  # "noun" ("the amount of ...") or "question" ("in which month ...")
 
     def describe(self) -> str:
-        """The asked-for detail in words: "the amount of Alibaba's December fine"."""
-        if self.answer_type == "quote":
-            return self.focus
-        if self.phrase:
-            return self.phrase
-        head = self.attached[0] if self.attached else ""
-        if not head:
-            return f"the {self.focus}"
-        rest = [a for a in self.attached[1:] if a.lower() not in head.lower()]
-        if self.focus in {"amount", "date", "reason", "number", "share", "way"} and rest:
-            bare = re.sub(r"^(?:the|a|an)\s+", "", head, flags=re.I)
-            owner = "".join(f"{r}'s " if i == 0 else f"{r} " for i, r in enumerate(rest[:2]))
-            return f"the {self.focus} of {owner}{bare}"
-        return f"the {self.focus} of {head}"
+        """The asked-for detail in words: "the amount of Alibaba's December fine", or "in
+        which month Saudi Aramco set its share-sale record"."""
+        return self.detail
+
+    def not_given(self) -> str:
+        """The detail after the verb that fits it: "do not give the amount of ...", "do not
+        name the chief executive of Ant Group", "do not say in which month ..."."""
+        verb = "give"
+        if self.detail_form == QUESTION:
+            verb = "say"
+        elif self.answer_type in {"person", "organisation"} and " name" not in self.detail:
+            verb = "name"
+        return f"do not {verb} {self.detail}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -156,12 +156,6 @@ def _of_phrases(noun: Any) -> list[str]:
     ]
 
 
-CLAUSE_LEAD = {"reason": "why", "date": "when", "place": "where", "manner": "how",
-               "amount": "how much", "count": "how many", "yes/no": "whether",
-               "thing": "what", "list": "what", "person": "who",
-               "organisation": "which organisation", "percent": "what share"}  # fmt: skip
-
-
 _READ: dict[str, QuestionFocus] = {}  # question -> its focus: one parse per question
 MAX_READ = 4096
 
@@ -207,7 +201,7 @@ def _read_focus(question: str) -> QuestionFocus:
         who = _phrase(subj) if subj is not None else "the sources"
         focus, keys = f"what {who} said", frozenset({lemma(subj)} if subj is not None else ())
         attached = [who]
-        phrase = ""
+        phrase = ""  # what they said is told by the question itself
     elif noun is not None and lemma(noun) not in GENERIC and kind != "yes/no":
         focus = _phrase(noun, with_det=False)
         skip = {t.i for t in noun.subtree if t.dep_ != "prep" or t.lower_ == "per"}
@@ -217,8 +211,10 @@ def _read_focus(question: str) -> QuestionFocus:
         attached = _of_phrases(noun)
         attached += [a for a in _attached(doc, skip) if a not in attached]
         phrase = f"the {focus} of {attached[0]}" if attached else f"the {focus}"
+        if noun.pos_ == "PROPN":  # "What is Ant?" asks what Ant is, not for "the Ant"
+            phrase = ""
         if kind == "count":
-            phrase = number_of(doc, noun, focus, attached)
+            phrase = number_of(doc, noun, focus, attached, embed(doc).subject_asked)
     else:
         focus = TYPE_WORDS.get(kind, "answer")
         skip = {noun.i} if noun is not None else set()
@@ -231,12 +227,13 @@ def _read_focus(question: str) -> QuestionFocus:
         if verb:
             keys = keys | {lemma(root)}
         attached += [a for a in _attached(doc, skip) if a not in attached]
-        said = POSSESSIVE.sub(r"\1", clause(doc))
-        phrase = f"{CLAUSE_LEAD.get(kind, 'what')} {said}"
+        phrase = ""  # the question itself, as an indirect one
         if noun is not None and ofs and kind != "yes/no":  # "the size of the IPO"
             phrase = f"the {noun.lower_} of {attached[0]}"
         elif kind == "amount" and verb and " " not in VERB_NOUNS.get(lemma(root), " "):
-            phrase = ""  # "the amount of Alibaba's December fine", from the parts
+            written = [as_written(a, question) for a in dict.fromkeys(a for a in attached if a)]
+            phrase = from_parts(focus, written)  # "the amount of Alibaba's December fine"
+    detail, form = missing_detail(doc, as_written(phrase, question), source)
     return QuestionFocus(
         question=question,
         answer_type=kind,
@@ -246,5 +243,6 @@ def _read_focus(question: str) -> QuestionFocus:
         names=names,
         content=content,
         value_labels=frozenset(VALUE_LABELS.get(kind, set())),
-        phrase=phrase,
+        detail=detail,
+        detail_form=form,
     )

@@ -46,11 +46,12 @@ def unlabelled_names(doc: Any) -> tuple[tuple[str, str], ...]:
     )
 
 
-def number_of(doc: Any, noun: Any, focus: str, attached: list[str]) -> str:
+def number_of(doc: Any, noun: Any, focus: str, attached: list[str], subject: bool) -> str:
     """A count in words: "the number of internet platforms that have completed the
-    self-examination" (the counted noun the subject), else "the number of users of Alipay"."""
+    self-examination" (the counted noun the subject: ``subject``, from the question's word
+    order), else "the number of users of Alipay"."""
     after = doc[noun.right_edge.i + 1 :]
-    if noun.dep_ in {"nsubj", "nsubjpass"} and len(after) and after[0].lemma_ != "do":
+    if subject and noun.dep_ in {"nsubj", "nsubjpass"} and len(after) and after[0].lemma_ != "do":
         rest = after.text.rstrip(" ?.")  # not "did Ant plan to sell": a misparsed object
         if rest:
             return f"the number of {focus} that {rest}"

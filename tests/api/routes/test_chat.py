@@ -264,3 +264,21 @@ def test_an_error_mid_stream_is_an_openai_error_frame_then_done() -> None:
         "param": None,
         "code": "invalid_query",
     }
+
+
+@pytest.mark.slow
+def test_a_partial_answer_says_what_is_missing_in_the_questions_own_words(
+    client: openai.OpenAI, live_server: Any
+) -> None:
+    question = "In which month did Saudi Aramco set its share-sale record?"
+    lead = "The articles do not say in which month Saudi Aramco set its share-sale record; "
+    reply = client.chat.completions.create(
+        model="cited-rag", messages=[{"role": "user", "content": question}]
+    )
+    assert (reply.choices[0].message.content or "").startswith(lead + "they say only that ")
+    rag = (reply.model_extra or {})["rag"]
+    assert rag["status"] == "partial"
+    asked = httpx.post(f"{live_server.url}/v1/ask", json={"question": question}, timeout=60)
+    body = asked.json()
+    assert body["answer"].startswith(lead)
+    assert body["missing"] == ["in which month Saudi Aramco set its share-sale record"]

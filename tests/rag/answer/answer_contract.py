@@ -16,7 +16,10 @@ MARKERS_IN_TEXT = re.compile(r" (?:\[\d+\])+")
 CONFLICT = re.compile(r"The sources differ on this figure, giving (?P<values>.+)\.")
 MISSING = re.compile(r"The corpus does not say: (?P<parts>.+)\.")
 # a partial answer on a missing detail: "The articles do not give X; they say only that ..."
-NOT_GIVEN = re.compile(r"The articles do not give (?P<detail>.+?); they say only that ")
+# ("do not name" a person or organisation, "do not say" before an indirect question)
+NOT_GIVEN = re.compile(
+    r"The articles do not (?:give|name|say) (?P<detail>.+?); they say only that "
+)
 
 
 def by_marker(answer: Mapping[str, Any]) -> dict[int, dict[str, Any]]:

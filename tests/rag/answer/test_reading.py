@@ -170,21 +170,23 @@ def test_the_alibaba_december_fine_is_partial_at_the_default_threshold(
 
 
 @pytest.mark.parametrize(
-    ("question", "detail"),
+    ("question", "verb", "detail"),
     [
-        ("How many internet platforms have completed the self-examination?",
+        ("How many internet platforms have completed the self-examination?", "give",
          "the number of internet platforms that have completed the self-examination"),
-        ("When did Baidu launch its online bank?", "when Baidu launched its online bank"),
-        ("What percentage of Ant does Alibaba hold?", "the percentage of Ant"),
+        ("When did Baidu launch its online bank?", "say", "when Baidu launched its online bank"),
+        # "the percentage of Ant" would drop who holds it
+        ("What percentage of Ant does Alibaba hold?", "say",
+         "what percentage of Ant Alibaba holds"),
     ],
 )  # fmt: skip
 def test_typed_questions_near_a_missing_detail_are_partial(
-    built_engine: Engine, question: str, detail: str
+    built_engine: Engine, question: str, verb: str, detail: str
 ) -> None:
     a = built_engine.ask(question)
     assert a.status == "partial", a.answer
     assert a.missing == [detail]
-    assert a.answer.startswith(f"The articles do not give {detail}; they say only that ")
+    assert a.answer.startswith(f"The articles do not {verb} {detail}; they say only that ")
     assert_answer_is_its_sentences(a.to_dict())
 
 

@@ -18,36 +18,43 @@ SHAPES = [
     ("What was the price per share of the IPO?", "amount", "price per share", "the IPO",
      "the price per share of the IPO"),
     ("What did the European Union say about Ant?", "quote", "what the European Union said",
-     "the European Union", "what the European Union said"),
+     "the European Union", "what the European Union said about Ant"),
     ("Why was the Ant IPO suspended?", "reason", "reason", "the Ant IPO",
      "why the Ant IPO was suspended"),
-    ("Which banks underwrote the IPO?", "organisation", "banks", "the IPO", None),
+    ("Which banks underwrote the IPO?", "organisation", "banks", "the IPO",
+     "which banks underwrote the IPO"),
     ("When is the deadline for the rectification?", "date", "deadline", "the rectification",
      "the deadline of the rectification"),
-    ("How many users does Alipay have?", "count", "users", "Alipay", None),
+    ("How many users does Alipay have?", "count", "users", "Alipay",
+     "the number of users of Alipay"),
     ("What percentage of Ant is owned by Jack Ma?", "percent", "percentage", "Ant", None),
     ("Where was the IPO going to be listed?", "place", "place", "the IPO",
      "where the IPO was going to be listed"),
-    ("How did Ant respond to the regulators?", "quote", "what Ant said", "Ant", None),
+    ("How did Ant respond to the regulators?", "quote", "what Ant said", "Ant",
+     "how Ant responded to the regulators"),
     ("Is Ant Group a bank?", "yes/no", "answer", None, "whether Ant Group is a bank"),
-    ("What are the services Ant must fix?", "list", "services", None, None),
+    ("What are the services Ant must fix?", "list", "services", None,
+     "the services Ant must fix"),
     ("What is the size of the Ant IPO?", "amount", "amount", "the Ant IPO",
      "the size of the Ant IPO"),
     ("Who set the deadline?", "person", "person", "the deadline", "who set the deadline"),
     ("What did Tenpay receive?", "thing", "answer", "Tenpay", "what Tenpay received"),
     ("How much money would Ant Group's IPO have raised?", "amount", "amount", None, None),
-    ("How much did JD.com pay in penalties?", "amount", "amount", None, None),
+    ("How much did JD.com pay in penalties?", "amount", "amount", None,
+     "how much JD.com paid in penalties"),
     ("What was the valuation of Ant Group?", "amount", "valuation", "Ant Group", None),
-    ("How large was the planned listing?", "amount", "planned listing", None, None),
+    ("How large was the planned listing?", "amount", "planned listing", None,
+     "how large the planned listing was"),
     ("How many platforms were told to review their business?", "count", "platforms", None, None),
     ("What number of companies were summoned?", "count", "number", None, None),
     ("What share of the mobile payment market does Alipay hold?", "percent", None, None, None),
     ("On what date was the IPO halted?", "date", "date", None, None),
     ("When did the central bank meet Ant?", "date", "date", None, "when the central bank met Ant"),
-    ("In which year was Ant founded?", "date", None, None, None),
+    ("In which year was Ant founded?", "date", None, None, "in which year Ant was founded"),
     ("Who leads the central bank?", "person", "person", None, "who leads the central bank"),
     ("Whose statement stopped the listing?", "person", None, None, None),
-    ("Which official summoned Jack Ma?", "person", None, None, None),
+    ("Which official summoned Jack Ma?", "person", None, None,
+     "which official summoned Jack Ma"),
     ("Which company was fined for not reporting deals?", "organisation", "company", None, None),
     ("Which regulator announced the review of fintech platforms?", "organisation", "regulator",
      None, None),
@@ -55,7 +62,8 @@ SHAPES = [
     ("Where is Ant Group based?", "place", "place", None, "where Ant Group is based"),
     ("In which city was the listing planned?", "place", None, None, None),
     ("What caused the suspension of the IPO?", "reason", "reason", None, None),
-    ("For what reason did Ant withdraw its deposit products?", "reason", "reason", None, None),
+    ("For what reason did Ant withdraw its deposit products?", "reason", "reason", None,
+     "for what reason Ant withdrew its deposit products"),
     ("How will Ant fix its credit services?", "manner", "way", None, None),
     ("In what way must the platforms comply?", "manner", "way", None, None),
     ("What did Pan Gongsheng say about Ant?", "quote", "what Pan Gongsheng said",
@@ -64,14 +72,18 @@ SHAPES = [
      None, None),
     ("Did Ant Group withdraw its deposit products?", "yes/no", "answer", None, None),
     ("Was the IPO the largest in history?", "yes/no", "answer", None, None),
-    ("Can Ant still offer insurance?", "yes/no", "answer", None, None),
+    ("Can Ant still offer insurance?", "yes/no", "answer", None,
+     "whether Ant can still offer insurance"),
     ("What were the demands of the central bank?", "list", None, None, None),
-    ("List the services Ant must rectify.", "list", None, None, None),
+    ("List the services Ant must rectify.", "list", None, None,
+     "the services Ant must rectify"),
     ("What will supervisors do after platforms finish checking themselves?", "thing", "answer",
-     "supervisors", None),
+     "supervisors", "what supervisors will do after platforms finish checking themselves"),
     ("What happened to the number of products on Ant's platforms?", "thing", None, None, None),
-    ("Over what period did the number of insurance products drop?", "date", None, None, None),
-    ("What percentage of Ant does Alibaba own?", "percent", "percentage", "Ant", None),
+    ("Over what period did the number of insurance products drop?", "date", None, None,
+     "over what period the number of insurance products dropped"),
+    ("What percentage of Ant does Alibaba own?", "percent", "percentage", "Ant",
+     "what percentage of Ant Alibaba owns"),
 ]  # fmt: skip
 
 
@@ -89,6 +101,76 @@ def test_focus_of_each_question_shape(
     if detail is not None:
         assert f.describe() == detail
     assert f.describe()  # always some words for the missing detail
+
+
+# (question, the sentence naming the missing detail): a noun phrase from the question's parts
+# when it keeps every content word of the question, else the question as an indirect one
+DETAILS = [
+    ("How much was Alibaba fined in December?",
+     "do not give the amount of Alibaba's December fine"),
+    ("What is the name of Ant Group's chief risk officer?",
+     "do not give the name of Ant Group's chief risk officer"),
+    ("Who is the chief executive of Ant Group?", "do not name the chief executive of Ant Group"),
+    ("How many internet platforms have completed the self-examination?",
+     "do not give the number of internet platforms that have completed the self-examination"),
+    ("Why did Alibaba fail to report its earlier deals properly?",
+     "do not say why Alibaba failed to report its earlier deals properly"),
+    ("Who leads the rectification working group Ant said it would form?",
+     "do not say who leads the rectification working group Ant said it would form"),
+    ("When did Baidu set up its online banking subsidiary?",
+     "do not say when Baidu set up its online banking subsidiary"),
+    # "What is X?" asks for X, in the question's own words; not for "the Ant"
+    ("What is the name of the regulator's official who spoke on Thursday?",
+     "do not give the name of the regulator's official who spoke on Thursday"),
+    ("Who is Ant's chairman?", "do not name Ant's chairman"),
+    ("What is Ant?", "do not say what Ant is"),
+    # the parts would drop or mis-attach words: "the month of Saudi Aramco"
+    ("In which month did Saudi Aramco set its share-sale record?",
+     "do not say in which month Saudi Aramco set its share-sale record"),
+    ("On what date in December did Xi call antitrust supervision of the digital economy a top "
+     "priority?", "do not say on what date in December Xi called antitrust supervision of the "
+     "digital economy a top priority"),
+    ("On what calendar date did the banking regulator order online platforms to review their "
+     "fintech business?", "do not say on what calendar date the banking regulator ordered "
+     "online platforms to review their fintech business"),
+    ("By what date must internet platforms complete their self-examination?",
+     "do not say by what date internet platforms must complete their self-examination"),
+    ("In which countries outside China can Alipay be used?",
+     "do not say in which countries outside China Alipay can be used"),
+    ("Where was the leaders' meeting held at which Xi spoke about platform companies?",
+     "do not say where the leaders' meeting was held at which Xi spoke about platform "
+     "companies"),
+    ("Whom did the head of state urge to get tougher on technology firms?",
+     "do not say whom the head of state urged to get tougher on technology firms"),
+    ("Which vice premier oversees China's financial policy?",
+     "do not say which vice premier oversees China's financial policy"),
+    ("Which Shanghai exchange official announced the suspension of Ant's listing?",
+     "do not say which Shanghai exchange official announced the suspension of Ant's listing"),
+    ("How many shares was Ant planning to sell in its dual listing?",
+     "do not say how many shares Ant was planning to sell in its dual listing"),
+    ("How many institutions will the regulators inspect?",
+     "do not say how many institutions the regulators will inspect"),
+    ("How much had retail investors already committed to Ant's offering before it was halted?",
+     "do not say how much retail investors had already committed to Ant's offering before it "
+     "was halted"),
+    ("What is the firm reacting to by trimming its range of products?",
+     "do not say what the firm is reacting to by trimming its range of products"),
+    ("Through which platform were lenders' web savings offerings sold?",
+     "do not say through which platform lenders' web savings offerings were sold"),
+    ("Which companies must analyze their fintech business under the Commission's Thursday "
+     "announcement?", "do not say which companies must analyze their fintech business under "
+     "the Commission's Thursday announcement"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("question", "not_given"), DETAILS)
+def test_the_missing_detail_reads_as_an_analyst_would_write_it(
+    question: str, not_given: str
+) -> None:
+    f = question_focus(question)
+    assert f.not_given() == not_given
+    assert not_given.endswith(f.describe())  # the detail as it reads in the sentence
+    assert f.to_dict()["detail"] == f.describe()
 
 
 def test_there_are_forty_shapes_and_every_answer_type_is_covered() -> None:

@@ -1,0 +1,251 @@
+"""A question rewritten as an indirect (embedded) one, from its spaCy parse, for the sentence
+that names a missing detail: "The articles do not say in which month Saudi Aramco set its
+share-sale record".
+
+The wh-phrase stays in front ("in which month", "how many shares", "by what date"); an
+inverted auxiliary moves after the subject ("was Ant planning" -> "Ant was planning"); do-
+support goes and the verb takes its tense ("did ... set" -> "set", "does ... own" -> "owns");
+a yes/no question becomes "whether ...". Words keep the question's own spacing.
+
+>>> from rag.text.parser import parse
+>>> embed(parse("In which month did Saudi Aramco set its share-sale record?")).text
+'in which month Saudi Aramco set its share-sale record'
+>>> embed(parse("How many shares was Ant planning to sell?")).text
+'how many shares Ant was planning to sell'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rag.text.words import WH
+
+BE_HAVE = {"is", "was", "are", "were", "am", "has", "had", "have"}
+COPULA = {"is", "was", "are", "were", "'s", "'re"}
+MODALS = {"can", "could", "will", "would", "shall", "should", "may", "might", "must"}
+MODALS |= {"ca", "wo"}  # "can't", "won't" as spaCy splits them
+DO = {"do": "VBP", "does": "VBZ", "did": "VBD"}
+CONTRACTED = {"'s": "is", "'re": "are", "'ll": "will", "'ve": "have", "'d": "would", "'m": "am"}
+AUXES = BE_HAVE | MODALS | set(DO) | set(CONTRACTED)
+VERB_TAGS = {"VB", "VBD", "VBZ", "VBP", "MD"}  # not VBN/VBG: "how many registered users"
+INSIDE_NP = {"amod", "compound", "nmod", "poss"}  # a participle modifying a noun
+BEFORE_VERB = {"aux", "auxpass", "neg", "advmod"}  # "can Alipay *be* used", "had X *already*"
+NEGATION = {"not", "n't", "never"}
+END = {"?", ".", "!", "…"}
+
+
+@dataclass(frozen=True, slots=True)
+class IndirectQuestion:
+    """The embedded question (``text``), whether the wh-phrase asks for the subject
+    (``subject_asked``: "which vice premier oversees ...", kept in the question's order) and
+    whether the text was a wh- or yes/no question at all (``question``)."""
+
+    text: str
+    subject_asked: bool
+    question: bool = True
+    noun: str = ""  # what "What is X?" asks about, as written: "the name of Ant's officer"
+
+
+def _aux(tok: Any) -> bool:
+    return _norm(tok.lower_) in AUXES and not _possessive(tok)  # not "Alibaba's"
+
+
+def _norm(word: str) -> str:
+    return word.replace("’", "'")
+
+
+def _verbal(tok: Any) -> bool:
+    return _aux(tok) or (tok.tag_ in VERB_TAGS and tok.dep_ not in INSIDE_NP)
+
+
+def _start(toks: list[Any]) -> int:
+    """Where the question proper starts: after a lead ended by a comma ("According to Xinhua,
+    when did ..."; "Besides property, which rights ...") when a wh-word or auxiliary follows."""
+    for i, t in enumerate(toks[:-1]):
+        if t.text == "," and (toks[i + 1].lower_ in WH or _aux(toks[i + 1])):
+            return i + 1
+    return 0
+
+
+def _wh_end(toks: list[Any], start: int) -> int | None:
+    """The end of the wh-phrase (prepositions, the wh-word and its noun phrase: "On what date
+    in December"), that is the first auxiliary or verb after it; None without a wh-word."""
+    i = start
+    while i < len(toks) and toks[i].pos_ == "ADP" and toks[i].lower_ not in WH:
+        i += 1
+    if i >= len(toks) or toks[i].lower_ not in WH:
+        return None
+    j = i + 1
+    while j < len(toks) and not _verbal(toks[j]):
+        j += 1
+    return j
+
+
+def _verb_after(toks: list[Any], aux: int, after: int) -> tuple[int | None, int | None]:
+    """(where the subject after the auxiliary at ``aux`` ends, the main verb's index): the
+    verb the auxiliary belongs to, or the first verb form after it; (None, None) for a
+    copula ("When is the deadline?"). The subject starts at ``after``."""
+    a, first = toks[aux], toks[0].i
+    head = a.head
+    if a.dep_ in {"aux", "auxpass"} and after <= head.i - first < len(toks):
+        lo = toks[after].i
+        before = [c.i for c in head.children if c.dep_ in BEFORE_VERB and lo <= c.i < head.i]
+        return min([head.i, *before]) - first, head.i - first
+    for k in range(after + 1, len(toks)):
+        if toks[k].tag_ in {"VB", "VBG", "VBN"} and not _in_subject(toks[k]):
+            return k, k
+    return None, None
+
+
+def _in_subject(verb: Any) -> bool:
+    """A verb form that belongs to the subject: a participle modifying a noun ("the planned
+    listing"), a relative clause with its own subject ("the services *Ant must fix*")."""
+    own = any(c.dep_ in {"nsubj", "nsubjpass"} for c in verb.children)
+    return verb.dep_ in INSIDE_NP or verb.dep_ == "relcl" or own
+
+
+def _copula_subject_end(toks: list[Any], after: int) -> int:
+    """Where the subject of a yes/no copula ends: after its nsubj's phrase ("Is *Ant Group* a
+    bank?"), else at the end."""
+    first = toks[0].i
+    subject = next((t for t in toks[after:] if t.dep_ in {"nsubj", "nsubjpass", "expl"}), None)
+    if subject is None:
+        return len(toks)
+    end: int = subject.right_edge.i - first + 1
+    while end + 1 < len(toks) and _possessive(toks[end]):  # "Ant" parsed as the subject
+        end = max(end + 2, toks[end + 1].right_edge.i - first + 1)
+    return min(end, len(toks))
+
+
+def _possessive(tok: Any) -> bool:
+    """The possessive ending ("’s" in "Ant’s IPO", whatever its tag), not "What's"."""
+    if tok.tag_ == "POS":
+        return True
+    if _norm(tok.text) not in {"'s", "'"} or not tok.i:
+        return False
+    before = tok.nbor(-1)
+    return not before.whitespace_ and before.pos_ in {"NOUN", "PROPN"}
+
+
+def _lemminflect() -> Any:
+    """lemminflect, imported on first use: its spaCy hook imports spaCy, which must be loaded
+    by rag.text.parser first (without torch); a parsed doc means it is."""
+    import lemminflect
+
+    return lemminflect
+
+
+def _base_verb(tok: Any) -> bool:
+    """The token is a verb's base form ("urge", even tagged as a noun; not "used")."""
+    word = str(tok.text)
+    lemmas = _lemminflect().getAllLemmas(word, "VERB").get("VERB", ())
+    return word.isalpha() and word.islower() and word in lemmas
+
+
+def _do_verb(toks: list[Any], after: int, verb: int | None) -> int | None:
+    """The verb of do-support: the one found, if a base form, else the first base-form verb
+    after the subject's start; None when there is none (the question is left in order)."""
+    if verb is not None and _base_verb(toks[verb]):
+        return verb
+    found = (k for k in range(after + 1, len(toks)) if toks[k].tag_ == "VB")
+    return next((k for k in found if _base_verb(toks[k])), None)
+
+
+def _inflect(tok: Any, tag: str) -> str:
+    """The verb after do-support in the tense of "did" (VBD) or "does" (VBZ)."""
+    base = str(tok.text)
+    if tag == "VBP":
+        return base
+    forms = _lemminflect().getInflection(base, tag=tag)
+    if forms:
+        return str(forms[0])
+    if tag == "VBD":
+        return base + ("d" if base.endswith("e") else "ed")
+    return base + ("es" if base.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
+
+
+def as_written(toks: list[Any], start: int = -1) -> str:
+    """Tokens' text with their own spacing, the one at index ``start`` with a small letter."""
+    return _text(toks, start, {})
+
+
+def _text(toks: list[Any], start: int, overrides: dict[int, str]) -> str:
+    """The tokens' text with their own spacing; ``overrides`` replaces some tokens' words."""
+    out = []
+    for t in toks:
+        word = overrides.get(t.i, t.text)
+        if t.i == start and word[:1].isupper() and t.tag_ not in {"NNP", "NNPS"}:
+            word = word[:1].lower() + word[1:]  # "Which" -> "which", not "Alibaba"
+        out.append(word + t.whitespace_)
+    return "".join(out).strip()
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def embed(doc: Any) -> IndirectQuestion:
+    """The question of a parsed text as an indirect one (see the module's docstring). A lead
+    before a comma goes to the end ("Besides property, which rights ..." -> "which rights
+    ... besides property"), an attribution ("According to Xinhua, ...") goes. A text that is
+    not a question comes back as it is, first letter lowered (``question`` False)."""
+    toks = [t for t in doc]
+    while toks and toks[-1].text in END:
+        toks.pop()
+    if not toks:
+        return IndirectQuestion(doc.text.strip(), False, question=False)
+    start = _start(toks)
+    lead, toks = toks[: max(start - 1, 0)], toks[start:]  # without the comma
+    if any(t.lower_ == "according" for t in lead):
+        lead = []  # where to read the answer, not part of what is missing
+    first = doc[0].i
+    wh_end = _wh_end(toks, 0)
+    if wh_end is None and not _aux(toks[0]):  # "List the services ...": not a question
+        return IndirectQuestion(as_written([*lead, *toks], first), False, question=False)
+    aux = wh_end if wh_end is not None else 0
+    body, asked = _reorder(toks, aux, toks[0].i)
+    wh = "whether" if wh_end is None else _text(toks[:wh_end], toks[0].i, {})
+    text = _join(wh, body, _text(lead, first, {}))
+    noun = "" if lead else _copula_noun(toks, wh_end)
+    return IndirectQuestion(text, asked and wh_end is not None, noun=noun)
+
+
+def _copula_noun(toks: list[Any], wh_end: int | None) -> str:
+    """The noun phrase a bare "What is ...?" or "Who was ...?" asks about, as written, when
+    it is one with a value ("the name of the department head who spoke on December 31",
+    "Ant's chairman"); else ""."""
+    bare = wh_end == 1 and toks[0].lower_ in {"what", "who", "which"}
+    if not bare or len(toks) < 3 or _norm(toks[1].lower_) not in COPULA:
+        return ""
+    if _verb_after(toks, 1, 2) != (None, None):
+        return ""
+    owned = toks[2].tag_ in {"DT", "PRP$"} or any(t.tag_ == "POS" for t in toks[2:])
+    return _text(toks[2:], -1, {}) if owned else ""  # not "What is Ant?": "what Ant is"
+
+
+def _reorder(toks: list[Any], aux: int, first: int) -> tuple[str, bool]:
+    """The words after the wh-phrase in statement order, and whether the wh-phrase is the
+    subject (nothing stands between the auxiliary and its verb, or no auxiliary)."""
+    if aux >= len(toks) or not _aux(toks[aux]):
+        return _text(toks[aux:], first, {}), True
+    a = toks[aux]
+    negated = aux + 1 < len(toks) and _norm(toks[aux + 1].lower_) in NEGATION  # "didn't", "is not"
+    after = aux + 2 if negated else aux + 1
+    stop, verb = _verb_after(toks, aux, after)
+    if stop is None:  # a copula: the wh-word is its predicate, all the rest its subject
+        stop = _copula_subject_end(toks, after) if aux == 0 else len(toks)
+    if stop <= after:  # "which companies must analyse ...", "who was fined"
+        return _text(toks[aux:], first, {}), True
+    full = CONTRACTED.get(_norm(a.lower_))  # "What's" -> "what ... is"
+    word = _text(toks[aux:after], first, {a.i: full} if full else {})
+    do = DO.get(a.lower_)
+    inflected: dict[int, str] = {}
+    if do and not negated:  # "did Saudi Aramco set" -> "Saudi Aramco set"
+        verb = _do_verb(toks, after, verb)
+        if verb is None:  # no verb to carry the tense: "how did ..." as asked
+            return _text(toks[aux:], first, {}), False
+        stop, word = min(stop, verb), ""
+        inflected = {toks[verb].i: _inflect(toks[verb], do)}
+    subject = _text(toks[after:stop], first, {})
+    return _join(subject, word, _text(toks[stop:], first, inflected)), False
