@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from rag.answer.scored import ScoredSentence
-from rag.answer.values import ALIASES, SOURCES, has_value, index_term, index_terms, wanted_head
+from rag.answer.values import ALIASES, SOURCES, has_value, key_share, wanted_head
 from rag.text.focus import QuestionFocus
-from rag.text.lexicon import lexicon, match
 from rag.text.questions import satisfies, split_parts
 from rag.text.reading import SentenceReading
 
@@ -21,7 +20,7 @@ ACTORS = {"ORG", "PERSON", "GPE", "NORP"}
 VERDICTS = ("answers", "related only", "not covered")
 # Answer types whose value NER can see (a sum, a number, a share, a date, a name): for these
 # the absence of a value near the focus is evidence enough that the detail is not given.
-TYPED = {"amount", "count", "percent", "date", "person", "place", "organisation"}
+TYPED = {"amount", "count", "percent", "date", "person", "place", "organisation", "yes/no"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,26 +99,13 @@ def sentence_signals(f: QuestionFocus, c: ScoredSentence, r: SentenceReading) ->
     )  # fmt: skip
     return SentenceSignals(
         row=c.row,
-        focus=_share(keys, r.lemmas) if (keys := f.keys - SOURCES) else 1.0,
+        focus=key_share(keys, r.lemmas) if (keys := f.keys - SOURCES) else 1.0,
         value=1.0 if has_value(f, r, c.text) else 0.0,
         names=len(present) / len(names) if names else 1.0,
         clash=1.0 if missing_actor and other else 0.0,
-        content=_share(f.content, r.lemmas),
-        head=_share(frozenset({h}), r.lemmas) if (h := wanted_head(f)) else 1.0,
+        content=key_share(f.content, r.lemmas),
+        head=key_share(frozenset({h}), r.lemmas) if (h := wanted_head(f)) else 1.0,
     )
-
-
-def _share(words: frozenset[str], lemmas: frozenset[str]) -> float:
-    """Share of the question's lemmas the sentence holds; one it holds only as another form
-    or a synonym ("supervisor" for "oversee") counts as rag.text.lexicon weighs it."""
-    if not words:
-        return 0.0
-    got = words & lemmas
-    if len(got) == len(words):
-        return 1.0
-    lex, terms = lexicon(), index_terms(lemmas)
-    rest = sum(match(t, terms, lex) for w in words - got if (t := index_term(w)))
-    return (len(got) + rest) / len(words)
 
 
 def unknown_names(f: QuestionFocus, corpus_lower: str) -> list[str]:

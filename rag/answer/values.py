@@ -59,7 +59,7 @@ def _name_words(f: QuestionFocus) -> frozenset[str]:
 
 
 @lru_cache(maxsize=256)
-def linkindex_terms(f: QuestionFocus) -> tuple[frozenset[str], frozenset[str]]:
+def link_terms(f: QuestionFocus) -> tuple[frozenset[str], frozenset[str]]:
     """What a value must be stated of: the focus's key lemmas (else the question's content
     lemmas), and the question's content lemmas; both without the question's names, speech
     verbs and the words naming the value (once per question, not per candidate sentence)."""
@@ -103,11 +103,11 @@ def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
     thing, and stated of the focus (linked: in a clause with its key words)."""
     asked = {n.lower() for n, _ in f.names}
     grain = date_grain(f.question) if f.answer_type == "date" else None
-    terms = linkindex_terms(f)
+    terms = link_terms(f)
     head = wanted_head(f)
     out = []
     for i, (t, lab) in enumerate(r.ents):
-        if lab not in f.value_labels and not _nameswanted_head(r, i, head):
+        if lab not in f.value_labels and not _names_head(r, i, head):
             continue
         if t.lower() in asked or not fits_grain(grain, t):
             continue
@@ -125,7 +125,7 @@ def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
 NAMED = frozenset({"ORG", "PERSON", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART"})
 
 
-def _nameswanted_head(r: SentenceReading, i: int, head: str) -> bool:
+def _names_head(r: SentenceReading, i: int, head: str) -> bool:
     """The entity names the wanted noun: "Alipay" in "its Alipay platform" for "Through which
     platform ...?"."""
     return bool(head) and r.heads is not None and r.heads[i] == head and r.ents[i][1] in NAMED
@@ -133,13 +133,15 @@ def _nameswanted_head(r: SentenceReading, i: int, head: str) -> bool:
 
 def has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
     if f.answer_type == "percent" and FRACTION.search(text):
-        return _linked(linkindex_terms(f), r.lemmas)  # no entity to link: the sentence must do
+        return _linked(link_terms(f), r.lemmas)  # no entity to link: the sentence must do
     if f.value_labels:
         return bool(_values(f, r))
     if f.answer_type == "reason":
         return satisfies("why", text)
     if f.answer_type == "quote":
         return bool(r.lemmas & SPEECH) or "“" in text or '"' in text
+    if f.answer_type == "yes/no":  # the predicate asked about, or a synonym of it
+        return key_share(f.keys, r.lemmas) >= 0.5 if f.keys else True
     if f.answer_type == "list":
         return text.count(",") >= 2 or len(r.ents) >= 3
     return True
@@ -169,3 +171,16 @@ def index_term(word: str) -> str:
 def index_terms(lemmas: frozenset[str]) -> frozenset[str]:
     """A sentence's content lemmas as index terms (stems)."""
     return frozenset(t for w in lemmas if (t := index_term(w)))
+
+
+def key_share(words: frozenset[str], lemmas: frozenset[str]) -> float:
+    """Share of the question's lemmas the sentence holds; one it holds only as another form
+    or a synonym ("supervisor" for "oversee") counts as rag.text.lexicon weighs it."""
+    if not words:
+        return 0.0
+    got = words & lemmas
+    if len(got) == len(words):
+        return 1.0
+    lex, terms = lexicon(), index_terms(lemmas)
+    rest = sum(match(t, terms, lex) for w in words - got if (t := index_term(w)))
+    return (len(got) + rest) / len(words)

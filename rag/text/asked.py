@@ -41,7 +41,8 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "amount",
         re.compile(
-            r"\b(?:how (?:much|big|large)|what (?:amount|size|sum|price|value|"
+            r"\b(?:how (?:much|big|large)|(?:what|how) (?:is|was|are|were) the (?:\w+ )?"
+            r"(?:value|amount|size|sum|cost|worth)\b|what (?:amount|size|sum|price|value|"
             r"valuation|cost)|price|valuation|worth|amount|size|sum of)\b",
             re.I,
         ),
@@ -49,7 +50,8 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "person",
         re.compile(
-            r"\b(?:who|whom|whose|which (?:\w+ ){0,2}(?:(?:person|official|executive|"
+            r"\b(?:who|whom|whose|which (?:(?!(?:did|does|do|is|are|was|were|has|have|had)\b)"
+            r"\w+ ){0,4}(?:(?:person|official|executive|"
             r"reporter|journalist|founder|billionaire|officer|spokesperson|minister|premier|"
             r"governor)s?|people|(?:chair|spokes)(?:man|men|woman|women))|"
             r"(?:what|which) (?:is|was|are|were) the names? of "
@@ -76,7 +78,8 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:\w+ ){0,3})"
             r"(?:compan(?:y|ies)|banks?|firms?|subsidiar(?:y|ies)|"
             r"regulators?|exchanges?|organi[sz]ations?|agenc(?:y|ies)|"
-            r"authorit(?:y|ies)|institutions?|platforms?|groups?|"
+            r"authorit(?:y|ies)|institutions?|platforms?|groups?|bod(?:y|ies)|"
+            r"watchdogs?|ministr(?:y|ies)|departments?|universit(?:y|ies)|"
             r"businesses|lenders?|insurers?)\b",
             re.I,
         ),

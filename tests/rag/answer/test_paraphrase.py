@@ -7,8 +7,8 @@ from answer_contract import assert_answer_is_its_sentences
 
 from rag import Engine
 from rag.answer.answerability import _unknown
-from rag.answer.reading import _share
 from rag.answer.scored import term_stats, weighted_coverage
+from rag.answer.values import key_share
 from rag.text.tokens import tokenize
 
 
@@ -34,9 +34,9 @@ def test_coverage_counts_a_synonym_in_part(built_engine: Engine) -> None:
 
 
 def test_the_reading_finds_the_focus_said_another_way() -> None:
-    assert _share(frozenset({"oversee"}), frozenset({"supervise", "bank"})) == 0.6
-    assert _share(frozenset({"oversee", "bank"}), frozenset({"bank"})) == 0.5
-    assert _share(frozenset({"hold"}), frozenset({"held"})) == 1.0
+    assert key_share(frozenset({"oversee"}), frozenset({"supervise", "bank"})) == 0.6
+    assert key_share(frozenset({"oversee", "bank"}), frozenset({"bank"})) == 0.5
+    assert key_share(frozenset({"hold"}), frozenset({"held"})) == 1.0
 
 
 def test_a_paraphrase_refused_before_is_answered(built_engine: Engine) -> None:

@@ -214,3 +214,10 @@ def test_explain_gives_the_learned_confidence_whichever_decision_decides(
     ev = built_engine.snapshot.answerer.evidence("How much was Alibaba fined in December?")
     feats = built_engine.snapshot.answerer.decision_features(ev)
     assert (feats["rule_answered"], feats["rule_partial"]) == (0.0, 1.0)
+
+
+def test_a_yes_no_question_needs_its_predicate_or_a_synonym() -> None:
+    halt = "Authorities have also suspended the Ant Group IPO in Shanghai and Hong Kong."
+    assert _value("Did Ant Group cut jobs after its IPO was halted?", halt) == 0.0
+    assert _gap("Did Ant Group cut jobs after its IPO was halted?", [halt]) == 1.0
+    assert _value("Did the authorities suspend the Ant Group IPO?", halt) == 1.0

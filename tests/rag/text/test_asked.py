@@ -34,6 +34,11 @@ from rag.text.asked import answer_type
         ("Will people who signed up for the products be hurt by the pull-out?", "yes/no"),
         # "what exactly did X say" asks for words said
         ("What exactly did Jack Ma say in the remarks?", "quote"),
+        # the value of something is an amount; long names before the wanted noun; bodies
+        ("What was the combined value of the acquisitions Alibaba failed to report?", "amount"),
+        ("Which South China Morning Post reporter broke the news?", "person"),
+        ("Which government body ran the inquiries?", "organisation"),
+        ("Which universities does Ant Group fund research at?", "organisation"),
     ],
 )
 def test_answer_type(question: str, kind: str) -> None:
