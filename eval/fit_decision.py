@@ -2,7 +2,8 @@
 
 Fits one logistic regression on the evidence score, the reading signals and the rule
 decision's status, on
-eval/sets/reading_train.jsonl and the odd-numbered half of tests/data/abstain_calibration.jsonl
+eval/sets/reading_train.jsonl, reading_train2.jsonl and the odd-numbered half of
+tests/data/abstain_calibration.jsonl
 (label: the evidence answers the question). Never reads eval/questions.jsonl.
 
     python -m eval.fit_decision --index DIR            # fit and write decision.json
@@ -27,6 +28,8 @@ from rag.answer.decision import FEATURES, FILE
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = ROOT / "eval/sets/reading_train.jsonl"
 TEST = ROOT / "eval/sets/reading_test.jsonl"
+TRAIN2 = ROOT / "eval/sets/reading_train2.jsonl"  # the second batch (r171-r270)
+TEST2 = ROOT / "eval/sets/reading_test2.jsonl"
 CALIBRATION = ROOT / "tests/data/abstain_calibration.jsonl"
 MAX_FALSE_ABSTAIN = 0.10  # the bound on refusing answerable questions
 
@@ -84,13 +87,14 @@ def main(argv: list[str] | None = None) -> None:
         w = np.array([d["coef"][k] for k in FEATURES])
         for name, rows in (
             ("reading test", _rows(TEST)),
+            ("reading test2", _rows(TEST2)),
             ("calibration even", _rows(CALIBRATION, 0)),
         ):
             x, y = features(engine, rows), np.array([label(r) for r in rows])
             p = 1 / (1 + np.exp(-(x @ w + d["intercept"])))
             print(name, json.dumps(rates(p, y, d["threshold"])))
         return
-    rows = _rows(TRAIN) + _rows(CALIBRATION, 1)
+    rows = _rows(TRAIN) + _rows(TRAIN2) + _rows(CALIBRATION, 1)
     x, y = features(engine, rows), np.array([label(r) for r in rows])
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
@@ -104,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         "threshold": round(th, 6),
         "fitted_on": [
             "eval/sets/reading_train.jsonl",
+            "eval/sets/reading_train2.jsonl",
             "tests/data/abstain_calibration.jsonl (odd ids)",
         ],
         "train": rates(p, y, th),
