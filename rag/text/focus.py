@@ -184,6 +184,11 @@ def question_focus(question: str) -> QuestionFocus:
 def _read_focus(question: str) -> QuestionFocus:
     question = asking_part(question)
     doc = parse(question)
+    if not len(doc):  # nothing to read (a blank question): asks for nothing in particular
+        empty: frozenset[str] = frozenset()
+        return QuestionFocus(
+            question, "thing", "answer", (), empty, (), empty, empty, "the answer", "noun"
+        )
     kind = answer_type(question)
     source = source_words(doc)
     names = tuple(

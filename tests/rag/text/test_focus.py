@@ -252,3 +252,10 @@ def test_a_person_or_organisation_noun_after_other_words_still_types_the_questio
     question: str, kind: str
 ) -> None:
     assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n"])
+def test_a_blank_question_asks_for_nothing_in_particular(blank: str) -> None:
+    f = question_focus(blank)
+    assert (f.answer_type, f.names, f.keys) == ("thing", (), frozenset())
+    assert f.describe()
