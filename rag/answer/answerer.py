@@ -189,12 +189,15 @@ class Answerer:
         (a paraphrase scores low) that holds the focus's own key words, and less for a
         question that names nothing ("the firm", "the leader": no name for the evidence to
         miss) unless the reading found only the neighbourhood of its focus."""
-        vouched = ev.reading.verdict == "answers" and ev.focus.keys
-        if vouched and ev.reading.signals.get("focus", 0.0) >= 0.5:
-            return min(self.settings.answer.read_threshold, self.settings.answer.abstain_threshold)
-        if not ev.focus.names and ev.reading.verdict != "related only":
-            return min(self.settings.answer.read_threshold, self.settings.answer.abstain_threshold)
-        return self.settings.answer.abstain_threshold
+        a = self.settings.answer
+        vouched = ev.reading.verdict == "answers" and bool(ev.focus.keys)
+        vouched = vouched and ev.reading.signals.get("focus", 0.0) >= 0.5
+        nameless = not ev.focus.names and ev.reading.verdict != "related only"
+        return (
+            min(a.read_threshold, a.abstain_threshold)
+            if vouched or nameless
+            else a.abstain_threshold
+        )
 
     def ask(
         self,

@@ -116,7 +116,6 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 DESCRIBE_Q = re.compile(
     r"^\s*(?:[Ww]ho|[Ww]hat) (?:is|was|are|were) (?:[A-Z][\w.&’'-]*\s*)+\??\s*$"
 )
-POSSESSIVE = re.compile(r" (['’]s)\b")
 VALUE_LABELS = {
     "amount": {"MONEY"},
     "count": {"CARDINAL", "QUANTITY"},
