@@ -18,6 +18,7 @@ from rag.text.reading import SentenceReading
 TOP = 8  # candidate sentences read per question
 ACTORS = {"ORG", "PERSON", "GPE", "NORP"}
 VERDICTS = ("answers", "related only", "not covered")
+ACRONYM = re.compile(r"(?=(?:[a-z]*[A-Z]){3})[A-Z][A-Za-z]{2,5}")  # CBIRC, PBoC
 # Answer types whose value NER can see (a sum, a number, a share, a date, a name): for these
 # the absence of a value near the focus is evidence enough that the detail is not given.
 TYPED = {"amount", "count", "percent", "date", "person", "place", "organisation", "yes/no"}
@@ -114,10 +115,22 @@ def unknown_names(f: QuestionFocus, corpus_lower: str) -> list[str]:
     for n, lab in f.names:
         if lab in {"DATE", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "TIME", "QUANTITY"}:
             continue
-        words = [w for w in re.findall(r"[\w.&-]+", n.lower()) if w not in {"the", "of"}]
-        if words and not all(re.search(rf"(?<!\w){re.escape(w)}", corpus_lower) for w in words):
+        words = [w for w in re.findall(r"[\w.&-]+", n) if w.lower() not in {"the", "of"}]
+        if words and not all(_mentioned(w, corpus_lower) for w in words):
             out.append(n)
     return out
+
+
+def _mentioned(word: str, corpus_lower: str) -> bool:
+    """The word occurs in the corpus, or an acronym ("CBIRC") is spelled out there ("China
+    Banking and Insurance Regulatory Commission"): articles name a body in full."""
+    if re.search(rf"(?<!\w){re.escape(word.lower())}", corpus_lower):
+        return True
+    if not ACRONYM.fullmatch(word):
+        return False
+    glue = r"(?:\s+(?:and|of|the|for|&)\b)*\s+"
+    spelled = glue.join(rf"{c}[\w'’-]*" for c in word.lower())
+    return re.search(rf"(?<!\w){spelled}(?!\w)", corpus_lower) is not None
 
 
 def _typed_gap(f: QuestionFocus, sigs: list[SentenceSignals]) -> float:

@@ -47,6 +47,13 @@ def test_a_name_the_corpus_never_uses_is_decisive() -> None:
     assert v.verdict == "not covered"
 
 
+def test_an_acronym_spelled_out_in_the_corpus_is_known() -> None:
+    corpus = "ant; china banking and insurance regulatory commission; people's bank of china"
+    for q in ("What did the CBIRC official say?", "What did the PBoC ask of Ant?"):
+        assert unknown_names(question_focus(q), corpus) == [], q
+    assert unknown_names(question_focus("What did the CSRC say about Ant?"), corpus) == ["CSRC"]
+
+
 def test_ingest_stores_one_reading_per_sentence(built_engine: Engine) -> None:
     index = built_engine.snapshot.index
     lines = (index.path / FILE).read_text(encoding="utf-8").splitlines()
