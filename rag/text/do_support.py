@@ -40,12 +40,15 @@ def do_verb(toks: list[Any], after: int, verb: int | None) -> int | None:
     """The verb of do-support, whose subject starts at ``after``: ``verb`` (the parse's) if a
     base form not owned ("the *term*"), else the first base-form verb tagged so or right
     after a closing quote whatever its tag (quotes mislead the parse: '"pawnshop mentality"
-    mean'), else the last one tagged present; None when there is none."""
+    mean'), else one the parse made the subject of "did" itself ("did the share price
+    *rise*"), else the last one tagged present; None when there is none."""
     if verb is not None and base_verb(toks[verb]) and not _owned(toks[verb - 1]):
         return verb
+    do = toks[after - 1]
     found = [k for k in range(after + 1, len(toks)) if not _owned(toks[k - 1])]
     found = [k for k in found if base_verb(toks[k])]
     sure = [k for k in found if toks[k].tag_ == "VB" or toks[k - 1].tag_ == "''"]
+    sure += [k for k in found if toks[k].dep_ == "nsubj" and toks[k].head.i == do.i]
     present = [k for k in found if toks[k].tag_ == "VBP"]
     return sure[0] if sure else (present[-1] if present else None)
 

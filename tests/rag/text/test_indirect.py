@@ -135,6 +135,9 @@ SHAPES = [
      "what the label the officials used actually covered", False),
     ("What do the banks the regulators oversee report?",
      "what the banks the regulators oversee report", False),
+    # a verb the parse made the subject of "did" ("the share price rise")
+    ("How much did Tencent's share price rise after the results were published?",
+     "how much Tencent's share price rose after the results were published", False),
 ]  # fmt: skip
 
 
