@@ -190,7 +190,7 @@ class CorpusChanges:
         index = self.live.snapshot.index
         if manifest["version"] != index.version and self.live.fallback is None:
             index = self.live.load()
-        readings_of(index.path, index.sentences)  # primed: the update parses only new sentences
+        readings_of(index)  # primed: the update parses only new sentences
         return index
 
     def _commit(

@@ -133,9 +133,7 @@ class Answerer:
             self.settings.answer.abstain_threshold,
         )
         focus = parsing.result() if parsing is not None else question_focus(q)
-        reading = read_evidence(
-            focus, scored, readings_of(self.index.path, self.index.sentences), self.corpus_lower()
-        )
+        reading = read_evidence(focus, scored, readings_of(self.index), self.corpus_lower())
         return Evidence(q, qvec, result, scored, verdict, focus, reading)
 
     def decide(self, ev: Evidence) -> str:
@@ -237,7 +235,7 @@ class Answerer:
                 fields["fallback_reason"] = "a partial answer is quoted, not phrased by the LLM"
             return finish(**fields)
         cands = ev.sentences
-        readings = readings_of(self.index.path, self.index.sentences)
+        readings = readings_of(self.index)
         floor = RELATIVE_FLOOR * cands[0].score if cands else 0.0
         asked, reach = asked_measure(ev.focus), asks_for_figure(ev.focus)
         figures = find_conflict(cands, readings, floor, asked, reach=reach) if cands else []

@@ -71,7 +71,10 @@ class Reading:
         }
 
 
-KINDS = {"group", "company", "bank", "exchange", "commission", "firm", "agency", "ministry"}
+# Name endings that "the <word>" can stand for ("the group": Ant Group); not values.TYPE_NOUNS.
+NAME_KINDS = frozenset(
+    {"group", "company", "bank", "exchange", "commission", "firm", "agency", "ministry"}
+)
 
 
 def _in(name: str, text: str) -> bool:
@@ -83,7 +86,7 @@ def _in(name: str, text: str) -> bool:
         return True
     head = words[0]
     alias = ALIASES.get(head)
-    if len(words) > 1 and words[-1] in KINDS and re.search(rf"\bthe {words[-1]}\b", low):
+    if len(words) > 1 and words[-1] in NAME_KINDS and re.search(rf"\bthe {words[-1]}\b", low):
         return True  # "the group's chairman": Ant Group by the kind of thing it is
     return re.search(rf"(?<!\w){re.escape(head)}", low) is not None or bool(alias and alias in low)
 

@@ -45,7 +45,8 @@ EVENT_TYPES = frozenset({"date", "place", "person", "organisation"})
 
 # Nouns that name only the kind of answer ("which company", "which people"): the answer's
 # sentence need not repeat them ("Ant, which owns Alipay" answers "Which company owns Alipay?").
-CATEGORIES = frozenset({"company", "firm", "group", "organisation", "organization", "business",
+# Not reading.NAME_KINDS, the words ending a name that "the <word>" can stand for.
+TYPE_NOUNS = frozenset({"company", "firm", "group", "organisation", "organization", "business",
                         "institution", "entity", "person", "people", "one"})  # fmt: skip
 
 # Verbs too light to stand for another word ("hold" ~ "make" in WordNet's senses).
@@ -67,7 +68,7 @@ def link_terms(f: QuestionFocus) -> tuple[frozenset[str], frozenset[str]]:
     if f.answer_type not in EVENT_TYPES:
         drop |= SPEECH  # "what did X say about Y" is about Y; "when did X announce" about that
     if f.answer_type in {"person", "organisation"}:
-        drop |= CATEGORIES  # the value is the company: what it did is what it is linked to
+        drop |= TYPE_NOUNS  # the value is the company: what it did is what it is linked to
     content = _spelled(f.content - drop)
     keys = _spelled(f.keys - drop)
     return (keys or content), content
@@ -157,7 +158,7 @@ def wanted_head(f: QuestionFocus) -> str:
         return ""
     last = words[-1]
     head = next((k for k in f.keys if last.startswith(k) or k.startswith(last)), "")
-    return "" if head in CATEGORIES else head
+    return "" if head in TYPE_NOUNS else head
 
 
 def index_term(word: str) -> str:

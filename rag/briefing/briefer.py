@@ -259,7 +259,7 @@ def _plan(index: LoadedIndex, pool: Pool, subject: str, max_n: int) -> Plan:
     used |= {p.cand.row for ps in sections.values() for p in ps}
     spare = [e for e in events if not e.placeable and e.pieces[0].cand.row not in used]
     timeline = timeline_order(placed + spare[: max(0, cap - len(placed))])
-    readings = readings_of(index.path, index.sentences)
+    readings = readings_of(index)
     disputed, figures = key_figures(pool.wide, FIGURES_MAX, readings, subject)
     return Plan(summary, sections, timeline, disputed, figures)
 

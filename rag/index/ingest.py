@@ -184,7 +184,7 @@ def ingest(
         work = EmbedWork(passages, sentences, pvecs, svecs, todo_p, todo_s)
         embed(work, embedder, settings.embedding, progress)
         if old is not None:
-            lend_readings(old.path, old.sentences)
+            lend_readings(old)
         report.embedded_passages = len(todo_p)
         report.passages = len(passages)
 

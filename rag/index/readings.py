@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from rag.index.seam import LoadedIndex
 from rag.text.reading import SentenceReading, read_sentences
 from rag.types import SentenceRef
 
@@ -66,12 +67,12 @@ def remember_lines(texts: Sequence[str], lines: Sequence[str]) -> None:
             _line_by_text[t] = line
 
 
-def lend_readings(folder: Path, sentences: Sequence[SentenceRef]) -> None:
+def lend_readings(index: LoadedIndex) -> None:
     """Remember the stored readings of the version an ingest replaces, so that
     `write_readings` parses only the sentences that are new (a fresh process would otherwise
     parse the whole corpus again)."""
-    if (folder / FILE).is_file():
-        readings_of(folder, sentences)
+    if (index.path / FILE).is_file():
+        readings_of(index)
 
 
 def _remember(folder: Path, rows: list[SentenceReading]) -> None:
@@ -98,8 +99,12 @@ def write_readings(
             _remember(published, rows)
 
 
-def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[SentenceReading]:
-    """The readings of every sentence row of a loaded version (cached per version folder)."""
+def readings_of(index: LoadedIndex) -> list[SentenceReading]:
+    """The readings of every sentence row of a loaded version (cached per version folder).
+
+    Stored rows count only if the version's manifest, as its store read it, records this
+    FORMAT; rows of another format are parsed again."""
+    folder, sentences = index.path, index.sentences
     with _lock:
         got = _cache.get(folder)
         if got is not None and len(got) == len(sentences):
@@ -107,27 +112,14 @@ def readings_of(folder: Path, sentences: Sequence[SentenceRef]) -> list[Sentence
         rows: list[SentenceReading] = []
         if all(s.text in _by_text for s in sentences):  # e.g. a version this process wrote
             rows = [_by_text[s.text] for s in sentences]
-        elif (folder / FILE).is_file():
+        elif (folder / FILE).is_file() and index.manifest.get("readings") == FORMAT:
             lines = (folder / FILE).read_text(encoding="utf-8").splitlines()
             rows = [SentenceReading.from_dict(json.loads(line)) for line in lines if line]
-            if _stored_format(folder) != FORMAT or any(r.links is None for r in rows):
-                rows = []  # stored by an older format: parse again
+            if any(r.links is None for r in rows):
+                rows = []  # stored before links: parse again
         if len(rows) != len(sentences):
             rows = _read([s.text for s in sentences])
         else:
             _by_text.update((s.text, r) for s, r in zip(sentences, rows, strict=True))
         _remember(folder, rows)
         return rows
-
-
-def _stored_format(folder: Path) -> int | None:
-    """The readings format a version folder's manifest records (FORMAT when the folder has
-    no manifest, as a folder being built has not)."""
-    path = folder / "manifest.json"
-    if not path.is_file():
-        return FORMAT
-    try:
-        got = json.loads(path.read_text(encoding="utf-8")).get("readings")
-    except (OSError, ValueError):
-        return None
-    return got if isinstance(got, int) else None

@@ -10,6 +10,7 @@ spaCy's small English pipeline (``parser``), used by ``focus`` and ``reading``.
 - ``asked``: the answer type a question asks for (amount, date, person, reason, ...)
 - ``focus``: the thing whose value a question wants and what it is attached to
 - ``indirect``: a question rewritten as an indirect one ("in which month Aramco set ...")
+- ``do_support``: the verb of "did"/"does" and its tense, for ``indirect``
 - ``detail``: the missing detail in words: a noun phrase from the parts, or ``indirect``
 - ``reading``: what the answer decision needs of a corpus sentence (entities, lemmas, subjects)
 - ``parser``: spaCy loaded once, lazily; ``words``: lemma helpers and word tables

@@ -15,6 +15,14 @@ YES_NO = re.compile(
     re.I,
 )
 
+# Nouns naming a person by role; after "the name of" also "head" and "chief", which after
+# "which" are as often a verb or an adjective ("Which agency heads the probe?").
+PERSON_NOUNS = (
+    r"(?:(?:person|official|executive|reporter|journalist|founder|billionaire|officer|"
+    r"minister|premier|governor|director|president|leader)s?|people|"
+    r"(?:chair|spokes)(?:m[ae]n|wom[ae]n|persons?|people))"
+)
+
 # Order matters: the first rule that matches names the type.
 TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "What happened to the number of products?" asks what changed, not for a count
@@ -51,13 +59,10 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "person",
         re.compile(
             r"\b(?:who|whom|whose|which (?:(?!(?:did|does|do|is|are|was|were|has|have|had)\b)"
-            r"\w+ ){0,4}(?:(?:person|official|executive|"
-            r"reporter|journalist|founder|billionaire|officer|spokesperson|minister|premier|"
-            r"governor)s?|people|(?:chair|spokes)(?:man|men|woman|women))|"
+            rf"\w+ ){{0,4}}{PERSON_NOUNS}|"
             r"(?:what|which) (?:is|was|are|were) the names? of "
             r"(?:\w+ ){0,3}(?:\w+['’]s )?(?:\w+ ){0,3}"
-            r"(?:official|executive|officer|head|chairman|chairwoman|founder|chief|leader|"
-            r"spokes(?:man|woman|person)|minister|premier|governor|director|president))\b",
+            rf"(?:{PERSON_NOUNS}|head|chief))\b",
             re.I,
         ),
     ),

@@ -18,7 +18,7 @@ from typing import Any
 
 from rag.text.indirect import as_written as tokens_as_written
 from rag.text.indirect import embed
-from rag.text.words import STOP_CONTENT, lemma
+from rag.text.words import STOP_CONTENT, WH, lemma
 
 NOUN, QUESTION = "noun", "question"
 CONTENT = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
@@ -52,11 +52,14 @@ def as_written(phrase: str, question: str) -> str:
 
 def covers(phrase: str, doc: Any, skip: set[int]) -> bool:
     """Every content word of the question (but those at ``skip``) is in the phrase, as
-    written or as its lemma ("fined" in "the amount of Alibaba's December fine")."""
+    written or as its lemma ("fined" in "the amount of Alibaba's December fine"); an adverb
+    before the wh-word counts ("exactly" in "Exactly how much was Alibaba fined?")."""
     words = set(re.findall(r"\w+", phrase.lower()))
+    wh = next((t.i for t in doc if t.lower_ in WH), -1)
     for t in doc:
         stop = t.is_stop and lemma(t) not in STOP_CONTENT
-        if t.i in skip or t.pos_ not in CONTENT or stop or not t.is_alpha:
+        content = t.pos_ in CONTENT or (t.pos_ == "ADV" and t.i < wh)
+        if t.i in skip or not content or stop or not t.is_alpha:
             continue
         if t.lower_ not in words and lemma(t) not in words:
             return False

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rag.text.do_support import do_verb, inflect
 from rag.text.words import WH
 
 BE_HAVE = {"is", "was", "are", "were", "am", "has", "had", "have"}
@@ -33,6 +34,7 @@ INSIDE_NP = {"amod", "compound", "nmod", "poss"}  # a participle modifying a nou
 BEFORE_VERB = {"aux", "auxpass", "neg", "advmod"}  # "can Alipay *be* used", "had X *already*"
 NEGATION = {"not", "n't", "never"}
 END = {"?", ".", "!", "…"}
+LINKS = {"and", "but", "or", "so", "then", "now", "well"}  # "And when ...": tie to what came before
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +70,24 @@ def _start(toks: list[Any]) -> int:
     return 0
 
 
+def _links(toks: list[Any]) -> int:
+    """How many leading words only tie the question to what came before ("And when did ...",
+    "So why ..."): the indirect question goes without them."""
+    i = 0
+    while i + 1 < len(toks) and toks[i].lower_ in LINKS:
+        nxt = toks[i + 1]
+        if not (nxt.lower_ in WH or _aux(nxt) or nxt.pos_ in {"ADV", "ADP"}):
+            break
+        i += 1
+    return i
+
+
 def _wh_end(toks: list[Any], start: int) -> int | None:
-    """The end of the wh-phrase (prepositions, the wh-word and its noun phrase: "On what date
-    in December"), that is the first auxiliary or verb after it; None without a wh-word."""
+    """The end of the wh-phrase (adverbs, prepositions, the wh-word and its noun phrase:
+    "Exactly how much", "On what date in December"), that is the first auxiliary or verb
+    after it; None without a wh-word."""
     i = start
-    while i < len(toks) and toks[i].pos_ == "ADP" and toks[i].lower_ not in WH:
+    while i < len(toks) and toks[i].pos_ in {"ADP", "ADV"} and toks[i].lower_ not in WH:
         i += 1
     if i >= len(toks) or toks[i].lower_ not in WH:
         return None
@@ -128,43 +143,6 @@ def _possessive(tok: Any) -> bool:
     return not before.whitespace_ and before.pos_ in {"NOUN", "PROPN"}
 
 
-def _lemminflect() -> Any:
-    """lemminflect, imported on first use: its spaCy hook imports spaCy, which must be loaded
-    by rag.text.parser first (without torch); a parsed doc means it is."""
-    import lemminflect
-
-    return lemminflect
-
-
-def _base_verb(tok: Any) -> bool:
-    """The token is a verb's base form ("urge", even tagged as a noun; not "used")."""
-    word = str(tok.text)
-    lemmas = _lemminflect().getAllLemmas(word, "VERB").get("VERB", ())
-    return word.isalpha() and word.islower() and word in lemmas
-
-
-def _do_verb(toks: list[Any], after: int, verb: int | None) -> int | None:
-    """The verb of do-support: the one found, if a base form, else the first base-form verb
-    after the subject's start; None when there is none (the question is left in order)."""
-    if verb is not None and _base_verb(toks[verb]):
-        return verb
-    found = (k for k in range(after + 1, len(toks)) if toks[k].tag_ == "VB")
-    return next((k for k in found if _base_verb(toks[k])), None)
-
-
-def _inflect(tok: Any, tag: str) -> str:
-    """The verb after do-support in the tense of "did" (VBD) or "does" (VBZ)."""
-    base = str(tok.text)
-    if tag == "VBP":
-        return base
-    forms = _lemminflect().getInflection(base, tag=tag)
-    if forms:
-        return str(forms[0])
-    if tag == "VBD":
-        return base + ("d" if base.endswith("e") else "ed")
-    return base + ("es" if base.endswith(("s", "sh", "ch", "x", "z", "o")) else "s")
-
-
 def as_written(toks: list[Any], start: int = -1) -> str:
     """Tokens' text with their own spacing, the one at index ``start`` with a small letter."""
     return _text(toks, start, {})
@@ -197,6 +175,7 @@ def embed(doc: Any) -> IndirectQuestion:
         return IndirectQuestion(doc.text.strip(), False, question=False)
     start = _start(toks)
     lead, toks = toks[: max(start - 1, 0)], toks[start:]  # without the comma
+    toks = toks[_links(toks) :]
     if any(t.lower_ == "according" for t in lead):
         lead = []  # where to read the answer, not part of what is missing
     first = doc[0].i
@@ -242,10 +221,11 @@ def _reorder(toks: list[Any], aux: int, first: int) -> tuple[str, bool]:
     do = DO.get(a.lower_)
     inflected: dict[int, str] = {}
     if do and not negated:  # "did Saudi Aramco set" -> "Saudi Aramco set"
-        verb = _do_verb(toks, after, verb)
-        if verb is None:  # no verb to carry the tense: "how did ..." as asked
+        found = do_verb(toks, after, verb)
+        if found is None:  # no verb to carry the tense: "how did ..." as asked
             return _text(toks[aux:], first, {}), False
-        stop, word = min(stop, verb), ""
-        inflected = {toks[verb].i: _inflect(toks[verb], do)}
+        # the parse's own verb keeps the adverbs before it; another verb ends the subject
+        stop, verb, word = (min(stop, found) if found == verb else found), found, ""
+        inflected = {toks[verb].i: inflect(toks[verb], do)}
     subject = _text(toks[after:stop], first, {})
     return _join(subject, word, _text(toks[stop:], first, inflected)), False

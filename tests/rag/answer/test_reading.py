@@ -60,7 +60,7 @@ def test_ingest_stores_one_reading_per_sentence(built_engine: Engine) -> None:
     assert len(lines) == len(index.sentences)
     first = json.loads(lines[0])
     assert set(first) == {"ents", "lemmas", "subjects", "figures", "links", "roles", "heads"}
-    assert len(readings_of(index.path, index.sentences)) == len(index.sentences)
+    assert len(readings_of(index)) == len(index.sentences)
 
 
 def test_partial_answer_names_the_missing_detail_and_cites_what_is_there(

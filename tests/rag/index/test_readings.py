@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import rag.index.readings as readings
 import rag.text.reading as reading
 from rag.engine import Engine
 from rag.index.embedder import Embedder
+from rag.index.files import sha256_file
 from rag.index.store import IndexStore
 from rag.text.reading import SentenceReading, read_sentences
 
@@ -62,10 +64,12 @@ def test_the_readings_file_equals_a_fresh_parse_of_every_sentence(ws: Workspace)
 
 
 def test_lending_a_version_without_a_readings_file_parses_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    index = replace(IndexStore(ws.index).load(), path=tmp_path)
+    _forget_process_readings()
     monkeypatch.setattr(readings, "read_sentences", pytest.fail)
-    readings.lend_readings(tmp_path, [])
+    readings.lend_readings(index)
 
 
 def test_readings_stored_before_links_are_parsed_again_and_make_the_index_stale(
@@ -81,7 +85,7 @@ def test_readings_stored_before_links_are_parsed_again_and_make_the_index_stale(
     ]
     _forget_process_readings()
     path.write_text("".join(json.dumps(d) + "\n" for d in old), encoding="utf-8")
-    rows = readings.readings_of(index.path, index.sentences)
+    rows = readings.readings_of(index)
     assert all(r.links is not None for r in rows)  # parsed again, not taken as stored
     assert rows == read_sentences([s.text for s in index.sentences])
     assert IndexStore(ws.index).read_manifest()["readings"] == readings.FORMAT
@@ -91,24 +95,26 @@ def test_readings_stored_before_links_are_parsed_again_and_make_the_index_stale(
 
 
 def test_readings_stored_by_an_older_format_are_parsed_again(ws: Workspace) -> None:
-    # rows with links, but written by format 2 (before an entity's relative clauses counted)
+    # rows with links, but written by format 2 (before an entity's relative clauses counted);
+    # the format counted is the one the store read from the version's manifest
     index = IndexStore(ws.index).load()
+    fresh = read_sentences([s.text for s in index.sentences])
     path = index.path / readings.FILE
     old = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     for d in old:
         d["links"] = [[] for _ in d["links"]]
-    manifest = index.path / "manifest.json"
-    original = manifest.read_bytes()
-    meta = json.loads(original)
-    _forget_process_readings()
     path.write_text("".join(json.dumps(d) + "\n" for d in old), encoding="utf-8")
-    manifest.write_text(json.dumps({**meta, "readings": readings.FORMAT - 1}), encoding="utf-8")
+    manifest = index.path / "manifest.json"
+    meta = json.loads(manifest.read_bytes())
+    files = {**meta["files"], readings.FILE: sha256_file(path)}
     try:
-        rows = readings.readings_of(index.path, index.sentences)
-        assert rows == read_sentences([s.text for s in index.sentences])
+        for fmt, parsed in ((readings.FORMAT, False), (readings.FORMAT - 1, True)):
+            _forget_process_readings()
+            manifest.write_text(json.dumps({**meta, "files": files, "readings": fmt}), "utf-8")
+            rows = readings.readings_of(IndexStore(ws.index).load())
+            assert (rows == fresh) is parsed
     finally:
-        manifest.write_bytes(original)
-        _forget_process_readings()
+        _forget_process_readings()  # the stored rows are wrong: keep them from other tests
 
 
 def test_an_entity_is_linked_to_the_relative_clause_that_modifies_it() -> None:

@@ -43,3 +43,21 @@ from rag.text.asked import answer_type
 )
 def test_answer_type(question: str, kind: str) -> None:
     assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # one list of person nouns after "which" and after "the name of", plurals in both
+        ("What were the names of the bank's spokespeople?", "person"),
+        ("What are the names of the officials who met Ma?", "person"),
+        ("What is the name of the journalist who broke the story?", "person"),
+        ("Which company director resigned?", "person"),
+        ("Which Alibaba leaders met the regulators?", "person"),
+        # "head" after "which" is a verb, a title only after "the name of"
+        ("Which agency heads the inquiry?", "organisation"),
+        ("What is the name of the bank's head?", "person"),
+    ],
+)
+def test_person_nouns_are_one_list(question: str, kind: str) -> None:
+    assert answer_type(question) == kind

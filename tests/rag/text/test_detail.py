@@ -40,6 +40,17 @@ def test_a_noun_phrase_is_kept_only_when_it_holds_every_content_word(
         assert detail[:1].islower() and not detail.endswith("?")
 
 
+def test_a_leading_adverb_is_asked_about_and_a_leading_link_word_is_not() -> None:
+    doc = parse("Exactly how much was Alibaba fined?")
+    assert not covers("the amount of Alibaba's fine", doc, set())
+    assert missing_detail(doc, "the amount of Alibaba's fine") == (
+        "exactly how much Alibaba was fined",
+        QUESTION,
+    )
+    assert covers("the amount of Alibaba's fine", parse("So how much was Alibaba fined?"), set())
+    assert missing_detail(parse("And how did Ant respond?"), "") == ("how Ant responded", QUESTION)
+
+
 def test_words_that_are_not_asked_about_do_not_count() -> None:
     doc = parse("According to Xinhua, how much was Alibaba fined?")
     source = {t.i for t in doc if t.i < 4}  # "According to Xinhua,"

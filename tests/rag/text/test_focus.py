@@ -160,6 +160,11 @@ DETAILS = [
     ("Which companies must analyze their fintech business under the Commission's Thursday "
      "announcement?", "do not say which companies must analyze their fintech business under "
      "the Commission's Thursday announcement"),
+    # a leading adverb is part of what is asked; a leading "and" is not; quoted words
+    ("Exactly how much was Alibaba fined?", "do not say exactly how much Alibaba was fined"),
+    ("And how did Ant respond to the regulators?",
+     "do not say how Ant responded to the regulators"),
+    ('What did "pawnshop mentality" mean?', 'do not say what "pawnshop mentality" meant'),
 ]  # fmt: skip
 
 

@@ -109,6 +109,35 @@ SHAPES = [
     ("According to Xinhua, when did Ant announce the working group?",
      "when Ant announced the working group", False),
     ("Why?", "why", True),
+    # a leading adverb stays with the wh-phrase; a leading "and" or "so" goes
+    ("Exactly how much was Alibaba fined?", "exactly how much Alibaba was fined", False),
+    ("Roughly how many users does Alipay have?", "roughly how many users Alipay has", False),
+    ("Precisely when did the IPO stop?", "precisely when the IPO stopped", False),
+    ("Exactly how many people sit on Ant's board?", "exactly how many people sit on Ant's board",
+     True),
+    ("And how did Ant respond to the regulators?", "how Ant responded to the regulators", False),
+    ("So why did the regulators halt the IPO?", "why the regulators halted the IPO", False),
+    ("So did Ant withdraw its deposit products?", "whether Ant withdrew its deposit products",
+     False),
+    # quoted words: do-support goes whatever the parse makes of them
+    ('What did Ma mean by "pawnshop mentality"?', 'what Ma meant by "pawnshop mentality"', False),
+    ('What did "pawnshop mentality" mean?', 'what "pawnshop mentality" meant', False),
+    ('What did the term "Big Tech" mean?', 'what the term "Big Tech" meant', False),
+    ('What did Ant\'s "rectification plan" include?',
+     'what Ant\'s "rectification plan" included', False),
+    ('Who did "the regulator" say was responsible?', 'who "the regulator" said was responsible',
+     False),
+    ('Why did Ma\'s remarks about "pawnshops" anger regulators?',
+     'why Ma\'s remarks about "pawnshops" angered regulators', False),
+    ("What did that mean?", "what that meant", False),
+    # a noun after an article is not the verb; the parse's present tense is the last resort
+    ("What did the label the officials used actually cover?",
+     "what the label the officials used actually covered", False),
+    ("What do the banks the regulators oversee report?",
+     "what the banks the regulators oversee report", False),
+    # a verb the parse made the subject of "did" ("the share price rise")
+    ("How much did Tencent's share price rise after the results were published?",
+     "how much Tencent's share price rose after the results were published", False),
 ]  # fmt: skip
 
 
