@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.text.focus import ANSWER_TYPES
+
 FILE = Path(__file__).with_name("decision.json")
 FEATURES = (
     "score",
@@ -25,6 +27,19 @@ FEATURES = (
     "content_top",
     "answers_rank",
     "typed_gap",
+    "top_sentence",
+    "margin",
+    "value_near",
+    "value_own",
+    "content_max",
+    "focus_top",
+    "answering",
+    "relating",
+    # what the question is: how many names and key words it gives, and its answer type (the
+    # base rate of an answer differs by type: a corpus states reasons more often than sums)
+    "names_asked",
+    "keys_asked",
+    *(f"type_{t.replace('/', '_')}" for t in ANSWER_TYPES),
     # the rule decision (score against the floor, reading's verdict): the model learns how far
     # to trust it and ranks the questions within each status by the signals
     "rule_answered",

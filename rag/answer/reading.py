@@ -184,8 +184,27 @@ def read_evidence(
         "content_top": top.content if top else 0.0,
         "answers_rank": next((i for i, s in enumerate(sigs) if s.answers), TOP) / TOP,
         "typed_gap": _typed_gap(f, sigs),
+        **_spread(cands[:TOP], sigs),
     }
     return Reading(verdict, best, unknown, signals)
+
+
+def _spread(cands: list[ScoredSentence], sigs: list[SentenceSignals]) -> dict[str, float]:
+    """How the evidence is spread over the candidates: how clearly the best sentence leads,
+    whether a value sits in a sentence about the focus (and the question's own actor), and
+    how many sentences answer or only relate (one lucky sentence or a consistent picture)."""
+    near = [s for s in sigs if s.near]
+    scores = [c.score for c in cands] + [0.0, 0.0]
+    return {
+        "top_sentence": scores[0],
+        "margin": scores[0] - scores[1],
+        "value_near": max((s.value for s in near), default=0.0),
+        "value_own": max((s.value for s in near if s.names >= 1.0 and not s.clash), default=0.0),
+        "content_max": max((s.content for s in sigs), default=0.0),
+        "focus_top": sigs[0].focus if sigs else 0.0,
+        "answering": sum(s.answers for s in sigs) / TOP,
+        "relating": sum(s.related for s in sigs) / TOP,
+    }
 
 
 class _Texted(Protocol):
