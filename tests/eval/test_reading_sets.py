@@ -1,4 +1,4 @@
-"""eval/sets: both batches of reading halves are valid against the corpus and disjoint."""
+"""eval/sets: all three batches of reading halves are valid against the corpus and disjoint."""
 
 from __future__ import annotations
 
@@ -16,7 +16,16 @@ ROOT = Path(__file__).resolve().parents[2]
 SETS = ROOT / "eval" / "sets"
 HALVES = ("reading_train.jsonl", "reading_test.jsonl")
 HALVES2 = ("reading_train2.jsonl", "reading_test2.jsonl")
-SIZES = {HALVES[0]: 85, HALVES[1]: 85, HALVES2[0]: 50, HALVES2[1]: 50}
+HALVES3 = ("reading_train3.jsonl", "reading_test3.jsonl")
+ALL = HALVES + HALVES2 + HALVES3
+SIZES = {
+    HALVES[0]: 85,
+    HALVES[1]: 85,
+    HALVES2[0]: 50,
+    HALVES2[1]: 50,
+    HALVES3[0]: 50,
+    HALVES3[1]: 50,
+}
 ANSWER_TYPES = {
     "amount", "count", "percent", "date", "person", "organisation",
     "place", "reason", "manner", "quote", "yes/no", "list",
@@ -42,7 +51,7 @@ def both() -> list[dict[str, Any]]:
     return raw(HALVES[0]) + raw(HALVES[1])
 
 
-@pytest.mark.parametrize("name", HALVES + HALVES2)
+@pytest.mark.parametrize("name", ALL)
 def test_half_loads_with_exact_offsets(name: str) -> None:
     docs = documents()
     questions = load_questions(SETS / name, docs)
@@ -52,7 +61,7 @@ def test_half_loads_with_exact_offsets(name: str) -> None:
             assert docs[ev.doc_id][ev.start : ev.end] == ev.quote
 
 
-@pytest.mark.parametrize("name", HALVES + HALVES2)
+@pytest.mark.parametrize("name", ALL)
 def test_reading_fields(name: str) -> None:
     for r in raw(name):
         status, category = r["expected_status"], r["category"]
@@ -80,7 +89,7 @@ def test_counts_and_answer_types() -> None:
     assert len({r["answer_type"] for r in rows if r["answerable"]}) >= 11
 
 
-@pytest.mark.parametrize("halves", [HALVES, HALVES2])
+@pytest.mark.parametrize("halves", [HALVES, HALVES2, HALVES3])
 def test_halves_are_disjoint_and_stratified(halves: tuple[str, str]) -> None:
     train, test = raw(halves[0]), raw(halves[1])
     assert not {r["question"].lower() for r in train} & {r["question"].lower() for r in test}
@@ -93,26 +102,33 @@ def test_halves_are_disjoint_and_stratified(halves: tuple[str, str]) -> None:
     assert all(abs(a[k] - b[k]) <= 1 for k in a)
 
 
-def test_second_batch_counts() -> None:
-    rows = raw(HALVES2[0]) + raw(HALVES2[1])
-    assert [r["id"] for r in sorted(rows, key=lambda r: r["id"])] == [
-        f"r{n}" for n in range(171, 271)
-    ]
+BATCH_COUNTS = {
+    HALVES2: (range(171, 271), (40, 25, 25, 10)),
+    HALVES3: (range(271, 371), (35, 20, 35, 10)),
+}
+
+
+@pytest.mark.parametrize("halves", [HALVES2, HALVES3])
+def test_later_batch_counts(halves: tuple[str, str]) -> None:
+    rows = raw(halves[0]) + raw(halves[1])
+    ids, counts = BATCH_COUNTS[halves]
+    assert sorted(int(r["id"][1:]) for r in rows) == list(ids)
     strata = Counter((r["category"], r["expected_status"]) for r in rows)
-    assert strata == {
-        ("near_topic", "partial"): 40,
-        ("near_topic", "unanswerable"): 25,
-        ("paraphrase", "answered"): 25,
-        ("ordinary", "answered"): 10,
-    }
+    keys = [
+        ("near_topic", "partial"),
+        ("near_topic", "unanswerable"),
+        ("paraphrase", "answered"),
+        ("ordinary", "answered"),
+    ]
+    assert strata == dict(zip(keys, counts, strict=True))
     partial_types = {r["answer_type"] for r in rows if r["expected_status"] == "partial"}
     assert partial_types == ANSWER_TYPES
     partial_docs = {r["gold_docs"][0] for r in rows if r["expected_status"] == "partial"}
     assert partial_docs == set(documents())
 
 
-def test_ids_and_questions_unique_across_all_four_files() -> None:
-    rows = [r for name in HALVES + HALVES2 for r in raw(name)]
+def test_ids_and_questions_unique_across_all_files() -> None:
+    rows = [r for name in ALL for r in raw(name)]
     ids = [r["id"] for r in rows]
     assert len(ids) == len(set(ids))
     questions = [r["question"].strip().lower() for r in rows]
@@ -124,5 +140,5 @@ def test_no_question_from_the_other_sets() -> None:
     for path in (ROOT / "eval" / "questions.jsonl", ROOT / "tests/data/abstain_calibration.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             others.add(json.loads(line)["question"].strip().lower())
-    rows = both() + raw(HALVES2[0]) + raw(HALVES2[1])
+    rows = [r for name in ALL for r in raw(name)]
     assert not {r["question"].strip().lower() for r in rows} & others
