@@ -37,7 +37,6 @@ from rag.index.store import LoadedIndex
 from rag.search.filters import Filters
 from rag.search.retriever import Retriever
 from rag.settings import Settings
-from rag.text.focus import ANSWER_TYPES as TYPES
 from rag.text.focus import QuestionFocus, known_focus, question_focus
 from rag.text.questions import question_types
 from rag.text.wording import lower_first
@@ -159,7 +158,6 @@ class Answerer:
             "rule_partial": float(rule == "partial"),
             "names_asked": float(len(ev.focus.names)),
             "keys_asked": float(len(ev.focus.keys)),
-            **{f"type_{t.replace('/', '_')}": float(ev.focus.answer_type == t) for t in TYPES},
         }
 
     @staticmethod

@@ -100,14 +100,36 @@ def test_explain_shows_the_answering_sentence_for_an_answered_question(
     assert built_engine.ask("Why was the Ant IPO suspended?").to_dict()["explain"] is None
 
 
-def test_the_fitted_decision_reads_every_feature_and_gives_a_probability() -> None:
+def test_the_fitted_decision_reads_every_feature_and_gives_a_probability(
+    built_engine: Engine,
+) -> None:
     from rag.answer.decision import FEATURES, load_decision
 
     d = load_decision()
-    assert d is not None and set(d.coef) == set(FEATURES) and 0 < d.threshold < 1
-    low = d.probability(dict.fromkeys(FEATURES, 0.0) | {"unknown_names": 3.0})
-    high = d.probability(dict.fromkeys(FEATURES, 0.0) | {"score": 0.9, "focus": 1.0, "names": 1.0})
-    assert 0.0 <= low < high <= 1.0
+    assert d is not None and d.features == FEATURES and 0 < d.threshold < 1
+    used = {d.features[f] for t in d.trees for f in t.feature if f >= 0}
+    assert {"score", "rule_answered", "typed_gap"} <= used
+    a = built_engine.snapshot.answerer
+
+    def p(q: str) -> float:
+        return d.probability(a.decision_features(a.evidence(q)))
+
+    # the paraphrase, answered in the corpus, against a near-topic question
+    high = p("What will supervisors do after platforms finish checking themselves?")
+    low = p("How many employees does Ant Group have?")
+    assert 0.0 <= low < d.threshold < high <= 1.0
+
+
+def test_a_tree_of_the_decision_follows_its_splits() -> None:
+    from rag.answer.decision import Decision, Tree
+
+    # score <= 0.4 -> -1.0; else rule_answered <= 0.5 -> 0.5, else 2.0
+    t = Tree((0, -1, 1, -1, -1), (0.4, 0, 0.5, 0, 0), (1, -1, 3, -1, -1), (2, -1, 4, -1, -1),
+             (0.0, -1.0, 0.0, 0.5, 2.0))  # fmt: skip
+    assert [t.output(x) for x in ([0.4, 1], [0.41, 0], [0.9, 1])] == [-1.0, 0.5, 2.0]
+    d = Decision(("score", "rule_answered"), 0.0, 1.0, (t,), 0.5)
+    assert d.probability({"score": 0.9, "rule_answered": 1.0}) > 0.8
+    assert Decision.from_dict(d.to_dict()) == d
 
 
 def _gap(question: str, texts: list[str]) -> float:
