@@ -108,7 +108,7 @@ def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
     head = wanted_head(f)
     out = []
     for i, (t, lab) in enumerate(r.ents):
-        if lab not in f.value_labels and not _names_head(r, i, head):
+        if lab not in f.value_labels and not _names_head(r, i, head, f.answer_type):
             continue
         if t.lower() in asked or not fits_grain(grain, t):
             continue
@@ -124,12 +124,15 @@ def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
 # PERSON), so a name that modifies the wanted noun counts whatever its label (not a
 # nationality: "Chinese officials" names no official).
 NAMED = frozenset({"ORG", "PERSON", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART"})
+INSTITUTIONS = frozenset({"ORG", "GPE", "LOC", "FAC"})
 
 
-def _names_head(r: SentenceReading, i: int, head: str) -> bool:
+def _names_head(r: SentenceReading, i: int, head: str, kind: str) -> bool:
     """The entity names the wanted noun: "Alipay" in "its Alipay platform" for "Through which
-    platform ...?"."""
-    return bool(head) and r.heads is not None and r.heads[i] == head and r.ents[i][1] in NAMED
+    platform ...?"; for a person, not a body or a place ("Central Bank of China officials"
+    names no official)."""
+    labels = NAMED - INSTITUTIONS if kind == "person" else NAMED
+    return bool(head) and r.heads is not None and r.heads[i] == head and r.ents[i][1] in labels
 
 
 def has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:

@@ -78,7 +78,7 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "organisation",
         re.compile(
             r"\b(?:(?:which|what) (?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)"
-            r"(?:(?!of\b)\w+ ){0,2}|"
+            r"(?:(?!of\b)[\w-]+ ){0,2}|"
             r"(?:what|which) (?:is|was|are|were) the names? of (?:\w+ ){0,3}(?:[\w.&-]+['’]s )?"
             r"(?:\w+ ){0,3})"
             r"(?:compan(?:y|ies)|banks?|firms?|subsidiar(?:y|ies)|"
@@ -110,12 +110,14 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "manner",
         re.compile(
             r"^\s*(?:and )?how\b(?! (?:much|many|big|large|long|often))|"
-            r"\bin what way\b|\bby what means\b",
+            r"\bin what way\b|\bby what (?:means|methods?|mechanisms?)\b|"
+            r"\bwhat (?:means|methods?|mechanisms?) (?:did|does|do|was|were|is|are|will)\b",
             re.I,
         ),
     ),
     ("yes/no", YES_NO),
-    ("list", re.compile(r"\b(?:what are the|which are the|list|name the|what were the)\b", re.I)),
+    # "list" the imperative, not the verb of "plans to list in Hong Kong"
+    ("list", re.compile(r"\b(?:what are|which are|what were) the\b|^\s*(?:list|name) ", re.I)),
 )
 
 DESCRIBE_Q = re.compile(
@@ -140,6 +142,9 @@ def answer_type(question: str) -> str:
     """
     if DESCRIBE_Q.match(question):  # "Who is Pan Gongsheng?": a description, not a name
         return "thing"
+    if m := IMPERATIVE.match(question):  # "Give the date on which ..." asks "which date ..."
+        kind = answer_type(f"Which {question[m.end() :]}")
+        return "list" if kind == "thing" and m.group(1).lower() in {"name", "list"} else kind
     first = WH_WORD.search(question)
     if YES_NO.match(question):  # "Will people who signed up be hurt?": "who" is a relative
         first = YES_NO.match(question)
@@ -150,6 +155,13 @@ def answer_type(question: str) -> str:
     return "thing"
 
 
+# An imperative that asks for its object: "Give the date on which ...", "Name the official
+# who ...", "Tell me the amount ...".
+IMPERATIVE = re.compile(
+    r"^\s*(?:please )?(give|name|list|state|identify|specify|provide|tell me|find)"
+    r"(?: me)? (?:the|all the|all) ",
+    re.I,
+)
 WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b", re.I)
 CLAUSE_WH = re.compile(r"(?:when|where|who|whom|whose)\b", re.I)
 

@@ -156,6 +156,11 @@ def test_a_name_that_modifies_the_wanted_noun_is_its_value_whatever_its_label() 
     # a nationality names no official
     said = "Chinese officials said Ant may not meet the requirements for listing."
     assert _value("Which exchange official announced the suspension of the listing?", said) == 0.0
+    # nor does a body or a place: "Central Bank of China officials" are not named officials
+    body = "Central Bank of China officials led the latest interview with Ant Group."
+    assert _value("Which official led the latest interview with Ant Group?", body) == 0.0
+    named = "Official Pan Gongsheng led the latest interview with Ant Group."
+    assert _value("Which official led the latest interview with Ant Group?", named) == 1.0
 
 
 def test_a_question_without_names_needs_only_the_read_threshold(built_engine: Engine) -> None:

@@ -28,6 +28,17 @@ from rag.text.asked import answer_type
         ("Who said that Ant would list when conditions allow?", "person"),
         ("What did Ma say when he spoke in Shanghai?", "quote"),
         ("When did the regulators interview Ant?", "date"),
+        # an imperative asks for its object; "list" the verb is not a list question
+        ("Give the date on which Ant gave up its plan to list in Hong Kong.", "date"),
+        ("Name the official who spoke on December 31.", "person"),
+        ("Tell me the amount Ant would have raised.", "amount"),
+        ("Name the products Ant withdrew.", "list"),
+        ("List the products Ant withdrew.", "list"),
+        ("Why did Ant plan to list in Hong Kong?", "reason"),
+        # a hyphenated modifier of an organisation noun, and a method asked by "by what"
+        ("Which e-commerce platforms did Beijing target?", "organisation"),
+        ("Name the e-commerce platforms Beijing regulates more tightly.", "organisation"),
+        ("By what method does Alipay pass loans on to small banks?", "manner"),
         ("And when did it happen?", "date"),
         ("Where did Xi speak when he called for tougher rules?", "place"),
         # a yes/no question's "who" is a relative pronoun
