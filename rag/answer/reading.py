@@ -19,9 +19,11 @@ TOP = 8  # candidate sentences read per question
 ACTORS = {"ORG", "PERSON", "GPE", "NORP"}
 VERDICTS = ("answers", "related only", "not covered")
 ACRONYM = re.compile(r"(?=(?:[a-z]*[A-Z]){3})[A-Z][A-Za-z]{2,5}")  # CBIRC, PBoC
-# Answer types whose value NER can see (a sum, a number, a share, a date, a name): for these
-# the absence of a value near the focus is evidence enough that the detail is not given.
+# Answer types whose value the reading can see (a sum, a number, a share, a date, a name, a
+# cause): for these the absence of a value near the focus is evidence enough that the detail
+# is not given.
 TYPED = {"amount", "count", "percent", "date", "person", "place", "organisation", "yes/no"}
+TYPED |= {"reason"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,9 @@ def _typed_gap(f: QuestionFocus, sigs: list[SentenceSignals]) -> float:
     # of the one asked about: most of its names ("China's central bank" where the sentence
     # calls Ant "the fintech juggernaut"), and no other actor in its place
     own = [s for s in about if s.names >= 0.5 and not s.clash and s.head > 0]
+    if f.answer_type == "reason":  # a cause is often told in the next sentence ("The move ...")
+        own = [s for s in sigs if s.names >= 0.5 and not s.clash]
+        return 1.0 if about and not any(s.value for s in own) else 0.0
     return 1.0 if about and not any(s.value for s in own if s.near) else 0.0
 
 

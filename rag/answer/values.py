@@ -19,6 +19,22 @@ SPEECH = {"say", "state", "announce", "warn", "tell", "claim", "note", "add", "e
           "accord", "write", "declare", "stress", "comment", "call", "report"}  # fmt: skip
 
 
+# How news text gives a cause or a purpose beyond the search stage's cues (rag.text.questions
+# CAUSAL_CUES): a reason-typed question's value.
+REASON = re.compile(
+    r"\b(?:owing to|thanks to|as a result of|in response to|in (?:a|an) (?:bid|effort|attempt) to|"
+    r"(?:after|following|amid|over) (?:the |its |his |their |a |an )?(?:\w+ ){0,3}"
+    r"(?:concerns?|fears?|worries|criticism|comments|remarks|statements|decision|failure|"
+    r"investigation|crackdown|probe|rules|requirements|conditions)|"
+    r"since (?:the |it |they |he )|for (?:not |failing |breaking |violating )|"
+    r"(?:led|leads|lead) to|prompt(?:ed|ing)?|spurr?(?:ed|ing)?|trigger(?:ed|ing)?|"
+    r"blam(?:e|ed|ing)|fear(?:ed|ing|s)?|worr(?:y|ied|ies)|wary|vulnerable|"
+    r"intend(?:ed|s)? to|seek(?:s|ing)? to|sought to|so as|"
+    r"explain(?:ed|s)? that|the (?:reason|cause|motive|aim|goal|purpose))\b",
+    re.I,
+)
+
+
 # A share said in words ("more than half of the market"), which NER does not tag PERCENT.
 FRACTION = re.compile(
     r"\b(?:half|(?:a|one|two) thirds?|(?:a|one|three) quarters?|majority|minority)\b", re.I
@@ -141,7 +157,7 @@ def has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
     if f.value_labels:
         return bool(_values(f, r))
     if f.answer_type == "reason":
-        return satisfies("why", text)
+        return satisfies("why", text) or REASON.search(text) is not None
     if f.answer_type == "quote":
         return bool(r.lemmas & SPEECH) or "“" in text or '"' in text
     if f.answer_type == "yes/no":  # the predicate asked about, or a synonym of it

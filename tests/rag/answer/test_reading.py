@@ -156,6 +156,13 @@ TYPED = [
     ("Who runs Tenpay's wealth platform?",
      "Tenpay's wealth platform is run by a new team.",
      "Tenpay's wealth platform is run by Lin Haifeng."),
+    ("Why did Tenpay close its wealth platform?",
+     "Tenpay closed its wealth platform last year.",
+     "Tenpay closed its wealth platform last year amid concerns over its lending risks."),
+    # a cause told in the next sentence, without the focus's words
+    ("Why did Tenpay close its wealth platform?",
+     "Tenpay closed its wealth platform last year.",
+     "The move by Tenpay came in response to new rules from the central bank."),
 ]  # fmt: skip
 
 
@@ -168,7 +175,7 @@ def test_a_typed_question_is_a_gap_until_a_sentence_about_its_focus_holds_its_va
 
 
 def test_no_gap_for_untyped_or_multi_part_questions_or_without_a_sentence_on_the_focus() -> None:
-    assert _gap("Why was Tenpay fined last year?", ["Tenpay was fined last year."]) == 0.0
+    assert _gap("How did Tenpay react to the fine?", ["Tenpay was fined last year."]) == 0.0
     both = "How much was Tenpay fined, and who fined it?"
     assert _gap(both, ["Tenpay was fined last year."]) == 0.0
     assert _gap("How much was Tenpay fined?", ["The weather in Shenzhen was mild."]) == 0.0
