@@ -17,7 +17,7 @@ from typing import Any
 
 from rag.answer.answerability import Answerability, answerability
 from rag.answer.citing import Citer, span_scores, with_markers
-from rag.answer.claims import Claim, ClaimWriter
+from rag.answer.claims import Claim, ClaimWriter, lead_with
 from rag.answer.conflicts import (
     asked_measure,
     asks_for_figure,
@@ -282,6 +282,8 @@ class Answerer:
         which month ..." for a detail that reads as an indirect question)."""
         row = ev.reading.best["related only"]
         claims = self.writer.write(ev.question, ev.sentences, PARTIAL_SENTENCES, [row])
+        lead = self.index.sentences[row]
+        claims = lead_with(claims, lead.doc_id, lead.start, lead.end)
         citer = Citer(self.index.documents, self.verifier, span_scores(ev.sentences))
         sentences = [s for c in claims if (s := citer.cite_claim(c, recite=ev.sentences))]
         if not sentences:

@@ -149,6 +149,14 @@ def _typed_gap(f: QuestionFocus, sigs: list[SentenceSignals]) -> float:
     return 1.0 if about and not any(s.value for s in own if s.near) else 0.0
 
 
+def _nearness(f: QuestionFocus, s: SentenceSignals) -> tuple[float, float, float]:
+    """How near a related sentence is to the question: its names, then how many of the
+    focus's key words and of the question's words it holds (counts, not shares: one key
+    word matched by a synonym does not outweigh most of the question), then its focus."""
+    matched = round(s.focus * len(f.keys - SOURCES) + s.content * len(f.content), 6)
+    return (s.names, matched, s.focus)
+
+
 def read_evidence(
     f: QuestionFocus,
     cands: list[ScoredSentence],
@@ -162,8 +170,9 @@ def read_evidence(
     for s in sigs:
         if s.answers:
             best.setdefault("answers", s.row)
-        if s.related:
-            best.setdefault("related only", s.row)
+    if related := [s for s in sigs if s.related]:
+        # the one nearest the question leads a partial answer, not merely the best-scored
+        best["related only"] = max(related, key=lambda s: _nearness(f, s)).row
     if unknown:
         verdict = "not covered"
     elif "answers" in best:
