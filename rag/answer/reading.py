@@ -153,8 +153,9 @@ def _nearness(f: QuestionFocus, s: SentenceSignals) -> tuple[float, float, float
     """How near a related sentence is to the question: its names, then how many of the
     focus's key words and of the question's words it holds (counts, not shares: one key
     word matched by a synonym does not outweigh most of the question), then its focus."""
-    matched = round(s.focus * len(f.keys - SOURCES) + s.content * len(f.content), 6)
-    return (s.names, matched, s.focus)
+    matched = s.focus * len(f.keys - SOURCES) + s.content * len(f.content)
+    # rounded: a share's last bits depend on the order a set is summed in (hash seed)
+    return (round(s.names, 6), round(matched, 6), round(s.focus, 6))
 
 
 def read_evidence(
