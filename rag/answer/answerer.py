@@ -141,17 +141,22 @@ class Answerer:
         one is fitted (else the evidence score against the threshold); a question naming
         something the corpus never mentions is not covered; evidence that holds the
         question's neighbourhood but not the asked-for value is partial."""
+        if self._refused(ev):  # judged once, whichever decision decides
+            return "unanswerable"
+        rule = self._scored_status(ev)
         decision = load_decision() if self.settings.answer.decision == "learned" else None
-        if decision is None or self._refused(ev):
-            return self._rule_status(ev)
-        return self._status(
-            ev, decision.probability(self.decision_features(ev)) >= decision.threshold
-        )
+        if decision is None:
+            return rule
+        p = decision.probability(self._features(ev, rule))
+        return self._status(ev, p >= decision.threshold)
 
     def decision_features(self, ev: Evidence) -> dict[str, float]:
         """What the learned decision reads: the score, the reading signals and the rule
         decision's status."""
-        rule = self._rule_status(ev)
+        return self._features(ev, self._rule_status(ev))
+
+    @staticmethod
+    def _features(ev: Evidence, rule: str) -> dict[str, float]:
         return {
             **ev.features,
             "rule_answered": float(rule == "answered"),
@@ -172,6 +177,10 @@ class Answerer:
         """The rule decision: the evidence score against its floor, then the reading."""
         if self._refused(ev):
             return "unanswerable"
+        return self._scored_status(ev)
+
+    def _scored_status(self, ev: Evidence) -> str:
+        """The rule decision of evidence not refused: its score against its floor."""
         return self._status(ev, ev.verdict.score >= self._floor(ev))
 
     def _status(self, ev: Evidence, ok: bool) -> str:
