@@ -124,31 +124,6 @@ def test_a_why_answer_leads_with_the_sentence_giving_the_reason(built_engine: En
     assert "due to the inability of the group" in d["sentences"][0]["text"], d["answer"]
 
 
-@slow
-def test_the_learned_decision_judges_refusal_once(
-    built_engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from rag.answer.answerer import Answerer
-
-    s = built_engine.settings
-    learned = s.model_copy(update={"answer": s.answer.model_copy(update={"decision": "learned"})})
-    answerer = Engine(learned, built_engine.embedder).snapshot.answerer
-    calls: list[bool] = []
-    real = Answerer._refused
-
-    def counted(ev: Any) -> bool:
-        calls.append(real(ev))
-        return calls[-1]
-
-    monkeypatch.setattr(Answerer, "_refused", staticmethod(counted))
-    # "Huabei" occurs nowhere in the corpus: refused, whatever the model says
-    refused = answerer.evidence("What interest rate does Huabei charge Ant Group customers?")
-    assert answerer.decide(refused) == "unanswerable" and calls == [True]
-    calls.clear()
-    answerer.decide(answerer.evidence(WHY))  # not refused: the model decides
-    assert calls == [False]
-
-
 # -- unanswerable ------------------------------------------------------------------------------
 
 
