@@ -8,5 +8,8 @@
 - ``verify``: does a span support a sentence
 - ``citing``: the one citing path (verify, re-cite or drop, number), used by briefings too
 - ``conflicts``: where sources disagree on a figure
+- ``evidence``: ``Evidence``, what an answer starts from
+- ``status``: answered, partial or unanswerable before writing (``Decider``), and why
+- ``partial``: a partial answer, led by the sentence nearest the question
 - ``answerer``: the ``Answerer``, composing the above
 """

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from rag.answer.answerability import Answerability, answerability
+from rag.answer.answerability import answerability
 from rag.answer.citing import Citer, span_scores, with_markers
 from rag.answer.claims import Claim, ClaimWriter
 from rag.answer.conflicts import (
@@ -25,10 +25,12 @@ from rag.answer.conflicts import (
     conflicts_of,
     find_conflict,
 )
-from rag.answer.decision import load_decision
+from rag.answer.evidence import Evidence
 from rag.answer.llm import LLMUnavailable
-from rag.answer.reading import Reading, read_evidence, reason_first
-from rag.answer.scored import RELATIVE_FLOOR, FloatArray, ScoredSentence, candidates
+from rag.answer.partial import PARTIAL_SENTENCES, partial_answer
+from rag.answer.reading import read_evidence, reason_first
+from rag.answer.scored import RELATIVE_FLOOR, candidates
+from rag.answer.status import PARTIAL_FLOOR, Decider
 from rag.answer.trusted import search_with_trusted
 from rag.answer.verify import Verifier
 from rag.index.embedder import Embedder
@@ -37,16 +39,24 @@ from rag.index.store import LoadedIndex
 from rag.search.filters import Filters
 from rag.search.retriever import Retriever
 from rag.settings import Settings
-from rag.text.focus import QuestionFocus, known_focus, question_focus
+from rag.text.focus import known_focus, question_focus
 from rag.text.questions import question_types
 from rag.text.wording import lower_first
-from rag.types import Answer, SearchResult
+from rag.types import Answer
+
+__all__ = [
+    "NOT_COVERED",
+    "PARTIAL_FLOOR",
+    "PARTIAL_SENTENCES",
+    "UNANSWERABLE",
+    "Answerer",
+    "Evidence",
+    "Written",
+]
 
 log = logging.getLogger(__name__)
 
 NOT_COVERED = "The corpus does not cover this question."
-PARTIAL_FLOOR = 0.2  # evidence score below which related sentences are not worth quoting
-PARTIAL_SENTENCES = 2
 # The question's parse (spaCy, holds the GIL) runs while onnxruntime embeds it (releases it).
 _READER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="question-parse")
 UNANSWERABLE: dict[str, Any] = {
@@ -56,25 +66,6 @@ UNANSWERABLE: dict[str, Any] = {
     "citations": [],
     "conflicts": [],
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """What an answer starts from: the cleaned question, its vector, the search result, its
-    sentences scored for the question, and how answerable the question is from them."""
-
-    question: str
-    vector: FloatArray
-    result: SearchResult
-    sentences: list[ScoredSentence]
-    verdict: Answerability
-    focus: QuestionFocus
-    reading: Reading
-
-    @property
-    def features(self) -> dict[str, float]:
-        """What the calibrated decision reads: the evidence score and the reading signals."""
-        return {"score": self.verdict.score, **self.reading.signals}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +97,7 @@ class Answerer:
         self.settings = settings
         self.writer = writer
         self.llm_writers = llm_writers
+        self.decider = Decider(settings)
         self._corpus_lower = ""
 
     def corpus_lower(self) -> str:
@@ -137,67 +129,16 @@ class Answerer:
         return Evidence(q, qvec, result, scored, verdict, focus, reading)
 
     def decide(self, ev: Evidence) -> str:
-        """answered, partial or unanswerable, before writing: the calibrated decision when
-        one is fitted (else the evidence score against the threshold); a question naming
-        something the corpus never mentions is not covered; evidence that holds the
-        question's neighbourhood but not the asked-for value is partial."""
-        decision = load_decision() if self.settings.answer.decision == "learned" else None
-        if decision is None or self._refused(ev):
-            return self._rule_status(ev)
-        return self._status(
-            ev, decision.probability(self.decision_features(ev)) >= decision.threshold
-        )
+        """answered, partial or unanswerable, before writing (rag.answer.status)."""
+        return self.decider.decide(ev)
 
     def decision_features(self, ev: Evidence) -> dict[str, float]:
-        """What the learned decision reads: the score, the reading signals and the rule
-        decision's status."""
-        rule = self._rule_status(ev)
-        return {
-            **ev.features,
-            "rule_answered": float(rule == "answered"),
-            "rule_partial": float(rule == "partial"),
-            "names_asked": float(len(ev.focus.names)),
-            "keys_asked": float(len(ev.focus.keys)),
-        }
+        """What the learned decision reads (rag.answer.status)."""
+        return self.decider.decision_features(ev)
 
-    @staticmethod
-    def _refused(ev: Evidence) -> bool:
-        """No evidence, a name the corpus never mentions, or no candidate sentence holding
-        the question's names: not covered, whatever the score."""
-        if ev.reading.unknown_names or not ev.sentences:
-            return True
-        return ev.reading.verdict == "not covered" and ev.reading.signals.get("names", 1.0) < 0.5
-
-    def _rule_status(self, ev: Evidence) -> str:
-        """The rule decision: the evidence score against its floor, then the reading."""
-        if self._refused(ev):
-            return "unanswerable"
-        return self._status(ev, ev.verdict.score >= self._floor(ev))
-
-    def _status(self, ev: Evidence, ok: bool) -> str:
-        """The status once the evidence is judged strong enough (ok) or not."""
-        related = ev.reading.verdict == "related only"
-        if ok:
-            # A similar sentence is not an answer: "a fine in December" does not give the
-            # amount asked for, however close it scores.
-            gap = related and ev.reading.signals.get("typed_gap", 0.0) > 0
-            return "partial" if gap else "answered"
-        return "partial" if related and ev.verdict.score >= PARTIAL_FLOOR else "unanswerable"
-
-    def _floor(self, ev: Evidence) -> float:
-        """The evidence score the answer needs: less when the reading vouches for a sentence
-        (a paraphrase scores low) that holds the focus's own key words, and less for a
-        question that names nothing ("the firm", "the leader": no name for the evidence to
-        miss) unless the reading found only the neighbourhood of its focus."""
-        a = self.settings.answer
-        vouched = ev.reading.verdict == "answers" and bool(ev.focus.keys)
-        vouched = vouched and ev.reading.signals.get("focus", 0.0) >= 0.5
-        nameless = not ev.focus.names and ev.reading.verdict != "related only"
-        return (
-            min(a.read_threshold, a.abstain_threshold)
-            if vouched or nameless
-            else a.abstain_threshold
-        )
+    def explanation(self, ev: Evidence, status: str) -> dict[str, Any]:
+        """Why the engine answered, answered in part or refused (rag.answer.status)."""
+        return self.decider.explanation(ev, status, self.index.sentences)
 
     def ask(
         self,
@@ -231,9 +172,11 @@ class Answerer:
         if status == "unanswerable":
             return finish(**UNANSWERABLE)
         if status == "partial":
-            fields = self._partial(ev)
+            fields = partial_answer(ev, self.index, self.verifier, self.writer)
+            if fields is None:
+                return finish(**UNANSWERABLE)
             backend = llm or self.settings.llm.backend
-            if backend != "none" and fields.get("status") == "partial":  # quoted, not phrased
+            if backend != "none":  # quoted, not phrased
                 fields["fallback_reason"] = "a partial answer is quoted, not phrased by the LLM"
             return finish(**fields)
         cands = ev.sentences
@@ -274,61 +217,6 @@ class Answerer:
         """The claim quotes only trusted documents (an upload never leads an answer)."""
         docs = self.index.documents
         return all(docs[d].trust == "trusted" for d, _, _ in claim.spans)
-
-    def _partial(self, ev: Evidence) -> dict[str, Any]:
-        """What the articles say near the asked-for detail, led by a sentence naming it:
-        "The articles do not give the amount of Alibaba's December fine; they say only
-        that it was fined for not reporting previous deals properly [1]." ("do not say in
-        which month ..." for a detail that reads as an indirect question)."""
-        row = ev.reading.best["related only"]
-        claims = self.writer.write(ev.question, ev.sentences, PARTIAL_SENTENCES, [row])
-        citer = Citer(self.index.documents, self.verifier, span_scores(ev.sentences))
-        sentences = [s for c in claims if (s := citer.cite_claim(c, recite=ev.sentences))]
-        if not sentences:
-            return UNANSWERABLE
-        detail = ev.focus.describe()
-        first = with_markers(
-            lower_first(sentences[0].text).rstrip(" ."), sentences[0].citations, close=""
-        )
-        texts = [f"The articles {ev.focus.not_given()}; they say only that {first}."]
-        texts += [with_markers(s.text, s.citations) for s in sentences[1:]]
-        return {
-            "status": "partial",
-            "answer": " ".join(texts),
-            "sentences": sentences,
-            "citations": citer.citations,
-            "conflicts": [],
-            "missing": [detail],
-        }
-
-    def explanation(self, ev: Evidence, status: str) -> dict[str, Any]:
-        """Why the engine answered, answered in part or refused: the parsed focus, the best
-        sentence per verdict and the signals behind the decision."""
-        rows = self.index.sentences
-        learned = self.settings.answer.decision == "learned"
-        decision = load_decision()
-        return {
-            "status": status,
-            "focus": ev.focus.to_dict(),
-            "verdict": ev.reading.verdict,
-            "best": {
-                v: {
-                    "doc_id": rows[r].doc_id,
-                    "start": rows[r].start,
-                    "end": rows[r].end,
-                    "text": rows[r].text,
-                }
-                for v, r in ev.reading.best.items()
-            },
-            "unknown_names": ev.reading.unknown_names,
-            "signals": ev.features,
-            # the learned model's confidence that the evidence answers in full (reported
-            # whichever decision decides)
-            "probability": decision.probability(self.decision_features(ev)) if decision else None,
-            "threshold": decision.threshold
-            if decision and learned
-            else self.settings.answer.abstain_threshold,
-        }
 
     def _write(self, ev: Evidence, backend: str, max_n: int) -> Written:
         """Claims from the LLM when asked for (falling back on failure), else extractive ones."""

@@ -69,3 +69,14 @@ class ExtractiveWriter:
             text, s, e = trim(c.text, c.start, c.end)
             claims.append(Claim(capitalise(text), ((c.doc_id, s, e),), c.score))
         return claims
+
+
+def lead_with(claims: Sequence[Claim], doc_id: str, start: int, end: int) -> list[Claim]:
+    """The claim quoting ``[start, end)`` of doc_id (trimmed or not) first, the rest in their
+    order: an antecedent or a better-scored sentence does not lead in its place."""
+
+    def quotes_it(c: Claim) -> bool:
+        return any(d == doc_id and start <= s and e <= end for d, s, e in c.spans)
+
+    i = next((i for i, c in enumerate(claims) if quotes_it(c)), None)
+    return list(claims) if i is None else [claims[i], *claims[:i], *claims[i + 1 :]]

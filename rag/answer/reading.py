@@ -154,6 +154,15 @@ def _typed_gap(f: QuestionFocus, sigs: list[SentenceSignals]) -> float:
     return 1.0 if about and not any(s.value for s in own if s.near) else 0.0
 
 
+def _nearness(f: QuestionFocus, s: SentenceSignals) -> tuple[float, float, float]:
+    """How near a related sentence is to the question: its names, then how many of the
+    focus's key words and of the question's words it holds (counts, not shares: one key
+    word matched by a synonym does not outweigh most of the question), then its focus."""
+    matched = s.focus * len(f.keys - SOURCES) + s.content * len(f.content)
+    # rounded: a share's last bits depend on the order a set is summed in (hash seed)
+    return (round(s.names, 6), round(matched, 6), round(s.focus, 6))
+
+
 def read_evidence(
     f: QuestionFocus,
     cands: list[ScoredSentence],
@@ -167,8 +176,9 @@ def read_evidence(
     for s in sigs:
         if s.answers:
             best.setdefault("answers", s.row)
-        if s.related:
-            best.setdefault("related only", s.row)
+    if related := [s for s in sigs if s.related]:
+        # the one nearest the question leads a partial answer, not merely the best-scored
+        best["related only"] = max(related, key=lambda s: _nearness(f, s)).row
     if unknown:
         verdict = "not covered"
     elif "answers" in best:

@@ -89,6 +89,41 @@ def test_every_marker_in_the_text_resolves(built_engine: Engine) -> None:
             assert f"[{m}]" in d["answer"]
 
 
+def test_reason_first_moves_the_sentence_giving_the_reason_for_the_questions_names() -> None:
+    from rag.answer.claims import Claim
+    from rag.answer.reading import reason_first
+    from rag.text.focus import question_focus
+
+    f = question_focus("Why was Tenpay's listing halted?")
+    event = Claim("Tenpay's listing was halted last week.", (("d", 0, 38),), 0.9)
+    reason = Claim("Tenpay's listing was halted due to new capital rules.", (("d", 39, 92),), 0.6)
+    elsewhere = Claim("Listings were halted amid a market slump.", (("d", 93, 134),), 0.8)
+    assert reason_first(f, [event, elsewhere, reason], lambda c: True) == [
+        reason,
+        event,
+        elsewhere,
+    ]
+    # a reason that does not name Tenpay, or one that may not lead (an upload), stays put
+    assert reason_first(f, [event, elsewhere], lambda c: True) == [event, elsewhere]
+    assert reason_first(f, [event, reason], lambda c: c is not reason) == [event, reason]
+    # not a why-question: the order is the writer's
+    what = question_focus("What happened to Tenpay's listing?")
+    assert reason_first(what, [event, reason], lambda c: True) == [event, reason]
+
+
+@slow
+def test_a_why_answer_leads_with_the_sentence_giving_the_reason(built_engine: Engine) -> None:
+    # A guard: the Hong Kong listing stopped "following the decision of the Shanghai Stock
+    # Exchange"; the sentence on the Shanghai listing ("due to the inability ...") comes after.
+    d = ask(built_engine, "Why did Ant stop its Hong Kong listing?")
+    assert d["status"] == "answered", d["answer"]
+    assert d["sentences"][0]["text"].startswith(
+        "Following the decision of the Shanghai Stock Exchange"
+    ), d["answer"]
+    d = ask(built_engine, WHY)
+    assert "due to the inability of the group" in d["sentences"][0]["text"], d["answer"]
+
+
 # -- unanswerable ------------------------------------------------------------------------------
 
 

@@ -1,0 +1,47 @@
+"""A partial answer: what the articles say near the asked-for detail, led by the sentence
+nearest the question (the reading's ``related only`` row)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rag.answer.citing import Citer, span_scores, with_markers
+from rag.answer.claims import ClaimWriter, lead_with
+from rag.answer.evidence import Evidence
+from rag.answer.verify import Verifier
+from rag.index.store import LoadedIndex
+from rag.text.wording import lower_first
+
+PARTIAL_SENTENCES = 2
+
+
+def partial_answer(
+    ev: Evidence, index: LoadedIndex, verifier: Verifier, writer: ClaimWriter
+) -> dict[str, Any] | None:
+    """What the articles say near the asked-for detail, led by a sentence naming it:
+    "The articles do not give the amount of Alibaba's December fine; they say only
+    that it was fined for not reporting previous deals properly [1]." ("do not say in
+    which month ..." for a detail that reads as an indirect question); None when no sentence
+    near it passes verification."""
+    row = ev.reading.best["related only"]
+    claims = writer.write(ev.question, ev.sentences, PARTIAL_SENTENCES, [row])
+    lead = index.sentences[row]
+    claims = lead_with(claims, lead.doc_id, lead.start, lead.end)
+    citer = Citer(index.documents, verifier, span_scores(ev.sentences))
+    sentences = [s for c in claims if (s := citer.cite_claim(c, recite=ev.sentences))]
+    if not sentences:
+        return None
+    detail = ev.focus.describe()
+    first = with_markers(
+        lower_first(sentences[0].text).rstrip(" ."), sentences[0].citations, close=""
+    )
+    texts = [f"The articles {ev.focus.not_given()}; they say only that {first}."]
+    texts += [with_markers(s.text, s.citations) for s in sentences[1:]]
+    return {
+        "status": "partial",
+        "answer": " ".join(texts),
+        "sentences": sentences,
+        "citations": citer.citations,
+        "conflicts": [],
+        "missing": [detail],
+    }
