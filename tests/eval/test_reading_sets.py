@@ -1,4 +1,4 @@
-"""eval/sets: all three batches of reading halves are valid against the corpus and disjoint."""
+"""eval/sets: all four batches of reading halves are valid against the corpus and disjoint."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ SETS = ROOT / "eval" / "sets"
 HALVES = ("reading_train.jsonl", "reading_test.jsonl")
 HALVES2 = ("reading_train2.jsonl", "reading_test2.jsonl")
 HALVES3 = ("reading_train3.jsonl", "reading_test3.jsonl")
-ALL = HALVES + HALVES2 + HALVES3
+HALVES4 = ("reading_train4.jsonl", "reading_test4.jsonl")
+ALL = HALVES + HALVES2 + HALVES3 + HALVES4
 SIZES = {
     HALVES[0]: 85,
     HALVES[1]: 85,
@@ -25,6 +26,8 @@ SIZES = {
     HALVES2[1]: 50,
     HALVES3[0]: 50,
     HALVES3[1]: 50,
+    HALVES4[0]: 24,
+    HALVES4[1]: 24,
 }
 ANSWER_TYPES = {
     "amount", "count", "percent", "date", "person", "organisation",
@@ -89,7 +92,7 @@ def test_counts_and_answer_types() -> None:
     assert len({r["answer_type"] for r in rows if r["answerable"]}) >= 11
 
 
-@pytest.mark.parametrize("halves", [HALVES, HALVES2, HALVES3])
+@pytest.mark.parametrize("halves", [HALVES, HALVES2, HALVES3, HALVES4])
 def test_halves_are_disjoint_and_stratified(halves: tuple[str, str]) -> None:
     train, test = raw(halves[0]), raw(halves[1])
     assert not {r["question"].lower() for r in train} & {r["question"].lower() for r in test}
@@ -123,6 +126,29 @@ def test_later_batch_counts(halves: tuple[str, str]) -> None:
     assert strata == dict(zip(keys, counts, strict=True))
     partial_types = {r["answer_type"] for r in rows if r["expected_status"] == "partial"}
     assert partial_types == ANSWER_TYPES
+    partial_docs = {r["gold_docs"][0] for r in rows if r["expected_status"] == "partial"}
+    assert partial_docs == set(documents())
+
+
+def test_fourth_batch_is_reasons_and_manners() -> None:
+    """r371-r418 (issue #18): only why/how questions, in fixed strata, split evenly per kind."""
+    train, test = raw(HALVES4[0]), raw(HALVES4[1])
+    rows = train + test
+    assert sorted(int(r["id"][1:]) for r in rows) == list(range(371, 419))
+
+    def strata(rows: list[dict[str, Any]]) -> Counter[tuple[str, str, str]]:
+        return Counter((r["category"], r["expected_status"], r["answer_type"]) for r in rows)
+
+    assert strata(rows) == {
+        ("near_topic", "partial", "reason"): 16,
+        ("near_topic", "partial", "manner"): 8,
+        ("paraphrase", "answered", "reason"): 12,
+        ("paraphrase", "answered", "manner"): 6,
+        ("ordinary", "answered", "reason"): 4,
+        ("ordinary", "answered", "manner"): 2,
+    }
+    assert strata(train) == strata(test)
+    assert not {r["id"] for r in train} & {r["id"] for r in test}
     partial_docs = {r["gold_docs"][0] for r in rows if r["expected_status"] == "partial"}
     assert partial_docs == set(documents())
 
