@@ -64,7 +64,19 @@ REPORTING = {"say", "report", "claim", "state", "announce", "believe", "think", 
 def reported(root: Any) -> Any:
     """The verb reported on: "suspend" in "When were inquiries said to have suspended the
     IPO?" (the evidence states the event, seldom that it was said)."""
+    if lemma(root) in LIGHT:  # "How did regulators come to learn of it?": learning is asked
+        inner = [
+            c for c in root.children
+            if c.dep_ in {"xcomp", "advcl"} and c.pos_ == "VERB"
+            and any(a.lower_ == "to" for a in c.children)  # "to learn", not "when ..."
+        ]  # fmt: skip
+        return inner[0] if inner and lemma(inner[0]) not in LIGHT else root
     if lemma(root) not in REPORTING:
         return root
     inner = [c for c in root.children if c.dep_ in {"xcomp", "ccomp"} and c.pos_ == "VERB"]
     return inner[0] if inner else root
+
+
+# Verbs that only carry another ("come to learn", "seem to favour", "try to fix").
+LIGHT = frozenset({"come", "go", "get", "seem", "appear", "try", "manage", "begin", "start",
+                   "continue", "tend", "happen"})  # fmt: skip

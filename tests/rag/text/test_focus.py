@@ -226,6 +226,20 @@ def test_a_reported_event_is_the_focus_not_the_reporting_verb() -> None:
     assert "interview" in question_focus("When did the regulators first interview Ant?").keys
 
 
+@pytest.mark.parametrize(
+    ("question", "key", "light"),
+    [
+        ("How did the regulators come to learn of Alibaba's practice?", "learn", "come"),
+        ("Why did Ant try to list in Hong Kong?", "list", "try"),
+        ("When did Ant begin to withdraw the products?", "withdraw", "begin"),
+        ("How did Ant manage to keep its licence?", "keep", "manage"),
+    ],
+)
+def test_a_light_verb_gives_way_to_the_verb_it_carries(question: str, key: str, light: str) -> None:
+    keys = question_focus(question).keys
+    assert key in keys and light not in keys, keys
+
+
 def test_an_attribution_names_the_source_not_what_the_answer_mentions() -> None:
     for q in (
         "According to the report on Xi Jinping's speech, how much did Ant plan to raise?",
