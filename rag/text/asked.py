@@ -78,7 +78,7 @@ TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "organisation",
         re.compile(
             r"\b(?:(?:which|what) (?!(?:did|does|do|is|are|was|were|has|have|had|the|a|an)\b)"
-            r"(?:(?!of\b)[\w-]+ ){0,2}|"
+            r"(?:(?!(?:of|did|does|do|is|are|was|were|has|have|had|will|would)\b)[\w-]+ ){0,2}|"
             r"(?:what|which) (?:is|was|are|were) the names? of (?:\w+ ){0,3}(?:[\w.&-]+['’]s )?"
             r"(?:\w+ ){0,3})"
             r"(?:compan(?:y|ies)|banks?|firms?|subsidiar(?:y|ies)|"

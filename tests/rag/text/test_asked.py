@@ -39,6 +39,9 @@ from rag.text.asked import answer_type
         ("Which e-commerce platforms did Beijing target?", "organisation"),
         ("Name the e-commerce platforms Beijing regulates more tightly.", "organisation"),
         ("By what method does Alipay pass loans on to small banks?", "manner"),
+        # an organisation noun after the question's verb is its subject, not what is asked
+        ("What method did regulators use?", "manner"),
+        ("What reason did the regulators give?", "reason"),
         ("And when did it happen?", "date"),
         ("Where did Xi speak when he called for tougher rules?", "place"),
         # a yes/no question's "who" is a relative pronoun
