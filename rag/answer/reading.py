@@ -4,6 +4,7 @@ their place); per question: ``answers``, ``related only`` or ``not covered``."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -126,10 +127,14 @@ def unknown_names(f: QuestionFocus, corpus_lower: str) -> list[str]:
     return out
 
 
+def _literal(word: str, corpus_lower: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(word.lower())}", corpus_lower) is not None
+
+
 def _mentioned(word: str, corpus_lower: str) -> bool:
     """The word occurs in the corpus, or an acronym ("CBIRC") is spelled out there ("China
     Banking and Insurance Regulatory Commission"): articles name a body in full."""
-    if re.search(rf"(?<!\w){re.escape(word.lower())}", corpus_lower):
+    if _literal(word, corpus_lower):
         return True
     if not ACRONYM.fullmatch(word):
         return False
@@ -171,6 +176,13 @@ def read_evidence(
 ) -> Reading:
     """The verdict for a question over its candidate sentences (best-scored first)."""
     unknown = unknown_names(f, corpus_lower)
+    # An acronym the articles only spell out ("CBIRC") is named once in full and then
+    # referred to ("the person in charge"): it cannot be looked for sentence by sentence.
+    spelled = [
+        (n, lab) for n, lab in f.names if ACRONYM.fullmatch(n) and not _literal(n, corpus_lower)
+    ]
+    if spelled:
+        f = dataclasses.replace(f, names=tuple(x for x in f.names if x not in spelled))
     sigs = [sentence_signals(f, c, readings[c.row]) for c in cands[:TOP]]
     best: dict[str, int] = {}
     for s in sigs:

@@ -54,6 +54,19 @@ def test_an_acronym_spelled_out_in_the_corpus_is_known() -> None:
     assert unknown_names(question_focus("What did the CSRC say about Ant?"), corpus) == ["CSRC"]
 
 
+def test_an_acronym_the_articles_only_spell_out_is_not_looked_for_per_sentence() -> None:
+    # the article names the commission once in full, then "the person in charge" speaks
+    texts = [
+        "The China Banking and Insurance Regulatory Commission said on December 31 that Ant "
+        "was interviewed again.",
+        "The person in charge emphasized that financial innovation must be carried out under "
+        "the premise of prudential supervision.",
+    ]
+    f = question_focus("What did the CBIRC official stress about financial innovation?")
+    got = read_evidence(f, [_cand(1, texts[1])], read_sentences(texts), " ".join(texts).lower())
+    assert not got.unknown_names and got.signals["names"] == 1.0
+
+
 def test_ingest_stores_one_reading_per_sentence(built_engine: Engine) -> None:
     index = built_engine.snapshot.index
     lines = (index.path / FILE).read_text(encoding="utf-8").splitlines()
