@@ -23,8 +23,9 @@ ACRONYM = re.compile(r"(?=(?:[a-z]*[A-Z]){3})[A-Z][A-Za-z]{2,5}")  # CBIRC, PBoC
 # Answer types whose value the reading can see (a sum, a number, a share, a date, a name, a
 # cause): for these the absence of a value near the focus is evidence enough that the detail
 # is not given.
-TYPED = {"amount", "count", "percent", "date", "person", "place", "organisation", "yes/no"}
-TYPED |= {"reason"}
+TYPED = frozenset(
+    {"amount", "count", "percent", "date", "person", "place", "organisation", "yes/no", "reason"}
+)
 
 
 @dataclass(frozen=True, slots=True)
