@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from rag.answer.scored import ScoredSentence
-from rag.answer.values import ALIASES, SOURCES, has_value, key_share, wanted_head
+from rag.answer.values import (
+    ALIASES,
+    SOURCES,
+    has_value,
+    key_share,
+    wanted_head,
+    wanted_modifiers,
+)
 from rag.text.focus import QuestionFocus
 from rag.text.questions import satisfies, split_parts
 from rag.text.reading import SentenceReading
@@ -112,8 +119,17 @@ def sentence_signals(f: QuestionFocus, c: ScoredSentence, r: SentenceReading) ->
         names=len(present) / len(names) if names else 1.0,
         clash=1.0 if missing_actor and other else 0.0,
         content=key_share(f.content, r.lemmas),
-        head=key_share(frozenset({h}), r.lemmas) if (h := wanted_head(f)) else 1.0,
+        head=_head(f, r),
     )
+
+
+def _head(f: QuestionFocus, r: SentenceReading) -> float:
+    """The wanted noun is there, with what narrows it ("investment" of "investment banks")."""
+    if not (h := wanted_head(f)):
+        return 1.0
+    share = key_share(frozenset({h}), r.lemmas)
+    mods = wanted_modifiers(f)
+    return min(share, key_share(mods, r.lemmas)) if mods else share
 
 
 def unknown_names(f: QuestionFocus, corpus_lower: str) -> list[str]:

@@ -180,6 +180,16 @@ def wanted_head(f: QuestionFocus) -> str:
     return "" if head in TYPE_NOUNS else head
 
 
+def wanted_modifiers(f: QuestionFocus) -> frozenset[str]:
+    """The key lemmas that narrow the wanted noun ("investment" of "which investment banks",
+    "vice" of "which vice premier"): a central bank is not an investment bank."""
+    head = wanted_head(f)
+    words = re.findall(r"[a-z]+", f.focus.lower())[:-1]
+    return frozenset(
+        k for k in f.keys - {head} if any(w.startswith(k) or k.startswith(w) for w in words)
+    )
+
+
 def index_term(word: str) -> str:
     """A lemma's own index term ("" for a stopword); not its acronym's expansion ("ipo" is
     not "public")."""

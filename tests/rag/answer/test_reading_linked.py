@@ -226,3 +226,21 @@ def test_a_yes_no_question_needs_its_predicate_or_a_synonym() -> None:
     assert _value("Did Ant Group cut jobs after its IPO was halted?", halt) == 0.0
     assert _gap("Did Ant Group cut jobs after its IPO was halted?", [halt]) == 1.0
     assert _value("Did the authorities suspend the Ant Group IPO?", halt) == 1.0
+
+
+def _answers(question: str, text: str) -> bool:
+    return sentence_signals(
+        question_focus(question), _cand(0, text), read_sentences([text])[0]
+    ).answers
+
+
+def test_the_words_that_narrow_the_wanted_noun_must_be_there_too() -> None:
+    pboc = (
+        "However, according to the Chinese central bank, Ant Group is showing "
+        "competitiveness and refusing to comply with the regulations."
+    )
+    # a central bank is a bank, not an investment bank
+    assert not _answers("Which investment banks were underwriting Ant's IPO?", pboc)
+    assert _answers("Which bank criticised Ant Group's behaviour?", pboc)
+    star = "The Shanghai Stock Exchange suspended Ant Group's listing on its STAR Market."
+    assert _answers("Which stock exchange suspended Ant Group's listing?", star)
