@@ -212,5 +212,6 @@ def key_share(words: frozenset[str], lemmas: frozenset[str]) -> float:
     if len(got) == len(words):
         return 1.0
     lex, terms = lexicon(), index_terms(lemmas)
-    rest = sum(match(t, terms, lex) for w in words - got if (t := index_term(w)))
+    # summed in a fixed order: a set's order follows the hash seed, and float sums its order
+    rest = sum(match(t, terms, lex) for w in sorted(words - got) if (t := index_term(w)))
     return (len(got) + rest) / len(words)

@@ -252,3 +252,34 @@ def test_a_why_question_leads_with_the_reason(built_engine: Engine) -> None:
     assert a.status == "answered"
     assert "due to the inability of the group" in a.sentences[0].text, a.answer
     assert a.answer.startswith("According to the statement of the Chinese stock exchange")
+
+
+def test_a_key_word_share_is_the_same_under_any_hash_seed() -> None:
+    """The learned decision reads shares unrounded: a set's order must not change their
+    last bits (it follows PYTHONHASHSEED, and float sums depend on their order)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from rag.answer.values import key_share\n"
+        "w = frozenset({'alipay', 'ant', 'bank', 'carry', 'chinese', 'deposit', 'product',"
+        " 'withdrawal'})\n"
+        "l = frozenset({'announce', 'ant', 'banking', 'central', 'china', 'commission',"
+        " 'content', 'december', 'department', 'financial', 'group', 'head', 'highlight',"
+        " 'individual', 'insurance', 'interview', 'issue', 'key', 'management', 'ministry',"
+        " 'outstanding', 'rectification', 'regulatory', 'relevant', 'requirement', 'say',"
+        " 'universal'})\n"
+        "print(repr(key_share(w, l)))\n"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in range(6)
+    }
+    assert len(seen) == 1, seen
