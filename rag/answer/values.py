@@ -159,12 +159,33 @@ def has_value(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
     if f.answer_type == "reason":
         return satisfies("why", text) or REASON.search(text) is not None
     if f.answer_type == "quote":
-        return bool(r.lemmas & SPEECH) or "“" in text or '"' in text
+        said = bool(r.lemmas & SPEECH) or "“" in text or '"' in text
+        return said and _said_by(f, r, text)
     if f.answer_type == "yes/no":  # the predicate asked about, or a synonym of it
         return key_share(f.keys, r.lemmas) >= 0.5 if f.keys else True
     if f.answer_type == "list":
         return text.count(",") >= 2 or len(r.ents) >= 3
     return True
+
+
+ACCORDING = re.compile(r"\baccording to ([^,.;]+)", re.I)
+
+
+def _said_by(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
+    """The one asked about is who speaks: a subject of the sentence or whom it is "according
+    to" ("What did the Chinese banks say ...?" is not answered by what the Post reports Ant
+    did)."""
+    if not f.keys:
+        return True
+    speakers = r.subjects | frozenset(
+        w.lower() for m in ACCORDING.finditer(text) for w in re.findall(r"\w+", m.group(1))
+    )
+    # the speaker's own name counts too ("Jack Ma's firm": "Jack Ma's company says")
+    who = f.attached[0].lower() if f.attached else ""
+    named = frozenset(
+        w.lower() for n, _ in f.names if n.lower() in who for w in re.findall(r"\w+", n)
+    )
+    return key_share(f.keys, speakers) > 0 or bool(named & speakers)
 
 
 def wanted_head(f: QuestionFocus) -> str:

@@ -244,3 +244,19 @@ def test_the_words_that_narrow_the_wanted_noun_must_be_there_too() -> None:
     assert _answers("Which bank criticised Ant Group's behaviour?", pboc)
     star = "The Shanghai Stock Exchange suspended Ant Group's listing on its STAR Market."
     assert _answers("Which stock exchange suspended Ant Group's listing?", star)
+
+
+def test_a_quote_question_is_answered_by_its_speaker_only() -> None:
+    post = (
+        "According to the South China Morning Post, Ant Group has decided to withdraw its "
+        "online deposit services used by Chinese banks through its Alipay platform."
+    )
+    ma = (
+        "However, Jack Ma's company says it will \u201cuse technology to better support "
+        "financial institutions and serve the real economy.\u201d"
+    )
+    asked_banks = "What did the Chinese banks that sold deposits on Alipay say about it?"
+    assert _value(asked_banks, post) == 0.0  # the Post reports what Ant did
+    assert _value("What did the South China Morning Post say about Ant Group?", post) == 1.0
+    # the speaker's own name stands for its firm ("Jack Ma's firm" = "Jack Ma's company")
+    assert _value("What did Jack Ma's firm say it would use technology for?", ma) == 1.0
