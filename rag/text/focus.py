@@ -19,6 +19,7 @@ from rag.text.indirect import embed
 from rag.text.measures import MEASURES
 from rag.text.parser import parse
 from rag.text.question_parts import (
+    LIGHT,
     asking_part,
     number_of,
     reported,
@@ -139,6 +140,27 @@ def _attached(doc: Any, skip: set[int]) -> list[str]:
     return out
 
 
+# Adverbs of time or degree beside a light verb that name nothing to look for ("first").
+BARE = frozenset({"first", "last", "ever", "still", "also", "just", "then", "now", "again",
+                  "later", "already", "soon", "finally", "eventually"})  # fmt: skip
+
+
+def _verb_keys(root: Any, content: frozenset[str]) -> frozenset[str]:
+    """The key words a question's verb gives: its lemma, or, for a light verb that carries no
+    other ("did the health code go live"), its subject's nouns and the word it goes with."""
+    if lemma(root) not in LIGHT:
+        return frozenset({lemma(root)})
+    near = [c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"} and c.pos_ == "NOUN"]
+    near += [g for c in near for g in c.children if g.dep_ == "compound" and g.pos_ == "NOUN"]
+    near += [
+        c
+        for c in root.children
+        if c.dep_ in {"advmod", "acomp", "prt", "dobj"} and c.lower_ not in BARE | WH
+    ]
+    keys = frozenset(lemma(t) for t in near if lemma(t) in content)
+    return keys or frozenset({lemma(root)})
+
+
 def _subject(doc: Any) -> Any:
     return next((t for t in doc if t.dep_ in {"nsubj", "nsubjpass"} and t.lower_ not in WH), None)
 
@@ -230,7 +252,7 @@ def _read_focus(question: str) -> QuestionFocus:
         if verb and lemma(root) in VERB_NOUNS:
             attached.append(f"the {VERB_NOUNS[lemma(root)]}")
         if verb:
-            keys = keys | {lemma(root)}
+            keys = keys | _verb_keys(root, content)
         attached += [a for a in _attached(doc, skip) if a not in attached]
         phrase = ""  # the question itself, as an indirect one
         if noun is not None and ofs and kind != "yes/no":  # "the size of the IPO"

@@ -233,6 +233,9 @@ def test_a_reported_event_is_the_focus_not_the_reporting_verb() -> None:
         ("Why did Ant try to list in Hong Kong?", "list", "try"),
         ("When did Ant begin to withdraw the products?", "withdraw", "begin"),
         ("How did Ant manage to keep its licence?", "keep", "manage"),
+        # a light verb that carries none gives way to its subject ("go live": the health code)
+        ("In which city did Alipay's health code first go live?", "code", "go"),
+        ("When did the new rules come into force?", "rule", "come"),
     ],
 )
 def test_a_light_verb_gives_way_to_the_verb_it_carries(question: str, key: str, light: str) -> None:
