@@ -107,10 +107,23 @@ def _verb_after(toks: list[Any], aux: int, after: int) -> tuple[int | None, int 
         lo = toks[after].i
         before = [c.i for c in head.children if c.dep_ in BEFORE_VERB and lo <= c.i < head.i]
         return min([head.i, *before]) - first, head.i - first
+    forms = _forms(_norm(a.lower_))
     for k in range(after + 1, len(toks)):
-        if toks[k].tag_ in {"VB", "VBG", "VBN"} and not _in_subject(toks[k]):
+        if toks[k].tag_ in forms and not _in_subject(toks[k]):
             return k, k
     return None, None
+
+
+def _forms(aux: str) -> set[str]:
+    """The verb forms an auxiliary can take: "was" a participle ("was planning", "was
+    fined"), never a bare verb ("What was the value of the deals Alibaba failed to report?":
+    "report" is not the verb of "was"); "has" a past participle; "did", "can" a bare verb."""
+    word = CONTRACTED.get(aux, aux)
+    if word in COPULA | {"am", "be", "been", "being"}:
+        return {"VBG", "VBN"}
+    if word in {"has", "had", "have"}:
+        return {"VBN"}
+    return {"VB", "VBG", "VBN"}
 
 
 def _in_subject(verb: Any) -> bool:

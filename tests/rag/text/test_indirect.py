@@ -37,6 +37,9 @@ SHAPES = [
      "where the platforms are required to report", False),
     ("Why were the deposit products withdrawn?", "why the deposit products were withdrawn",
      False),
+    # "was" takes a participle, never a bare verb: "report" belongs to the relative clause
+    ("What was the combined value of the earlier acquisitions Alibaba failed to report?",
+     "what the combined value of the earlier acquisitions Alibaba failed to report was", False),
     ("How much had retail investors already committed to Ant's offering before it was halted?",
      "how much retail investors had already committed to Ant's offering before it was halted",
      False),
