@@ -37,6 +37,12 @@ SHAPES = [
      "where the platforms are required to report", False),
     ("Why were the deposit products withdrawn?", "why the deposit products were withdrawn",
      False),
+    # "how much" is the copula's predicate: the participle modifies the fine ...
+    ("How much was the fine imposed on Alibaba?", "how much the fine imposed on Alibaba was",
+     False),
+    # ... but "when" asks about the passive event
+    ("When was the deadline set by the regulators?",
+     "when the deadline was set by the regulators", False),
     # "was" takes a participle, never a bare verb: "report" belongs to the relative clause
     ("What was the combined value of the earlier acquisitions Alibaba failed to report?",
      "what the combined value of the earlier acquisitions Alibaba failed to report was", False),
