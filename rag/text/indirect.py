@@ -108,9 +108,10 @@ def _verb_after(toks: list[Any], aux: int, after: int) -> tuple[int | None, int 
         before = [c.i for c in head.children if c.dep_ in BEFORE_VERB and lo <= c.i < head.i]
         return min([head.i, *before]) - first, head.i - first
     forms = _forms(_norm(a.lower_))
-    # the wh-phrase is the copula's predicate ("How much was the fine imposed on ...?"): a
-    # participle after the subject modifies it, it is not a passive ("the fine was imposed")
-    predicate = any(t.dep_ in {"attr", "acomp"} and t.head.i == a.i for t in toks[:aux])
+    # the wh-phrase measures the copula's subject ("How much was the fine imposed on ...?"):
+    # a participle after the subject modifies it, it is not a passive ("the fine was
+    # imposed"); "What kind of paradigm is it called?" is a passive
+    predicate = any(t.dep_ == "acomp" and t.head.i == a.i for t in toks[:aux])
     for k in range(after + 1, len(toks)):
         if predicate and toks[k].dep_ == "acl" and toks[k].tag_ == "VBN":
             continue

@@ -40,7 +40,9 @@ SHAPES = [
     # "how much" is the copula's predicate: the participle modifies the fine ...
     ("How much was the fine imposed on Alibaba?", "how much the fine imposed on Alibaba was",
      False),
-    # ... but "when" asks about the passive event
+    # ... but "when" asks about the passive event, and "what kind of paradigm" names it
+    ("What kind of paradigm is the plan called in Ant's statement?",
+     "what kind of paradigm the plan is called in Ant's statement", False),
     ("When was the deadline set by the regulators?",
      "when the deadline was set by the regulators", False),
     # "was" takes a participle, never a bare verb: "report" belongs to the relative clause
