@@ -65,6 +65,8 @@ def _start(toks: list[Any]) -> int:
     """Where the question proper starts: after a lead ended by a comma ("According to Xinhua,
     when did ..."; "Besides property, which rights ...") when a wh-word or auxiliary follows."""
     for i, t in enumerate(toks[:-1]):
+        if t.lower_ in WH:  # the question has begun: "Whose interests, apart from ..., must"
+            return 0
         if t.text == "," and (toks[i + 1].lower_ in WH or _aux(toks[i + 1])):
             return i + 1
     return 0
@@ -232,7 +234,8 @@ def _reorder(toks: list[Any], aux: int, first: int) -> tuple[str, bool]:
     after = aux + 2 if negated else aux + 1
     stop, verb = _verb_after(toks, aux, after)
     if stop is None:  # a copula: the wh-word is its predicate, all the rest its subject
-        stop = _copula_subject_end(toks, after) if aux == 0 else len(toks)
+        owns = _norm(a.lower_) in {"has", "have", "had"}  # "has China no rulebook": owning
+        stop = _copula_subject_end(toks, after) if aux == 0 or owns else len(toks)
     if stop <= after:  # "which companies must analyse ...", "who was fined"
         return _text(toks[aux:], first, {}), True
     full = CONTRACTED.get(_norm(a.lower_))  # "What's" -> "what ... is"

@@ -45,6 +45,16 @@ SHAPES = [
      "what kind of paradigm the plan is called in Ant's statement", False),
     ("When was the deadline set by the regulators?",
      "when the deadline was set by the regulators", False),
+    # a comma after the wh-word does not start the question anew
+    ("Whose lawful interests, apart from firms' assets, must be shielded?",
+     "whose lawful interests, apart from firms' assets, must be shielded", True),
+    ("Why, in the watchdog's view, do the troubles matter?",
+     "why, in the watchdog's view, the troubles matter", False),
+    # "has" of owning keeps its object after it
+    ("Why, according to the regulator, has China no ready-made rulebook to borrow?",
+     "why, according to the regulator, China has no ready-made rulebook to borrow", False),
+    ("Over what span had the officials been tightening oversight of online retailers?",
+     "over what span the officials had been tightening oversight of online retailers", False),
     # "was" takes a participle, never a bare verb: "report" belongs to the relative clause
     ("What was the combined value of the earlier acquisitions Alibaba failed to report?",
      "what the combined value of the earlier acquisitions Alibaba failed to report was", False),
