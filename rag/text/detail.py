@@ -73,12 +73,19 @@ def missing_detail(doc: Any, noun_phrase: str, skip: set[int] | None = None) -> 
     services ...") or the noun phrase."""
     asked = embed(doc)
     if not asked.question:
-        return imperative_object(doc) or noun_phrase or "the answer", NOUN
+        return imperative_object(doc) or noun_phrase or answer_to(doc), NOUN
     if asked.noun:  # "What is the name of ...?": the question's own noun phrase
         return asked.noun, NOUN
     if noun_phrase and covers(noun_phrase, doc, skip or set()):
         return noun_phrase, NOUN
     return asked.text, QUESTION
+
+
+def answer_to(doc: Any) -> str:
+    """What is missing when the text does not read as a question we can rewrite (key words,
+    a wh-word at the end): an answer to the text itself, as the user wrote it."""
+    text = doc.text.strip()
+    return f"an answer to \u201c{text}\u201d" if text else "the answer"
 
 
 def imperative_object(doc: Any) -> str:

@@ -87,7 +87,15 @@ def test_a_request_gives_its_object_and_anything_else_a_plain_noun_phrase() -> N
         "the services Ant must rectify"
     )
     assert imperative_object(parse("Tell me about Ant.")) == ""
-    assert missing_detail(parse("Tell me about Ant."), "") == ("the answer", NOUN)
+    # nothing to rewrite: the answer to what the user wrote, quoted (not "the answer")
+    assert missing_detail(parse("Tell me about Ant."), "") == (
+        "an answer to \u201cTell me about Ant.\u201d",
+        NOUN,
+    )
+    assert missing_detail(parse("China largest fintech market"), "") == (
+        "an answer to \u201cChina largest fintech market\u201d",
+        NOUN,
+    )
     assert missing_detail(parse("Tell me about Ant."), "the history of Ant") == (
         "the history of Ant",
         NOUN,
