@@ -1,4 +1,4 @@
-"""eval/sets: all four batches of reading halves are valid against the corpus and disjoint."""
+"""eval/sets: all five batches of reading halves are valid against the corpus and disjoint."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ HALVES = ("reading_train.jsonl", "reading_test.jsonl")
 HALVES2 = ("reading_train2.jsonl", "reading_test2.jsonl")
 HALVES3 = ("reading_train3.jsonl", "reading_test3.jsonl")
 HALVES4 = ("reading_train4.jsonl", "reading_test4.jsonl")
-ALL = HALVES + HALVES2 + HALVES3 + HALVES4
+HALVES5 = ("reading_train5.jsonl", "reading_test5.jsonl")
+ALL = HALVES + HALVES2 + HALVES3 + HALVES4 + HALVES5
 SIZES = {
     HALVES[0]: 85,
     HALVES[1]: 85,
@@ -28,6 +29,8 @@ SIZES = {
     HALVES3[1]: 50,
     HALVES4[0]: 24,
     HALVES4[1]: 24,
+    HALVES5[0]: 40,
+    HALVES5[1]: 40,
 }
 ANSWER_TYPES = {
     "amount", "count", "percent", "date", "person", "organisation",
@@ -92,7 +95,7 @@ def test_counts_and_answer_types() -> None:
     assert len({r["answer_type"] for r in rows if r["answerable"]}) >= 11
 
 
-@pytest.mark.parametrize("halves", [HALVES, HALVES2, HALVES3, HALVES4])
+@pytest.mark.parametrize("halves", [HALVES, HALVES2, HALVES3, HALVES4, HALVES5])
 def test_halves_are_disjoint_and_stratified(halves: tuple[str, str]) -> None:
     train, test = raw(halves[0]), raw(halves[1])
     assert not {r["question"].lower() for r in train} & {r["question"].lower() for r in test}
@@ -151,6 +154,37 @@ def test_fourth_batch_is_reasons_and_manners() -> None:
     assert not {r["id"] for r in train} & {r["id"] for r in test}
     partial_docs = {r["gold_docs"][0] for r in rows if r["expected_status"] == "partial"}
     assert partial_docs == set(documents())
+
+
+def test_fifth_batch_is_plain_and_mostly_answerable() -> None:
+    """r419-r498: plainly worded, 50 answered / 20 partial / 10 unanswerable, split evenly."""
+    train, test = raw(HALVES5[0]), raw(HALVES5[1])
+    rows = train + test
+    assert sorted(int(r["id"][1:]) for r in rows) == list(range(419, 499))
+    assert not {r["id"] for r in train} & {r["id"] for r in test}
+
+    def strata(rows: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
+        return Counter((r["category"], r["expected_status"]) for r in rows)
+
+    assert strata(rows) == {
+        ("ordinary", "answered"): 50,
+        ("near_topic", "partial"): 20,
+        ("near_topic", "unanswerable"): 10,
+    }
+    assert strata(train) == strata(test)
+    answered = Counter(r["answer_type"] for r in rows if r["expected_status"] == "answered")
+    assert answered["reason"] >= 14 and answered["date"] >= 8
+    assert answered["person"] + answered["organisation"] >= 8
+    assert answered["amount"] + answered["count"] >= 6
+    partial = [r for r in rows if r["expected_status"] == "partial"]
+    assert sum(r["question"].startswith("Why") for r in partial) >= 6
+    assert (
+        sum(r["question"].startswith("How") and r["answer_type"] == "manner" for r in partial) >= 4
+    )
+    assert {r["gold_docs"][0] for r in partial} == set(documents())
+    assert {r["gold_docs"][0] for r in rows if r["expected_status"] == "answered"} == set(
+        documents()
+    )
 
 
 def test_ids_and_questions_unique_across_all_files() -> None:
