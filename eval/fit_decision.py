@@ -1,9 +1,8 @@
 """Fit the calibrated answer decision (rag/answer/decision.json) and report it.
 
 Fits gradient-boosted depth-2 trees on the evidence score, the reading signals and the rule
-decision's status, on eval/sets/reading_train.jsonl, reading_train2.jsonl,
-reading_train3.jsonl,
-reading_train4.jsonl and the odd-numbered half of tests/data/abstain_calibration.jsonl
+decision's status, on eval/sets/reading_train.jsonl, reading_train2.jsonl to
+reading_train5.jsonl and the odd-numbered half of tests/data/abstain_calibration.jsonl
 (label: the evidence answers the question). Never reads eval/questions.jsonl.
 
     python -m eval.fit_decision --index DIR            # fit and write decision.json
@@ -35,6 +34,8 @@ TRAIN3 = ROOT / "eval/sets/reading_train3.jsonl"  # the third batch (r271-r370)
 TEST3 = ROOT / "eval/sets/reading_test3.jsonl"
 TRAIN4 = ROOT / "eval/sets/reading_train4.jsonl"  # the fourth batch: why and how (r371-r418)
 TEST4 = ROOT / "eval/sets/reading_test4.jsonl"
+TRAIN5 = ROOT / "eval/sets/reading_train5.jsonl"  # the fifth batch: plainly worded (r419-r498)
+TEST5 = ROOT / "eval/sets/reading_test5.jsonl"
 CALIBRATION = ROOT / "tests/data/abstain_calibration.jsonl"
 MAX_FALSE_ABSTAIN = 0.10  # the issue's bound on refusing answerable questions
 
@@ -119,6 +120,7 @@ def _report(engine: Engine) -> None:
         ("reading test2", _rows(TEST2)),
         ("reading test3", _rows(TEST3)),
         ("reading test4", _rows(TEST4)),
+        ("reading test5", _rows(TEST5)),
         ("calibration even", _rows(CALIBRATION, 0)),
     ):
         x, y = features(engine, rows), np.array([label(r) for r in rows])
@@ -137,7 +139,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.report:
         _report(engine)
         return
-    rows = _rows(TRAIN) + _rows(TRAIN2) + _rows(TRAIN3) + _rows(TRAIN4) + _rows(CALIBRATION, 1)
+    rows = _rows(TRAIN) + _rows(TRAIN2) + _rows(TRAIN3) + _rows(TRAIN4) + _rows(TRAIN5)
+    rows += _rows(CALIBRATION, 1)
     x, y = features(engine, rows), np.array([label(r) for r in rows])
     weight = compute_sample_weight("balanced", y)  # as many answerable as not, in effect
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
@@ -154,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
             "eval/sets/reading_train2.jsonl",
             "eval/sets/reading_train3.jsonl",
             "eval/sets/reading_train4.jsonl",
+            "eval/sets/reading_train5.jsonl",
             "tests/data/abstain_calibration.jsonl (odd ids)",
         ],
         "threshold": th,
