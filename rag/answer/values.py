@@ -126,7 +126,7 @@ def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
     for i, (t, lab) in enumerate(r.ents):
         if lab not in f.value_labels and not _names_head(r, i, head, f.answer_type):
             continue
-        if t.lower() in asked or not fits_grain(grain, t):
+        if t.lower() in asked or _same_actor(f, t) or not fits_grain(grain, t):
             continue
         if r.roles is not None and f.answer_type in {"date", "place"} and r.roles[i] in OWNER_ROLES:
             continue
@@ -134,6 +134,24 @@ def _values(f: QuestionFocus, r: SentenceReading) -> list[int]:
             continue
         out.append(i)
     return out
+
+
+def _same_actor(f: QuestionFocus, entity: str) -> bool:
+    """The entity is an actor the question names, in a longer or shorter form ("Ant Group"
+    for "Ant"): not the value asked for. A place inside a name still can be ("the Central
+    Bank of China" answers "Which of China's regulators ...?")."""
+    words = _words(entity)
+    for n, lab in f.names:
+        if lab in {"GPE", "LOC", "NORP", "DATE", "CARDINAL"}:
+            continue
+        own = _words(n)
+        if own and words and (own <= words or words <= own):
+            return True
+    return False
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in {"the", "s"})
 
 
 # Labels of a proper name: the small model's NER often labels a name wrongly ("Alipay" as

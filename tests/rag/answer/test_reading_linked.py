@@ -241,7 +241,9 @@ def test_the_words_that_narrow_the_wanted_noun_must_be_there_too() -> None:
     )
     # a central bank is a bank, not an investment bank
     assert not _answers("Which investment banks were underwriting Ant's IPO?", pboc)
-    assert _answers("Which bank criticised Ant Group's behaviour?", pboc)
+    named = "The People's Bank of China criticised Ant Group's behaviour on Sunday."
+    assert not _answers("Which investment banks criticised Ant Group's behaviour?", named)
+    assert _answers("Which bank criticised Ant Group's behaviour?", named)
     star = "The Shanghai Stock Exchange suspended Ant Group's listing on its STAR Market."
     assert _answers("Which stock exchange suspended Ant Group's listing?", star)
 
@@ -260,3 +262,15 @@ def test_a_quote_question_is_answered_by_its_speaker_only() -> None:
     assert _value("What did the South China Morning Post say about Ant Group?", post) == 1.0
     # the speaker's own name stands for its firm ("Jack Ma's firm" = "Jack Ma's company")
     assert _value("What did Jack Ma's firm say it would use technology for?", ma) == 1.0
+
+
+def test_a_longer_form_of_a_name_the_question_gives_is_not_the_value() -> None:
+    fewer = (
+        "In the past two months, the number of online insurance-related products on Ant "
+        "Group's platforms has decreased significantly."
+    )
+    # "Ant Group" is the Ant the question names, not an insurance company
+    assert _value("Which insurance companies sold products on Ant's platforms?", fewer) == 0.0
+    pboc = "The Central Bank of China asked Ant Group to rectify its lending business."
+    # a place inside a name is no such actor: the central bank answers for China's regulators
+    assert _value("Which of China's regulators asked Ant Group to rectify its business?", pboc)
