@@ -23,7 +23,9 @@ GRAINS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("span", re.compile(r"\bhow long\b|\b(?:what|which) (?:period|span|length of time)\b", re.I)),
 )
 # A stretch of time, not a point in it: "days" (after), "recent weeks", "the past two months"
-# answer "how long" or "over what period", never "when" ("last year" is a point: singular).
+# answer "how long" or "over what period"; a bare "when" only when it places the event in the
+# recent past ("in recent weeks"), never a measure ("days after"). "last year" is a point.
+RECENT = re.compile(r"^(?:the\s+)?(?:past|recent|last)\s+", re.I)
 DURATION = re.compile(
     r"^(?:(?:the|these|those|past|recent|last|next|coming|few|several|many|some|\d+|a|one|two|"
     r"three|four|five|six|seven|eight|nine|ten|twelve)\s+)*(?:days|weeks|months|years|decades)$",
@@ -52,15 +54,18 @@ def date_grain(question: str) -> str | None:
 
 def fits_grain(grain: str | None, value: str) -> bool:
     """The date value is as fine as asked ("December 31" for a day, not "Thursday"); a
-    stretch of time ("recent weeks") answers only a question about one.
+    stretch of time answers a question about one, and a bare "when" only if it places the
+    event ("in recent weeks"), not if it measures ("days after").
 
     >>> fits_grain("day", "Thursday"), fits_grain("day", "December 31"), fits_grain(None, "x")
     (False, True, True)
-    >>> fits_grain(None, "recent weeks"), fits_grain("span", "recent weeks")
+    >>> fits_grain(None, "recent weeks"), fits_grain(None, "days")
+    (True, False)
+    >>> fits_grain("day", "recent weeks"), fits_grain("span", "days")
     (False, True)
     """
     if grain == "span":
         return True
-    if DURATION.match(value.strip()):
-        return False
+    if DURATION.match(value.strip()):  # "recent weeks" dates loosely; "days" not at all
+        return grain is None and RECENT.match(value.strip()) is not None
     return grain is None or FITS[grain].search(value) is not None

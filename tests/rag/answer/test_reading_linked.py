@@ -192,6 +192,9 @@ def test_a_stretch_of_time_does_not_answer_when() -> None:
     assert _value("On what date was the antitrust investigation into Alibaba opened?", text) == 0.0
     weeks = "In recent weeks, Beijing authorities have stepped up regulation of platforms."
     assert _value("Over what period have Beijing authorities stepped up regulation?", weeks) == 1.0
+    # a bare "when" is placed by "in recent weeks", if loosely; a calendar date is not
+    assert _value("When did Beijing authorities step up regulation?", weeks) == 1.0
+    assert _value("On what calendar date did Beijing step up regulation?", weeks) == 0.0
 
 
 def test_the_date_of_an_announcement_is_linked_to_announcing() -> None:
