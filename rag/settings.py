@@ -207,10 +207,12 @@ class AnswerSettings(BaseModel):
     support_threshold: float = Field(
         0.78, ge=0.0, le=1.0, description="Verifier score a sentence needs to count as supported"
     )
-    decision: Literal["score", "learned"] = Field(
+    decision: Literal["score", "learned", "checked"] = Field(
         "score",
-        description="What decides answered vs not: the evidence score against abstain_threshold,"
-        " or the logistic regression of rag/answer/decision.json (score + reading signals)",
+        description="What decides answered vs not: the evidence score against abstain_threshold"
+        " and the reading (score); the trees of rag/answer/decision.json alone (learned); or the"
+        " score's decision overruled where the trees are sure (checked: a refusal they rate"
+        " above `rescue` is answered, an answer they rate below `veto` is not)",
     )
 
 

@@ -77,6 +77,10 @@ class Decision:
     rate: float
     trees: tuple[Tree, ...]
     threshold: float
+    # where the trees overrule the rule decision ("checked"): a refusal by score rated at or
+    # above ``rescue`` is answered, an answer rated below ``veto`` is not (no-ops by default)
+    veto: float = 0.0
+    rescue: float = 2.0
 
     def probability(self, features: dict[str, float]) -> float:
         x = [features.get(k, 0.0) for k in self.features]
@@ -89,6 +93,8 @@ class Decision:
             "init": self.init,
             "rate": self.rate,
             "threshold": self.threshold,
+            "veto": self.veto,
+            "rescue": self.rescue,
             "trees": [t.to_dict() for t in self.trees],
         }
 
@@ -105,7 +111,13 @@ class Decision:
             for t in d["trees"]
         )
         return cls(
-            tuple(d["features"]), float(d["init"]), float(d["rate"]), trees, float(d["threshold"])
+            tuple(d["features"]),
+            float(d["init"]),
+            float(d["rate"]),
+            trees,
+            float(d["threshold"]),
+            float(d.get("veto", 0.0)),
+            float(d.get("rescue", 2.0)),
         )
 
 

@@ -1,6 +1,7 @@
 """The status of an answer before it is written: answered, partial or unanswerable, from
-the evidence score against its floor and the reading (the rule decision), or from the fitted
-decision (rag.answer.decision) when the settings ask for it; and why (``explain``)."""
+the evidence score against its floor and the reading (the rule decision), from the fitted
+decision (rag.answer.decision), or from the rule decision checked by the fitted one, as the
+settings ask; and why (``explain``)."""
 
 from __future__ import annotations
 
@@ -29,11 +30,32 @@ class Decider:
         if self._refused(ev):  # judged once, whichever decision decides
             return "unanswerable"
         rule = self._scored_status(ev)
-        decision = load_decision() if self.settings.answer.decision == "learned" else None
+        mode = self.settings.answer.decision
+        decision = load_decision() if mode != "score" else None
         if decision is None:
             return rule
         p = decision.probability(self._features(ev, rule))
-        return self._status(ev, p >= decision.threshold)
+        if mode == "learned":
+            return self._status(ev, p >= decision.threshold)
+        return self._checked(ev, rule, p, decision.veto, decision.rescue)
+
+    def _checked(self, ev: Evidence, rule: str, p: float, veto: float, rescue: float) -> str:
+        """The rule decision, overruled where the trees are sure: a refusal by score that they
+        rate at least ``rescue`` is judged strong enough, an answer they rate below ``veto``
+        is not (partial when the reading found the neighbourhood)."""
+        if rule == "unanswerable" and p >= rescue:
+            return self._status(ev, True)
+        if rule == "answered" and p < veto:
+            return self._status(ev, False)
+        return rule
+
+    def alternatives(self, ev: Evidence) -> tuple[str, bool, str, str]:
+        """What the checked decision chooses among (eval/checked.py fits where): the rule
+        decision's status, whether it refused outright, and the status when the evidence is
+        judged weak or strong."""
+        refused = self._refused(ev)
+        rule = "unanswerable" if refused else self._scored_status(ev)
+        return rule, refused, self._status(ev, False), self._status(ev, True)
 
     def decision_features(self, ev: Evidence) -> dict[str, float]:
         """What the learned decision reads: the score, the reading signals and the rule
@@ -96,7 +118,7 @@ class Decider:
     def explanation(self, ev: Evidence, status: str, rows: Sequence[SentenceRef]) -> dict[str, Any]:
         """Why the engine answered, answered in part or refused: the parsed focus, the best
         sentence per verdict and the signals behind the decision."""
-        learned = self.settings.answer.decision == "learned"
+        mode = self.settings.answer.decision
         decision = load_decision()
         return {
             "status": status,
@@ -116,7 +138,11 @@ class Decider:
             # the learned model's confidence that the evidence answers in full (reported
             # whichever decision decides)
             "probability": decision.probability(self.decision_features(ev)) if decision else None,
+            "decision": mode,
             "threshold": decision.threshold
-            if decision and learned
+            if decision and mode == "learned"
             else self.settings.answer.abstain_threshold,
+            # where the trees overrule the score's decision (mode "checked")
+            "veto": decision.veto if decision else None,
+            "rescue": decision.rescue if decision else None,
         }
