@@ -3,7 +3,9 @@
 Fits gradient-boosted depth-2 trees on the evidence score, the reading signals and the rule
 decision's status, on eval/sets/reading_train.jsonl, reading_train2.jsonl to
 reading_train5.jsonl and the odd-numbered half of tests/data/abstain_calibration.jsonl
-(label: the evidence answers the question). Never reads eval/questions.jsonl.
+(label: the evidence answers the question). Never reads eval/questions.jsonl. The learned
+decision's threshold and the checked decision's veto and rescue (eval/checked.py) are chosen
+on cross-validated probabilities (five repeats averaged), never on in-sample ones.
 
     python -m eval.fit_decision --index DIR            # fit and write decision.json
     python -m eval.fit_decision --index DIR --report   # held-out halves (once per change)

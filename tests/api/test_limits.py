@@ -350,8 +350,14 @@ def test_polls_of_own_jobs_do_not_spend_the_rate_limit(
         assert state == "done", resp.text
         assert c.get("/healthz", headers=owner).status_code == 200  # probes: never counted
         assert c.get("/readyz", headers=owner).status_code == 200
-        asks = [c.post("/v1/ask", headers=owner, json=ASK) for _ in range(3)]
-        assert [r.status_code for r in asks] == [200, 200, 429]  # requests 2, 3, then over
+        asks = []
+        while len(asks) < 5 and (not asks or asks[-1].status_code == 200):
+            asks.append(c.post("/v1/ask", headers=owner, json=ASK))
+        # Requests 2 and 3, then over: the polls spent nothing (else none would pass). Three
+        # pass when the upload has left the sliding window (a slow upload on a loaded machine
+        # spans more than a minute), never more: the limit still holds.
+        codes = [r.status_code for r in asks]
+        assert codes in ([200, 200, 429], [200, 200, 200, 429]), codes
         problem = assert_problem(asks[-1], 429)
         assert "rate limit of 3 requests per minute" in problem["detail"]
         # another client's polls of that job are ordinary requests
