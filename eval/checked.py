@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from rag import Engine
+from rag.answer.evidence import Evidence
+from rag.answer.status import checked_status
 
 RESCUES = (0.5, 0.6, 0.7, 0.8, 0.9)
 VETOES = (0.0, 0.1, 0.2, 0.3)
@@ -32,20 +34,24 @@ class Statuses:
     strong: np.ndarray
 
 
-def statuses(engine: Engine, rows: list[dict[str, Any]]) -> Statuses:
-    answerer = engine.snapshot.answerer
-    found = [answerer.decider.alternatives(answerer.evidence(r["question"])) for r in rows]
+def statuses(engine: Engine, evidence: list[Evidence]) -> Statuses:
+    decider = engine.snapshot.answerer.decider
+    found = [decider.alternatives(ev) for ev in evidence]
     rule, refused, weak, strong = (np.array(col) for col in zip(*found, strict=True))
     return Statuses(rule, refused, weak, strong)
 
 
 def checked(s: Statuses, p: np.ndarray, veto: float, rescue: float) -> np.ndarray:
-    """The statuses the checked decision gives (rag.answer.status.Decider._checked)."""
-    out = s.rule.copy()
-    up = (s.rule == "unanswerable") & ~s.refused & (p >= rescue)
-    down = (s.rule == "answered") & (p < veto)
-    out[up], out[down] = s.strong[up], s.weak[down]
-    return out
+    """The statuses the checked decision gives (rag.answer.status.checked_status; a question
+    refused outright stays refused)."""
+    return np.array(
+        [
+            rule if refused else checked_status(rule, float(pi), veto, rescue, weak, strong)
+            for rule, refused, pi, weak, strong in zip(
+                s.rule, s.refused, p, s.weak, s.strong, strict=True
+            )
+        ]
+    )
 
 
 def outcome(status: np.ndarray, y: np.ndarray) -> dict[str, float]:

@@ -28,6 +28,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from eval.checked import choose, statuses
 from rag import Engine, Settings
 from rag.answer.decision import FEATURES, FILE, Decision, Tree, load_decision
+from rag.answer.evidence import Evidence
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = ROOT / "eval/sets/reading_train.jsonl"
@@ -59,11 +60,16 @@ def label(row: dict[str, Any]) -> int:
     return int(bool(row["answerable"]))
 
 
-def features(engine: Engine, rows: list[dict[str, Any]]) -> np.ndarray:
+def evidence(engine: Engine, rows: list[dict[str, Any]]) -> list[Evidence]:
+    answerer = engine.snapshot.answerer
+    return [answerer.evidence(r["question"]) for r in rows]
+
+
+def features(engine: Engine, found: list[Evidence]) -> np.ndarray:
     answerer = engine.snapshot.answerer
     out = []
-    for r in rows:
-        f = answerer.decision_features(answerer.evidence(r["question"]))
+    for ev in found:
+        f = answerer.decision_features(ev)
         out.append([f[k] for k in FEATURES])
     return np.array(out, dtype=np.float64)
 
@@ -137,7 +143,7 @@ def _report(engine: Engine) -> None:
         ("reading test5", _rows(TEST5)),
         ("calibration even", _rows(CALIBRATION, 0)),
     ):
-        x, y = features(engine, rows), np.array([label(r) for r in rows])
+        x, y = features(engine, evidence(engine, rows)), np.array([label(r) for r in rows])
         p = np.array([d.probability(dict(zip(FEATURES, row, strict=True))) for row in x])
         print(name, json.dumps(rates(p, y, d.threshold)))
 
@@ -155,13 +161,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     rows = _rows(TRAIN) + _rows(TRAIN2) + _rows(TRAIN3) + _rows(TRAIN4) + _rows(TRAIN5)
     rows += _rows(CALIBRATION, 1)
-    x, y = features(engine, rows), np.array([label(r) for r in rows])
+    found = evidence(engine, rows)  # once: the features and the statuses read the same
+    x, y = features(engine, found), np.array([label(r) for r in rows])
     weight = compute_sample_weight("balanced", y)  # as many answerable as not, in effect
     cv = np.mean([_cross_validated(x, y, weight, seed) for seed in range(SEEDS)], axis=0)
     model = _model().fit(x, y, sample_weight=weight)
     p = model.predict_proba(x)[:, 1]
     th = _threshold(cv, y)  # from cross-validated probabilities: in-sample ones are overfit
-    veto, rescue, overrule = choose(statuses(engine, rows), cv, y)
+    veto, rescue, overrule = choose(statuses(engine, found), cv, y)
     decision = dataclasses.replace(_export(model, x, round(th, 6)), veto=veto, rescue=rescue)
     summary = {
         "fitted_on": [

@@ -16,6 +16,18 @@ from rag.types import SentenceRef
 PARTIAL_FLOOR = 0.2  # evidence score below which related sentences are not worth quoting
 
 
+def checked_status(rule: str, p: float, veto: float, rescue: float, weak: str, strong: str) -> str:
+    """The rule decision of evidence not refused outright, overruled where the trees are sure:
+    a refusal by score that they rate at least ``rescue`` takes the status of strong evidence,
+    an answer they rate below ``veto`` that of weak evidence (partial when the reading found
+    the neighbourhood). eval/checked.py fits ``veto`` and ``rescue`` with this same rule."""
+    if rule == "unanswerable" and p >= rescue:
+        return strong
+    if rule == "answered" and p < veto:
+        return weak
+    return rule
+
+
 class Decider:
     """Decides an answer's status from its evidence, with the settings it is given."""
 
@@ -37,17 +49,8 @@ class Decider:
         p = decision.probability(self._features(ev, rule))
         if mode == "learned":
             return self._status(ev, p >= decision.threshold)
-        return self._checked(ev, rule, p, decision.veto, decision.rescue)
-
-    def _checked(self, ev: Evidence, rule: str, p: float, veto: float, rescue: float) -> str:
-        """The rule decision, overruled where the trees are sure: a refusal by score that they
-        rate at least ``rescue`` is judged strong enough, an answer they rate below ``veto``
-        is not (partial when the reading found the neighbourhood)."""
-        if rule == "unanswerable" and p >= rescue:
-            return self._status(ev, True)
-        if rule == "answered" and p < veto:
-            return self._status(ev, False)
-        return rule
+        weak, strong = self._status(ev, False), self._status(ev, True)
+        return checked_status(rule, p, decision.veto, decision.rescue, weak, strong)
 
     def alternatives(self, ev: Evidence) -> tuple[str, bool, str, str]:
         """What the checked decision chooses among (eval/checked.py fits where): the rule

@@ -219,6 +219,7 @@ def wanted_head(f: QuestionFocus) -> str:
     return "" if head in TYPE_NOUNS else head
 
 
+@lru_cache(maxsize=256)  # asked per candidate sentence; the question's answer is the same
 def wanted_modifiers(f: QuestionFocus) -> frozenset[str]:
     """The key lemmas that narrow the wanted noun ("investment" of "which investment banks",
     "vice" of "which vice premier"): a central bank is not an investment bank."""
