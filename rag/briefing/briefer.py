@@ -243,7 +243,7 @@ def _plan(index: LoadedIndex, pool: Pool, subject: str, max_n: int) -> Plan:
     dedupe = Deduper(index, subject)
     n_summary = min(3 if max_n >= 8 else 2, max_n)
     undated = [p for p in pieces if not _dated(p, index.documents[p.cand.doc_id].published)]
-    summary = pick_summary(undated, subject, n_summary, dedupe)
+    summary = pick_summary(undated, subject, n_summary, dedupe, pool.trusted_first)
     used = {p.cand.row for p in summary}
     events = dated_events(index, [p for p in wide if p.cand.row not in used])
     cap = min(TIMELINE_MAX, max(2, max_n))
@@ -254,7 +254,7 @@ def _plan(index: LoadedIndex, pool: Pool, subject: str, max_n: int) -> Plan:
             dedupe.add(p.cand)
     rest = [p for p in pieces if p.cand.row not in used]
     sections = assign_sections(
-        index, rest, pool.facet_vecs, max_n - len(summary), PER_SECTION, dedupe
+        index, rest, pool.facet_vecs, max_n - len(summary), PER_SECTION, dedupe, pool.trusted_first
     )
     used |= {p.cand.row for ps in sections.values() for p in ps}
     spare = [e for e in events if not e.placeable and e.pieces[0].cand.row not in used]

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer.scored import ScoredSentence, candidates, term_stats
+from rag.answer.scored import TRUSTED_ENOUGH, ScoredSentence, candidates, term_stats
+from rag.answer.trusted import search_with_trusted
 from rag.briefing.facets import AMOUNT_QUERY, FACETS
 from rag.briefing.pieces import Deduper, Piece
 from rag.index.embedder import Embedder
@@ -39,6 +40,7 @@ class Pool:
     relevant: list[ScoredSentence]  # cands above the relevance floor
     wide: list[ScoredSentence]  # above a lower floor, from documents with a relevant sentence
     facet_vecs: np.ndarray  # embedded FACETS examples, one row each
+    trusted_first: bool = False  # trusted evidence covers the topic: uploads only fill in
 
 
 def subject_of(topic: str) -> str:
@@ -91,43 +93,78 @@ def gather(
     filters: Filters,
     k: int,
 ) -> Pool:
-    """Retrieve for the topic and for each facet; score every sentence against the topic."""
+    """Retrieve for the topic and for each facet; score every sentence against the topic.
+    Uploads must not push the corpus out (rag.answer.trusted): every search keeps the best
+    trusted passages in view, and when trusted evidence covers the topic the relevance
+    floors are measured from its best sentence and trusted sentences come first."""
     qvec = embedder.embed_query(topic)
-    first = retriever.search(topic, k, filters, qvec=qvec).results
+    first = search_with_trusted(retriever, index, topic, k, filters, qvec).results
     topic_cands = candidates(index, first, topic, qvec, set())
     results = [first]
     queries = [f"{subject} {f.query.format(subject=subject)}" for f in FACETS]
     queries.append(f"{subject} {AMOUNT_QUERY}")
     vecs = _embed_cached(embedder, [*queries, *(f.example for f in FACETS)])
     for q, vec in zip(queries, vecs[: len(queries)], strict=True):
-        results.append(retriever.search(q, max(3, k // 2), filters, qvec=vec).results)
+        hits = search_with_trusted(retriever, index, q, max(3, k // 2), filters, vec).results
+        results.append(hits)
     cands = candidates(index, _merge_hits(results), topic, qvec, set())
-    best = cands[0].score if cands else 0.0
-    relevant = [c for c in cands if c.score >= POOL_FLOOR * best]
+    best, trusted_first = _floor_base(cands)
+    relevant = _ordered([c for c in cands if c.score >= POOL_FLOOR * best], trusted_first)
     docs = {c.doc_id for c in relevant}
     wide = [c for c in cands if c.score >= WIDE_FLOOR * best and c.doc_id in docs]
-    return Pool(topic_cands, cands, relevant, wide, vecs[len(queries) :])
+    return Pool(
+        topic_cands, cands, relevant, _ordered(wide, trusted_first), vecs[len(queries) :],
+        trusted_first,
+    )  # fmt: skip
 
 
-def pick_summary(pieces: list[Piece], subject: str, n: int, dedupe: Deduper) -> list[Piece]:
+def _floor_base(cands: list[ScoredSentence]) -> tuple[float, bool]:
+    """The score the relevance floors are measured from, and whether trusted evidence leads:
+    the best trusted sentence when it scores at least TRUSTED_ENOUGH of the best overall (as
+    for answers, rag.answer.scored.lead_with_trusted), else the best sentence."""
+    best = max((c.score for c in cands), default=0.0)
+    trusted = max((c.score for c in cands if c.trusted), default=None)
+    if trusted is None or all(c.trusted for c in cands):
+        return best, False
+    if trusted >= TRUSTED_ENOUGH * best:
+        return trusted, True
+    return best, False
+
+
+def _ordered(cands: list[ScoredSentence], trusted_first: bool) -> list[ScoredSentence]:
+    """Best first; trusted sentences before uploads when trusted evidence leads."""
+    ranked = sorted(cands, key=lambda c: (-c.score, c.doc_id, c.start))
+    return sorted(ranked, key=lambda c: not c.trusted) if trusted_first else ranked
+
+
+def pick_summary(
+    pieces: list[Piece], subject: str, n: int, dedupe: Deduper, trusted_first: bool = False
+) -> list[Piece]:
     """The best stand-alone sentences that name the subject, from different documents while
-    there are any (a second pass fills up from documents already used)."""
+    there are any (a second pass fills up from documents already used); when trusted
+    evidence leads, uploads only fill what the trusted sentences leave."""
     subject_terms = set(tokenize(subject))
     ranked = sorted(
         pieces,
         key=lambda p: -(p.cand.score + (0.05 if subject_terms & set(tokenize(p.text)) else 0.0)),
     )
+    groups = (
+        [[p for p in ranked if p.cand.trusted], [p for p in ranked if not p.cand.trusted]]
+        if trusted_first
+        else [ranked]
+    )
     chosen: list[Piece] = []
-    for distinct in (True, False):
-        docs = {p.cand.doc_id for p in chosen}
-        for p in ranked:
-            if len(chosen) >= n:
-                return chosen
-            if (distinct and p.cand.doc_id in docs) or p in chosen or dedupe.seen(p.cand):
-                continue
-            chosen.append(p)
-            docs.add(p.cand.doc_id)
-            dedupe.add(p.cand)
+    for group in groups:
+        for distinct in (True, False):
+            docs = {p.cand.doc_id for p in chosen}
+            for p in group:
+                if len(chosen) >= n:
+                    return chosen
+                if (distinct and p.cand.doc_id in docs) or p in chosen or dedupe.seen(p.cand):
+                    continue
+                chosen.append(p)
+                docs.add(p.cand.doc_id)
+                dedupe.add(p.cand)
     return chosen
 
 

@@ -104,9 +104,11 @@ def assign_sections(
     budget: int,
     per_section: int,
     dedupe: Deduper,
+    trusted_first: bool = False,
 ) -> dict[str, list[Piece]]:
     """Each piece to the facet it serves best, if it clearly serves one; facets are filled
-    best first, one sentence each in turn, until the budget is spent."""
+    best first (trusted sentences before uploads when trusted evidence leads), one sentence
+    each in turn, until the budget is spent."""
     aff = facet_affinity(index, pieces, facet_vecs)
     queues: dict[str, list[tuple[float, Piece]]] = {f.key: [] for f in FACETS}
     for i, p in enumerate(pieces):
@@ -114,7 +116,7 @@ def assign_sections(
         if aff[i, j] >= FACET_FLOOR and aff[i, j] - float(aff[i].mean()) >= FACET_MARGIN:
             queues[FACETS[j].key].append((0.5 * p.cand.score + 0.5 * float(aff[i, j]), p))
     for q in queues.values():
-        q.sort(key=lambda t: -t[0])
+        q.sort(key=lambda t: (trusted_first and not t[1].cand.trusted, -t[0]))
     out: dict[str, list[Piece]] = {f.key: [] for f in FACETS}
     used, progress = 0, True
     while used < budget and progress:

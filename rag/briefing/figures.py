@@ -85,7 +85,7 @@ def key_figures(
     grouped where documents agree on a measure and value; best supported first. With a
     named subject, figures the sentence gives to another subject are left out."""
     name = _topic_name(subject)
-    floor = relevant[-1].score if relevant else 0.0
+    floor = min((c.score for c in relevant), default=0.0)  # trusted-first pools are not sorted
     figures = [
         f
         for f in labelled_figures(relevant, readings, floor)
