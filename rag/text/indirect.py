@@ -34,6 +34,7 @@ INSIDE_NP = {"amod", "compound", "nmod", "poss"}  # a participle modifying a nou
 BEFORE_VERB = {"aux", "auxpass", "neg", "advmod"}  # "can Alipay *be* used", "had X *already*"
 NEGATION = {"not", "n't", "never"}
 END = {"?", ".", "!", "…"}
+WH_TAGS = {"WDT", "WP", "WP$", "WRB"}  # "that", "who" of a relative clause
 LINKS = {"and", "but", "or", "so", "then", "now", "well"}  # "And when ...": tie to what came before
 
 
@@ -141,17 +142,52 @@ def _in_subject(verb: Any) -> bool:
     return verb.dep_ in INSIDE_NP or verb.dep_ == "relcl" or own
 
 
-def _copula_subject_end(toks: list[Any], after: int) -> int:
-    """Where the subject of a yes/no copula ends: after its nsubj's phrase ("Is *Ant Group* a
-    bank?"), else at the end."""
+def _copula_subject_end(toks: list[Any], after: int, copula: Any, loose: bool) -> int:
+    """Where the subject after a copula ends: after its nsubj's phrase ("Is *Ant Group* a
+    bank?", "Why is *the payments app* a target?"; the copula's own subject when it has one),
+    else at the end ("Who is Pan Gongsheng?": the wh-word is the predicate). After a wh-phrase
+    it must be the copula's own (``_of_copula``); a yes/no question's or an owning "has"'s
+    (``loose``) may be the first there is ("had *the officials* been"). Followed by an
+    auxiliary or another verb's subject, the phrase is not the whole subject but goes on in a
+    relative clause ("how big was the offering *Ant had* to halt"): the end too."""
     first = toks[0].i
-    subject = next((t for t in toks[after:] if t.dep_ in {"nsubj", "nsubjpass", "expl"}), None)
+    subjects = [t for t in toks[after:] if t.dep_ in {"nsubj", "nsubjpass", "expl"}]
+    subject = next((t for t in subjects if t.head.i == copula.i), None)
+    subject = subject or next((t for t in subjects if loose or _of_copula(t, copula)), None)
     if subject is None:
         return len(toks)
     end: int = subject.right_edge.i - first + 1
-    while end + 1 < len(toks) and _possessive(toks[end]):  # "Ant" parsed as the subject
-        end = max(end + 2, toks[end + 1].right_edge.i - first + 1)
+    # a name takes no prepositional phrase but "of": "in the crosshairs" of "Why is Alipay in
+    # the crosshairs ...?" is the predicate, whatever the parse attached it to
+    if subject.text[:1].isupper():
+        preps = [c for c in subject.rights if c.dep_ == "prep" and c.lower_ != "of"]
+        end = min([end, *(p.left_edge.i - first for p in preps)])
+    while True:  # "Ant" or "Ant's" parsed as the subject: the possessed noun goes with it
+        if end + 1 < len(toks) and _possessive(toks[end]):
+            end = max(end + 2, toks[end + 1].right_edge.i - first + 1)
+        elif 0 < end < len(toks) and _possessive(toks[end - 1]):
+            end = max(end + 1, toks[end].right_edge.i - first + 1)
+        else:
+            break
+    if end < len(toks) and (_aux(toks[end]) or _subject_of_other(toks[end], copula)):
+        return len(toks)
     return min(end, len(toks))
+
+
+def _subject_of_other(tok: Any, copula: Any) -> bool:
+    """The word after the phrase is a subject of another verb: the phrase goes on in a
+    relative clause ("the acquisitions *Alibaba failed* to report")."""
+    return tok.dep_ in {"nsubj", "nsubjpass"} and tok.head.i != copula.i
+
+
+def _of_copula(subject: Any, copula: Any) -> bool:
+    """The subject is the copula's own, though the parse hung it on its predicate ("cheaper",
+    "opened") or on the verb the copula is hung on ("When was Ant renamed ...?"); not one of a
+    clause of its own ("with how the giant disclosed ...", "the articles that carry ...", a
+    bare verb "be" cannot take)."""
+    head = subject.head
+    local = head.i == copula.head.i or head.head.i == copula.i
+    return local and head.tag_ not in {"VB", "VBZ", "VBP", "MD"} and subject.tag_ not in WH_TAGS
 
 
 def _possessive(tok: Any) -> bool:
@@ -233,9 +269,10 @@ def _reorder(toks: list[Any], aux: int, first: int) -> tuple[str, bool]:
     negated = aux + 1 < len(toks) and _norm(toks[aux + 1].lower_) in NEGATION  # "didn't", "is not"
     after = aux + 2 if negated else aux + 1
     stop, verb = _verb_after(toks, aux, after)
-    if stop is None:  # a copula: the wh-word is its predicate, all the rest its subject
+    if stop is None:  # a copula: it follows its subject ("why the app is a target"), last
+        # when the wh-phrase is its predicate ("who Pan Gongsheng is"); "has" of owning too
         owns = _norm(a.lower_) in {"has", "have", "had"}  # "has China no rulebook": owning
-        stop = _copula_subject_end(toks, after) if aux == 0 or owns else len(toks)
+        stop = _copula_subject_end(toks, after, a, loose=aux == 0 or owns)
     if stop <= after:  # "which companies must analyse ...", "who was fined"
         return _text(toks[aux:], first, {}), True
     full = CONTRACTED.get(_norm(a.lower_))  # "What's" -> "what ... is"

@@ -114,6 +114,26 @@ SHAPES = [
     ("What's the size of the Ant IPO?", "what the size of the Ant IPO is", False),
     ("How large was the planned listing?", "how large the planned listing was", False),
     ("What are the services Ant must fix?", "what the services Ant must fix are", False),
+    # the copula follows its subject when the wh-phrase is not its predicate, wherever the
+    # parse hung the subject ("cheaper", "opened", "renamed") ...
+    ("Why is Alipay in the crosshairs of the Chinese authorities?",
+     "why Alipay is in the crosshairs of the Chinese authorities", False),
+    ("Why are Xi's latest comments on financial regulation notable?",
+     "why Xi's latest comments on financial regulation are notable", False),
+    ("When was Ant Financial renamed Ant Group?", "when Ant Financial was renamed Ant Group",
+     False),
+    ("On what date was the antitrust investigation into Alibaba opened?",
+     "on what date the antitrust investigation into Alibaba was opened", False),
+    ("By how much were the regional banks' services on Alipay cheaper than those of the "
+     "traditional banks?", "by how much the regional banks' services on Alipay were cheaper "
+     "than those of the traditional banks", False),
+    ("Is Baidu among the giants the article says touch Chinese daily life?",
+     "whether Baidu is among the giants the article says touch Chinese daily life", False),
+    # ... not after a subject of the subject's own clause
+    ("How big was the initial public offering Ant had to halt?",
+     "how big the initial public offering Ant had to halt was", False),
+    ("How many days apart are the two articles that carry a date?",
+     "how many days apart the two articles that carry a date are", False),
     # yes/no -> whether
     ("Is Ant Group a bank?", "whether Ant Group is a bank", False),
     ("Was the IPO the largest in history?", "whether the IPO was the largest in history", False),
