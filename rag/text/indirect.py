@@ -95,6 +95,9 @@ def _wh_end(toks: list[Any], start: int) -> int | None:
     if i >= len(toks) or toks[i].lower_ not in WH:
         return None
     j = i + 1
+    # a wh-determiner's noun, however tagged ("Which *lapses* ... did the officials find?")
+    if toks[i].dep_ == "det" and j < len(toks) and not _aux(toks[j]):
+        j += 1
     while j < len(toks) and not _verbal(toks[j]):
         j += 1
     return j

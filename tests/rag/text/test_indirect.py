@@ -98,6 +98,9 @@ SHAPES = [
     ("Why can't Ant list in Shanghai?", "why Ant can't list in Shanghai", False),
     ("Why won’t the regulators approve the listing?",
      "why the regulators won’t approve the listing", False),
+    # a wh-determiner's noun the small model tags as a verb ("lapses")
+    ("Which lapses in guarding personal data did the officials find at Ant?",
+     "which lapses in guarding personal data the officials found at Ant", False),
     # prepositional wh-phrases
     ("Through which platform were lenders' web savings offerings sold?",
      "through which platform lenders' web savings offerings were sold", False),
