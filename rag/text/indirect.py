@@ -68,8 +68,8 @@ def _start(toks: list[Any]) -> int:
     for i, t in enumerate(toks[:-1]):
         if t.lower_ in WH:  # the question has begun: "Whose interests, apart from ..., must"
             return 0
-        if t.text == "," and (toks[i + 1].lower_ in WH or _aux(toks[i + 1])):
-            return i + 1
+        if t.text == "," and (_wh_end(toks, i + 1) is not None or _aux(toks[i + 1])):
+            return i + 1  # "Besides payments, in which lines ..."
     return 0
 
 
@@ -90,7 +90,7 @@ def _wh_end(toks: list[Any], start: int) -> int | None:
     "Exactly how much", "On what date in December"), that is the first auxiliary or verb
     after it; None without a wh-word."""
     i = start
-    while i < len(toks) and toks[i].pos_ in {"ADP", "ADV"} and toks[i].lower_ not in WH:
+    while i < len(toks) and _leads_wh(toks, i, start) and toks[i].lower_ not in WH:
         i += 1
     if i >= len(toks) or toks[i].lower_ not in WH:
         return None
@@ -101,6 +101,17 @@ def _wh_end(toks: list[Any], start: int) -> int | None:
     while j < len(toks) and not _verbal(toks[j]):
         j += 1
     return j
+
+
+def _leads_wh(toks: list[Any], i: int, start: int) -> bool:
+    """A word that may stand before the wh-word in its phrase: a preposition or an adverb
+    ("Exactly how much", "Since when", "On what date"), or the noun of a compound
+    preposition ("In *response* to what")."""
+    t = toks[i]
+    if t.pos_ in {"ADP", "ADV", "SCONJ"}:
+        return True
+    compound = t.pos_ == "NOUN" and start < i < len(toks) - 1
+    return compound and toks[i - 1].pos_ == "ADP" and toks[i + 1].pos_ == "ADP"
 
 
 def _verb_after(toks: list[Any], aux: int, after: int) -> tuple[int | None, int | None]:

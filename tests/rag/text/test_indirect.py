@@ -102,6 +102,12 @@ SHAPES = [
     ("Which lapses in guarding personal data did the officials find at Ant?",
      "which lapses in guarding personal data the officials found at Ant", False),
     # prepositional wh-phrases
+    ("Since when have Chinese authorities been raising their voices against tech giants?",
+     "since when Chinese authorities have been raising their voices against tech giants", False),
+    ("In response to what did the firm say it would form a group?",
+     "in response to what the firm said it would form a group", False),
+    ("Besides payments, in which lines of business does Ant have big stakes?",
+     "in which lines of business Ant has big stakes besides payments", False),
     ("Through which platform were lenders' web savings offerings sold?",
      "through which platform lenders' web savings offerings were sold", False),
     ("Over what period did the number of insurance products drop?",
