@@ -201,6 +201,7 @@ def _of_copula(subject: Any, copula: Any) -> bool:
     bare verb "be" cannot take)."""
     head = subject.head
     local = head.i == copula.head.i or head.head.i == copula.i
+    local = local and head.dep_ not in {"advcl", "relcl", "acl"}  # "while *it* prepared"
     return local and head.tag_ not in {"VB", "VBZ", "VBP", "MD"} and subject.tag_ not in WH_TAGS
 
 

@@ -279,3 +279,10 @@ def test_any_text_never_raises_and_keeps_to_its_words(text: str) -> None:
         assert got.text.strip()
     stray = [w for w in _words(got.text) if w not in _allowed(text)]
     assert not stray, (text, got.text)
+
+
+def test_the_copula_never_joins_an_adverbial_clause() -> None:
+    """The subject of "while it prepared" is not the copula's: "it was prepared" would say
+    something else (the word order around the clause may stay as asked)."""
+    text = embed(parse("Who was Ant's chief financial officer while it prepared its listing?"))
+    assert "while it prepared its listing" in text.text, text.text
