@@ -240,6 +240,8 @@ def _read_focus(question: str) -> QuestionFocus:
         phrase = f"the {focus} of {attached[0]}" if attached else f"the {focus}"
         if noun.pos_ == "PROPN":  # "What is Ant?" asks what Ant is, not for "the Ant"
             phrase = ""
+        if kind in {"reason", "manner"}:  # "why there are fewer products", not the products
+            phrase = ""
         if kind == "count":
             phrase = number_of(doc, noun, focus, attached, embed(doc).subject_asked)
     else:
