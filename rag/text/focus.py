@@ -238,9 +238,9 @@ def _read_focus(question: str) -> QuestionFocus:
         attached = _of_phrases(noun)
         attached += [a for a in _attached(doc, skip) if a not in attached]
         phrase = f"the {focus} of {attached[0]}" if attached else f"the {focus}"
-        if noun.pos_ == "PROPN":  # "What is Ant?" asks what Ant is, not for "the Ant"
-            phrase = ""
-        if kind in {"reason", "manner"}:  # "why there are fewer products", not the products
+        # "What is Ant?" asks what Ant is, not for "the Ant"; "Why are there fewer products?"
+        # asks why, not for the products
+        if noun.pos_ == "PROPN" or kind in {"reason", "manner"}:
             phrase = ""
         if kind == "count":
             phrase = number_of(doc, noun, focus, attached, embed(doc).subject_asked)
