@@ -72,7 +72,7 @@ SHARED = 3  # question words a value's clause holds that link it without the key
 
 def _name_words(f: QuestionFocus) -> frozenset[str]:
     """The lower-cased words of the question's names."""
-    return frozenset(w.lower() for n, _ in f.names for w in re.findall(r"\w+", n))
+    return frozenset(w for n, _ in f.names for w in _words(n))
 
 
 @lru_cache(maxsize=256)
@@ -151,6 +151,8 @@ def _same_actor(f: QuestionFocus, entity: str) -> bool:
 
 
 def _words(text: str) -> frozenset[str]:
+    """The lower-cased words of a name or a phrase, without "the" and a possessive's "s" (one
+    splitting for every comparison of names here)."""
     return frozenset(w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in {"the", "s"})
 
 
@@ -195,14 +197,10 @@ def _said_by(f: QuestionFocus, r: SentenceReading, text: str) -> bool:
     did)."""
     if not f.keys:
         return True
-    speakers = r.subjects | frozenset(
-        w.lower() for m in ACCORDING.finditer(text) for w in re.findall(r"\w+", m.group(1))
-    )
+    speakers = r.subjects | frozenset(w for m in ACCORDING.finditer(text) for w in _words(m[1]))
     # the speaker's own name counts too ("Jack Ma's firm": "Jack Ma's company says")
     who = f.attached[0].lower() if f.attached else ""
-    named = frozenset(
-        w.lower() for n, _ in f.names if n.lower() in who for w in re.findall(r"\w+", n)
-    )
+    named = frozenset(w for n, _ in f.names if n.lower() in who for w in _words(n))
     return key_share(f.keys, speakers) > 0 or bool(named & speakers)
 
 
