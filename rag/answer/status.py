@@ -142,9 +142,15 @@ class Decider:
             # whichever decision decides)
             "probability": decision.probability(self.decision_features(ev)) if decision else None,
             "decision": mode,
+            # the rule decision and the score floor it applied to this question (lower when
+            # the reading vouches for a sentence or the question names nothing: ``_floor``)
+            "rule": self._rule_status(ev),
+            "floor": self._floor(ev),
+            # what the deciding quantity was held against: the learned probability's cut in
+            # mode "learned", else the score floor
             "threshold": decision.threshold
             if decision and mode == "learned"
-            else self.settings.answer.abstain_threshold,
+            else self._floor(ev),
             # where the trees overrule the score's decision (mode "checked")
             "veto": decision.veto if decision else None,
             "rescue": decision.rescue if decision else None,

@@ -113,6 +113,22 @@ def test_explain_shows_the_answering_sentence_for_an_answered_question(
     assert built_engine.ask("Why was the Ant IPO suspended?").to_dict()["explain"] is None
 
 
+def test_explain_reports_the_score_floor_the_question_was_held_to(built_engine: Engine) -> None:
+    """A paraphrase scores low; the reading vouches for its sentence, so its floor is the
+    lower read_threshold, and explain says so (not the abstain threshold it did not face)."""
+    a = built_engine.settings.answer
+    e = built_engine.ask(
+        "What will supervisors do after platforms finish checking themselves?", explain=True
+    )
+    assert e.status == "answered" and e.explain is not None
+    low = min(a.read_threshold, a.abstain_threshold)
+    assert e.explain["floor"] == e.explain["threshold"] == low
+    assert e.explain["rule"] == e.status
+    assert e.explain["signals"]["score"] >= e.explain["floor"]
+    named = built_engine.ask("How much was Alibaba fined in December?", explain=True).explain
+    assert named is not None and named["floor"] == a.abstain_threshold
+
+
 def test_the_fitted_decision_reads_every_feature_and_gives_a_probability(
     built_engine: Engine,
 ) -> None:
