@@ -148,9 +148,7 @@ class Decider:
             "floor": self._floor(ev),
             # what the deciding quantity was held against: the learned probability's cut in
             # mode "learned", else the score floor
-            "threshold": decision.threshold
-            if decision and mode == "learned"
-            else self._floor(ev),
+            "threshold": decision.threshold if decision and mode == "learned" else self._floor(ev),
             # where the trees overrule the score's decision (mode "checked")
             "veto": decision.veto if decision else None,
             "rescue": decision.rescue if decision else None,
