@@ -10,7 +10,7 @@ from rag.answer.claims import ClaimWriter, lead_with
 from rag.answer.evidence import Evidence
 from rag.answer.verify import Verifier
 from rag.index.store import LoadedIndex
-from rag.text.wording import lower_first
+from rag.text.wording import directive, lower_first
 
 PARTIAL_SENTENCES = 2
 
@@ -32,10 +32,12 @@ def partial_answer(
     if not sentences:
         return None
     detail = ev.focus.describe()
-    first = with_markers(
-        lower_first(sentences[0].text).rstrip(" ."), sentences[0].citations, close=""
-    )
-    texts = [f"The articles {ev.focus.not_given()}; they say only that {first}."]
+    lead_text, marks = sentences[0].text.rstrip(" ."), sentences[0].citations
+    if directive(sentences[0].text):  # an order ("Equally protect ...") is quoted, not reported
+        said = f"they say only this: {with_markers(f'“{lead_text}”', marks, close='')}"
+    else:
+        said = f"they say only that {with_markers(lower_first(lead_text), marks, close='')}"
+    texts = [f"The articles {ev.focus.not_given()}; {said}."]
     texts += [with_markers(s.text, s.citations) for s in sentences[1:]]
     return {
         "status": "partial",

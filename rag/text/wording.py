@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from rag.text.parser import parse
+
 CONNECTIVE = re.compile(
     r"^(?:However|Indeed|Still|Therefore|Moreover|As a result|In addition|Nevertheless|"
     r"Meanwhile|Thus|Also|Yet|But|And|So|Furthermore),\s+"
@@ -56,3 +58,19 @@ def lower_first(s: str) -> str:
     """
     first = s.split(" ", 1)[0].strip(",;:").lower()
     return s[:1].lower() + s[1:] if first in OPENERS else s
+
+
+def directive(sentence: str) -> bool:
+    """The sentence gives an order and has no subject ("Equally protect the property rights
+    ..."): it cannot follow "they say only that" (parsed: a bare verb heads it).
+
+    >>> directive("Strictly implement supervision."), directive("We must maintain stability.")
+    (True, False)
+    """
+    root = next((t for t in parse(sentence) if t.dep_ == "ROOT"), None)
+    subjects = {"nsubj", "nsubjpass", "expl", "csubj"}
+    return (
+        root is not None
+        and root.tag_ == "VB"
+        and not any(c.dep_ in subjects for c in root.children)
+    )

@@ -18,8 +18,9 @@ MISSING = re.compile(r"The corpus does not say: (?P<parts>.+)\.")
 # a partial answer on a missing detail: "The articles do not give X; they say only that ..."
 # ("do not name" a person or organisation, "do not say" before an indirect question)
 NOT_GIVEN = re.compile(
-    r"The articles do not (?:give|name|say) (?P<detail>.+?); they say only that "
-)
+    r"The articles do not (?:give|name|say) (?P<detail>.+?); they say only "
+    r"(?:that |this: (?P<quoted>“))"
+)  # an order ("Equally protect ...") is quoted: "they say only this: “...”"
 
 
 def by_marker(answer: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
@@ -120,7 +121,11 @@ def assert_answer_is_its_sentences(answer: Mapping[str, Any]) -> None:
         first = answer["sentences"][0]["text"].rstrip(" .")
         rest = plain[lead.end() :]
         assert capitalised(rest).startswith(capitalised(first)), (rest, first)
-        tail = rest[len(first) :].lstrip(".").strip()
+        tail = rest[len(first) :]
+        if lead.group("quoted"):
+            assert tail.startswith("”"), tail
+            tail = tail[1:]
+        tail = tail.lstrip(".").strip()
         assert tail == " ".join(s["text"] for s in answer["sentences"][1:]), tail
         return
     assert plain.startswith(body), (plain, body)

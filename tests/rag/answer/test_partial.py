@@ -10,6 +10,7 @@ from rag.answer.reading import read_evidence
 from rag.answer.scored import ScoredSentence
 from rag.text.focus import question_focus
 from rag.text.reading import read_sentences
+from rag.text.wording import directive
 
 
 def _cand(row: int, text: str, score: float) -> ScoredSentence:
@@ -88,3 +89,22 @@ def test_a_partial_answer_leads_with_the_sentence_on_the_focus_not_the_best_scor
     assert a.status == "partial", a.answer
     assert "revenue" in a.sentences[0].text, a.answer
     assert_answer_is_its_sentences(a.to_dict())
+
+
+def test_an_order_is_quoted_not_reported_after_that(built_engine: Engine) -> None:
+    # "Equally protect the property rights ..." has no subject: "they say only that equally
+    # protect ..." would not read; the order is quoted as the article gives it.
+    a = built_engine.ask("Whose lawful interests, apart from firms' assets, must be shielded?")
+    assert a.status == "partial", a.answer
+    assert "; they say only this: “Equally protect the property rights" in a.answer, a.answer
+    assert_answer_is_its_sentences(a.to_dict())
+    ordinary = built_engine.ask("How much was Alibaba fined in December?").answer
+    assert "they say only that Alibaba was also slapped with a fine" in ordinary
+
+
+def test_directive_tells_an_order_from_a_statement() -> None:
+    assert directive("Strictly implement supervision.")
+    assert directive("Protect property rights in accordance with the law.")
+    assert not directive("We must earnestly maintain financial stability.")
+    assert not directive("Nothing is going well for Ant Group.")
+    assert not directive("It would be the largest Initial Public Offering in the world.")
