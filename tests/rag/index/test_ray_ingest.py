@@ -79,6 +79,30 @@ def test_pooling_units_keep_a_document_whole(strategy: str) -> None:
         assert len(holding) == 1, (doc, cut)
 
 
+def test_a_driver_whose_vectors_come_from_elsewhere_never_loads_the_document_model(
+    tmp_path: Path, corpus_dir: Path
+) -> None:
+    """The Ray driver (rag ingest --runner ray) embeds nothing itself: with the default
+    int8 query model it must not load the fp32 document model (about 90 MB and a torch
+    import) just to hand the texts to the actors. Here the vectors come from a stage that,
+    like the actors, embeds outside the driver's document model."""
+    shutil.copytree(corpus_dir, tmp_path / "corpus")
+    settings = Settings().with_paths(corpus=tmp_path / "corpus", index=tmp_path / "index")
+    engine = Engine(settings)  # the CLI's engine: a lazy document model beside the int8 one
+    assert getattr(engine.embedder, "documents_loaded", None) is False
+
+    def elsewhere(work: EmbedWork, embedder: Any, *_: Any) -> None:
+        queries = embedder.queries  # stands in for the actors' own model
+        for i in work.todo_p:
+            work.pvecs[i] = np.asarray(queries.embed_query(work.passages[i].text), np.float32)
+        for i in work.todo_s:
+            work.svecs[i] = np.asarray(queries.embed_query(work.sentences[i].text), np.float32)
+
+    report = engine.ingest(embed=elsewhere)
+    assert report.passages > 0 and engine.ready()
+    assert engine.embedder.documents_loaded is False  # type: ignore[attr-defined]
+
+
 def test_no_work_starts_no_ray() -> None:
     work = _work({})
     RayEmbedStage(RaySettings(address="127.0.0.1:1"))(work, None, Settings().embedding)  # type: ignore[arg-type]
