@@ -9,6 +9,7 @@ from rag.answer.citing import Citer, span_scores, with_markers
 from rag.answer.claims import ClaimWriter, lead_with
 from rag.answer.evidence import Evidence
 from rag.answer.verify import Verifier
+from rag.index.readings import readings_of
 from rag.index.store import LoadedIndex
 from rag.text.wording import directive, lower_first
 
@@ -33,7 +34,9 @@ def partial_answer(
         return None
     detail = ev.focus.describe()
     lead_text, marks = sentences[0].text.rstrip(" ."), sentences[0].citations
-    if directive(sentences[0].text):  # an order ("Equally protect ...") is quoted, not reported
+    # an order ("Equally protect ...") is quoted, not reported; only a sentence whose stored
+    # reading found no subject can be one, so most partial answers parse nothing
+    if not readings_of(index)[row].subjects and directive(sentences[0].text):
         said = f"they say only this: {with_markers(f'“{lead_text}”', marks, close='')}"
     else:
         said = f"they say only that {with_markers(lower_first(lead_text), marks, close='')}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rag.text.parser import parse
@@ -60,6 +61,7 @@ def lower_first(s: str) -> str:
     return s[:1].lower() + s[1:] if first in OPENERS else s
 
 
+@functools.lru_cache(maxsize=4096)  # the corpus's sentences come back request after request
 def directive(sentence: str) -> bool:
     """The sentence gives an order and has no subject ("Equally protect the property rights
     ..."): it cannot follow "they say only that" (parsed: a bare verb heads it).
