@@ -16,6 +16,7 @@ a yes/no question becomes "whether ...". Words keep the question's own spacing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,16 @@ INSIDE_NP = {"amod", "compound", "nmod", "poss"}  # a participle modifying a nou
 BEFORE_VERB = {"aux", "auxpass", "neg", "advmod"}  # "can Alipay *be* used", "had X *already*"
 NEGATION = {"not", "n't", "never"}
 END = {"?", ".", "!", "…"}
+# Requests that wrap a question already in indirect order.
+ASKERS = [(), ("please",), ("can", "you"), ("could", "you"), ("would", "you")]
+ASKERS += [(*a, "please") for a in ASKERS[2:]]
+REQUESTS = sorted(
+    {(*a, verb, who) for a in ASKERS for verb in ("tell", "show") for who in ("me", "us")}
+    | {("do", "you", "know"), ("does", "anyone", "know"), ("i", "wonder")},
+    key=len,
+    reverse=True,
+)
+ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.I)
 WH_TAGS = {"WDT", "WP", "WP$", "WRB"}  # "that", "who" of a relative clause
 LINKS = {"and", "but", "or", "so", "then", "now", "well"}  # "And when ...": tie to what came before
 
@@ -120,11 +131,20 @@ def _verb_after(toks: list[Any], aux: int, after: int) -> tuple[int | None, int 
     copula ("When is the deadline?"). The subject starts at ``after``."""
     a, first = toks[aux], toks[0].i
     head = a.head
-    if a.dep_ in {"aux", "auxpass"} and after <= head.i - first < len(toks):
-        lo = toks[after].i
-        before = [c.i for c in head.children if c.dep_ in BEFORE_VERB and lo <= c.i < head.i]
-        return min([head.i, *before]) - first, head.i - first
     forms = _forms(_norm(a.lower_))
+    if a.dep_ in {"aux", "auxpass"} and after <= head.i - first < len(toks):
+        # a participle the parse hung on the subject is the verb "was" carries ("What
+        # deadline was Ant *given* to hand in ...?"; "was ... hand" is no verb group)
+        early = [t for t in toks[after + 1 : head.i - first] if t.dep_ == "acl"]
+        if early and early[0].tag_ in forms - {"VB"} and "VB" not in forms:
+            return early[0].i - first, early[0].i - first
+        lo = toks[after].i
+        before = [
+            c.i
+            for c in head.children
+            if c.dep_ in BEFORE_VERB and lo <= c.i < head.i and not _noun_like(c)
+        ]
+        return min([head.i, *before]) - first, head.i - first
     # the wh-phrase measures the copula's subject ("How much was the fine imposed on ...?"):
     # a participle after the subject modifies it, it is not a passive ("the fine was
     # imposed"); "What kind of paradigm is it called?" is a passive
@@ -135,6 +155,12 @@ def _verb_after(toks: list[Any], aux: int, after: int) -> tuple[int | None, int 
         if toks[k].tag_ in forms and not _in_subject(toks[k]):
             return k, k
     return None, None
+
+
+def _noun_like(tok: Any) -> bool:
+    """A word the tagger took for an adverb that heads a noun phrase ("November *5th*")."""
+    compound = any(c.dep_ == "compound" for c in tok.children)
+    return compound or ORDINAL.fullmatch(tok.text) is not None
 
 
 def _forms(aux: str) -> set[str]:
@@ -251,6 +277,11 @@ def embed(doc: Any) -> IndirectQuestion:
     if any(t.lower_ == "according" for t in lead):
         lead = []  # where to read the answer, not part of what is missing
     first = doc[0].i
+    if (inner := _requested(toks)) is not None:  # "Can you tell me which official ...?"
+        wh = next(t for t in toks[inner:] if t.lower_ in WH)
+        asked = any(t.dep_ in {"nsubj", "nsubjpass"} and wh in t.subtree for t in toks[inner:])
+        return IndirectQuestion(_join(as_written(toks[inner:], toks[inner].i),
+                                      _text(lead, first, {})), asked)  # fmt: skip
     wh_end = _wh_end(toks, 0)
     if wh_end is None and not _aux(toks[0]):  # "List the services ...": not a question
         return IndirectQuestion(as_written([*lead, *toks], first), False, question=False)
@@ -260,6 +291,17 @@ def embed(doc: Any) -> IndirectQuestion:
     text = _join(wh, body, _text(lead, first, {}))
     noun = "" if lead else _copula_noun(toks, wh_end)
     return IndirectQuestion(text, asked and wh_end is not None, noun=noun)
+
+
+def _requested(toks: list[Any]) -> int | None:
+    """Where the question a request wraps begins ("Can you tell me *which official* ...",
+    "Do you know *when* ...", "Please tell us *why* ..."): it is already indirect; else None."""
+    words = [t.lower_ for t in toks]
+    for pattern in REQUESTS:
+        n = len(pattern)
+        if words[:n] == list(pattern) and n < len(toks) and _wh_end(toks, n) is not None:
+            return n
+    return None
 
 
 def _copula_noun(toks: list[Any], wh_end: int | None) -> str:

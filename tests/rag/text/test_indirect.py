@@ -101,6 +101,17 @@ SHAPES = [
     # a wh-determiner's noun the small model tags as a verb ("lapses")
     ("Which lapses in guarding personal data did the officials find at Ant?",
      "which lapses in guarding personal data the officials found at Ant", False),
+    # a participle the parse hung on the subject, a date the tagger took for an adverb
+    ("What deadline was Ant given to hand in its rectification plan?",
+     "what deadline Ant was given to hand in its rectification plan", False),
+    ("Why was November 5th chosen as the date of Ant's debut?",
+     "why November 5th was chosen as the date of Ant's debut", False),
+    # a request wraps a question already in indirect order
+    ("Can you tell me which Communist Party official went after the banks?",
+     "which Communist Party official went after the banks", True),
+    ("Do you know when the IPO was suspended?", "when the IPO was suspended", False),
+    ("Please tell me why Ant withdrew its deposit products?",
+     "why Ant withdrew its deposit products", False),
     # prepositional wh-phrases
     ("Since when have Chinese authorities been raising their voices against tech giants?",
      "since when Chinese authorities have been raising their voices against tech giants", False),
