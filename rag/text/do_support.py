@@ -41,7 +41,8 @@ def do_verb(toks: list[Any], after: int, verb: int | None) -> int | None:
     base form not owned ("the *term*"), else the first base-form verb tagged so or right
     after a closing quote whatever its tag (quotes mislead the parse: '"pawnshop mentality"
     mean'), else one the parse made the subject of "did" itself ("did the share price
-    *rise*"), else the last one tagged present; None when there is none."""
+    *rise*"), else the last one tagged present, else one that ends the question; None when
+    there is none."""
     if verb is not None and base_verb(toks[verb]) and not _owned(toks[verb - 1]):
         return verb
     do = toks[after - 1]
@@ -50,7 +51,10 @@ def do_verb(toks: list[Any], after: int, verb: int | None) -> int | None:
     sure = [k for k in found if toks[k].tag_ == "VB" or toks[k - 1].tag_ == "''"]
     sure += [k for k in found if toks[k].dep_ == "nsubj" and toks[k].head.i == do.i]
     present = [k for k in found if toks[k].tag_ == "VBP"]
-    return sure[0] if sure else (present[-1] if present else None)
+    # else a base form that ends the question, whatever its tag ("did the products sold on
+    # Alipay *pay*"): the verb of a do-question comes last when it has no object
+    last = [k for k in found if k == len(toks) - 1]
+    return sure[0] if sure else (present[-1] if present else (last[0] if last else None))
 
 
 def inflect(tok: Any, tag: str) -> str:

@@ -106,6 +106,9 @@ SHAPES = [
      "what deadline Ant was given to hand in its rectification plan", False),
     ("Why was November 5th chosen as the date of Ant's debut?",
      "why November 5th was chosen as the date of Ant's debut", False),
+    # the verb of a do-question that ends it, whatever its tag
+    ("What interest rate did the bank deposit products sold on Alipay pay?",
+     "what interest rate the bank deposit products sold on Alipay paid", False),
     # a request wraps a question already in indirect order
     ("Can you tell me which Communist Party official went after the banks?",
      "which Communist Party official went after the banks", True),
