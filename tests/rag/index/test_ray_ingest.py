@@ -21,7 +21,8 @@ import pytest
 
 from rag.engine import Engine
 from rag.index.backends import open_store
-from rag.index.embedder import Embedder
+from rag.index.embedder import Embedder, SplitEmbedder
+from rag.index.embedding import get_embedder
 from rag.index.ray_actor import units
 from rag.index.ray_ingest import RayEmbedStage
 from rag.index.store import IndexStore, LoadedIndex
@@ -80,27 +81,32 @@ def test_pooling_units_keep_a_document_whole(strategy: str) -> None:
 
 
 def test_a_driver_whose_vectors_come_from_elsewhere_never_loads_the_document_model(
-    tmp_path: Path, corpus_dir: Path
+    tmp_path: Path, corpus_dir: Path, embedder: Embedder
 ) -> None:
     """The Ray driver (rag ingest --runner ray) embeds nothing itself: with the default
-    int8 query model it must not load the fp32 document model (about 90 MB and a torch
-    import) just to hand the texts to the actors. Here the vectors come from a stage that,
-    like the actors, embeds outside the driver's document model."""
+    int8 query model its fp32 document model is lazy (SplitEmbedder), and the ingest must
+    not load it (about 90 MB and a torch import) just to hand the texts to the actors.
+    Here the vectors come from a stage that, like the actors, embeds outside the driver."""
     shutil.copytree(corpus_dir, tmp_path / "corpus")
     settings = Settings().with_paths(corpus=tmp_path / "corpus", index=tmp_path / "index")
-    engine = Engine(settings)  # the CLI's engine: a lazy document model beside the int8 one
-    assert getattr(engine.embedder, "documents_loaded", None) is False
+    loads: list[int] = []
 
-    def elsewhere(work: EmbedWork, embedder: Any, *_: Any) -> None:
-        queries = embedder.queries  # stands in for the actors' own model
-        for i in work.todo_p:
+    def load() -> Embedder:
+        loads.append(1)
+        return embedder
+
+    queries = get_embedder("onnx-int8", settings.embedding.model_id, 1)
+    engine = Engine(settings, SplitEmbedder.lazy(load, queries))
+
+    def elsewhere(work: EmbedWork, _: Any, *__: Any) -> None:
+        for i in work.todo_p:  # stands in for the actors' own model
             work.pvecs[i] = np.asarray(queries.embed_query(work.passages[i].text), np.float32)
         for i in work.todo_s:
             work.svecs[i] = np.asarray(queries.embed_query(work.sentences[i].text), np.float32)
 
     report = engine.ingest(embed=elsewhere)
     assert report.passages > 0 and engine.ready()
-    assert engine.embedder.documents_loaded is False  # type: ignore[attr-defined]
+    assert loads == []  # the driver never built its document model
 
 
 def test_no_work_starts_no_ray() -> None:
