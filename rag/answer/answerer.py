@@ -25,6 +25,7 @@ from rag.answer.conflicts import (
     conflicts_of,
     find_conflict,
 )
+from rag.answer.corpus_words import CorpusWords
 from rag.answer.evidence import Evidence
 from rag.answer.llm import LLMUnavailable
 from rag.answer.partial import PARTIAL_SENTENCES, partial_answer
@@ -98,13 +99,15 @@ class Answerer:
         self.writer = writer
         self.llm_writers = llm_writers
         self.decider = Decider(settings)
-        self._corpus_lower = ""
+        self._corpus_words: CorpusWords | None = None
 
-    def corpus_lower(self) -> str:
-        """The whole corpus, lower-cased (for names a question uses that it never does)."""
-        if not self._corpus_lower:
-            self._corpus_lower = "\n".join(d.text for d in self.index.documents.values()).lower()
-        return self._corpus_lower
+    def corpus_words(self) -> CorpusWords:
+        """The corpus's words (for names a question uses that it never does), built on first
+        use for this index version."""
+        if self._corpus_words is None:
+            text = "\n".join(d.text for d in self.index.documents.values()).lower()
+            self._corpus_words = CorpusWords(text)
+        return self._corpus_words
 
     def evidence(
         self, question: str, top_k: int | None = None, filters: Filters | None = None
@@ -125,7 +128,7 @@ class Answerer:
             self.settings.answer.abstain_threshold,
         )
         focus = parsing.result() if parsing is not None else question_focus(q)
-        reading = read_evidence(focus, scored, readings_of(self.index), self.corpus_lower())
+        reading = read_evidence(focus, scored, readings_of(self.index), self.corpus_words())
         return Evidence(q, qvec, result, scored, verdict, focus, reading)
 
     def decide(self, ev: Evidence) -> str:

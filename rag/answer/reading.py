@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from rag.answer.corpus_words import CorpusWords
 from rag.answer.scored import ScoredSentence
 from rag.answer.values import (
     ALIASES,
@@ -132,32 +133,27 @@ def _head(f: QuestionFocus, r: SentenceReading) -> float:
     return min(share, key_share(mods, r.lemmas)) if mods else share
 
 
-def unknown_names(f: QuestionFocus, corpus_lower: str) -> list[str]:
+def unknown_names(f: QuestionFocus, corpus: CorpusWords | str) -> list[str]:
     """Names of the question that occur nowhere in the corpus (decisive: not covered)."""
+    words_of = _words_of(corpus)
     out = []
     for n, lab in f.names:
         if lab in {"DATE", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "TIME", "QUANTITY"}:
             continue
         words = [w for w in re.findall(r"[\w.&-]+", n) if w.lower() not in {"the", "of"}]
-        if words and not all(_mentioned(w, corpus_lower) for w in words):
+        if words and not all(_mentioned(w, words_of) for w in words):
             out.append(n)
     return out
 
 
-def _literal(word: str, corpus_lower: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(word.lower())}", corpus_lower) is not None
+def _words_of(corpus: CorpusWords | str) -> CorpusWords:
+    return corpus if isinstance(corpus, CorpusWords) else CorpusWords(corpus)
 
 
-def _mentioned(word: str, corpus_lower: str) -> bool:
+def _mentioned(word: str, corpus: CorpusWords) -> bool:
     """The word occurs in the corpus, or an acronym ("CBIRC") is spelled out there ("China
     Banking and Insurance Regulatory Commission"): articles name a body in full."""
-    if _literal(word, corpus_lower):
-        return True
-    if not ACRONYM.fullmatch(word):
-        return False
-    glue = r"(?:\s+(?:and|of|the|for|&)\b)*\s+"
-    spelled = glue.join(rf"{c}[\w'’-]*" for c in word.lower())
-    return re.search(rf"(?<!\w){spelled}(?!\w)", corpus_lower) is not None
+    return corpus.literal(word) or (ACRONYM.fullmatch(word) is not None and corpus.spelled(word))
 
 
 def _typed_gap(f: QuestionFocus, sigs: list[SentenceSignals]) -> float:
@@ -189,15 +185,15 @@ def read_evidence(
     f: QuestionFocus,
     cands: list[ScoredSentence],
     readings: list[SentenceReading],
-    corpus_lower: str,
+    corpus: CorpusWords | str,
 ) -> Reading:
-    """The verdict for a question over its candidate sentences (best-scored first)."""
-    unknown = unknown_names(f, corpus_lower)
+    """The verdict for a question over its candidate sentences (best-scored first);
+    ``corpus`` is the corpus's words (or its lower-cased text)."""
+    corpus = _words_of(corpus)
+    unknown = unknown_names(f, corpus)
     # An acronym the articles only spell out ("CBIRC") is named once in full and then
     # referred to ("the person in charge"): it cannot be looked for sentence by sentence.
-    spelled = [
-        (n, lab) for n, lab in f.names if ACRONYM.fullmatch(n) and not _literal(n, corpus_lower)
-    ]
+    spelled = [(n, lab) for n, lab in f.names if ACRONYM.fullmatch(n) and not corpus.literal(n)]
     if spelled:
         f = dataclasses.replace(f, names=tuple(x for x in f.names if x not in spelled))
     sigs = [sentence_signals(f, c, readings[c.row]) for c in cands[:TOP]]

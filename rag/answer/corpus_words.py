@@ -1,0 +1,62 @@
+"""Does the corpus ever use this word? Answered from the corpus's sorted words, not by
+searching its whole text: on a 50 MB corpus (about 100k passages) one search for a name the
+corpus never uses took 1.4 s a question (bench/corpus_words.py).
+
+>>> words = CorpusWords("ant group's ipo was halted by the china banking regulatory commission.")
+>>> words.literal("Ant"), words.literal("ipos"), words.literal("Huabei"), words.literal("group's")
+(True, False, False, True)
+>>> words.spelled("CBRC"), words.spelled("CSRC")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+
+WORD = re.compile(r"\w+")
+GLUE = r"(?:\s+(?:and|of|the|for|&)\b)*\s+"  # "China Banking *and* Insurance ..."
+
+
+class CorpusWords:
+    """A lower-cased corpus text and its words, sorted: whether a word starts one of the
+    corpus's words takes a binary search; an acronym's spelled-out form is searched for
+    once per acronym and remembered (the object lives as long as its index version)."""
+
+    def __init__(self, text_lower: str) -> None:
+        self.text = text_lower
+        self.words = sorted(set(WORD.findall(text_lower)))
+        self._spelled: dict[str, bool] = {}
+        self._lock = threading.Lock()
+
+    def starts_word(self, part: str) -> bool:
+        """Some word of the corpus starts with ``part`` (lower-case, word characters only)."""
+        i = bisect.bisect_left(self.words, part)
+        return i < len(self.words) and self.words[i].startswith(part)
+
+    def literal(self, word: str) -> bool:
+        """The word occurs in the corpus at the start of a word ("ant" in "Ant's", "regulator"
+        in "regulators"), as the search ``(?<!\\w)word`` would find it."""
+        w = word.lower()
+        parts = WORD.findall(w)
+        if parts and not all(self.starts_word(p) for p in parts):
+            return False  # each of its words must start a word of the corpus
+        if parts and WORD.fullmatch(w):
+            return True  # one word: a word of the corpus starts with it
+        # "jd.com", "yu'ebao": every part is there; whether together, only the text says
+        return re.search(rf"(?<!\w){re.escape(w)}", self.text) is not None
+
+    def spelled(self, acronym: str) -> bool:
+        """The acronym's words are spelled out in the corpus ("CBIRC": "China Banking and
+        Insurance Regulatory Commission"); searched once per acronym."""
+        key = acronym.lower()
+        with self._lock:
+            known = self._spelled.get(key)
+        if known is not None:
+            return known
+        pattern = GLUE.join(rf"{re.escape(c)}[\w'’-]*" for c in key)
+        found = re.search(rf"(?<!\w){pattern}(?!\w)", self.text) is not None
+        with self._lock:
+            self._spelled[key] = found
+        return found
