@@ -149,7 +149,6 @@ class LiveIndex:
         answerer = Answerer(
             index, retriever, self.embedder, self.verifier, s, writer, self.llm_writers
         )
-        answerer.corpus_words()  # built with the version (3 s at 50 MB), not on a question
         briefer = Briefer(index, retriever, self.embedder, self.verifier, s, self.llm_writers)
         return Snapshot(index, retriever, answerer, briefer)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -42,3 +43,14 @@ LETTERS = st.sampled_from(list("abcé .'-&\n0"))
 @given(st.text(LETTERS, max_size=60), st.text(LETTERS, min_size=1, max_size=6))
 def test_literal_is_the_search_it_replaces(text: str, word: str) -> None:
     assert CorpusWords(text).literal(word) == _search(word, text)
+
+
+def test_a_large_corpus_is_searched_until_its_words_are_sorted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(CorpusWords, "BACKGROUND", 10)  # TEXT is "large": sorted in a thread
+    words = CorpusWords(TEXT)
+    answers = [words.literal(w) for w in ("Ant", "JD.com", "Huabei", "roup")]
+    assert answers == [True, True, False, False]  # whether sorted yet or not
+    assert words.wait(30) and words.words is not None
+    assert [words.literal(w) for w in ("Ant", "JD.com", "Huabei", "roup")] == answers
