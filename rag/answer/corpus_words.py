@@ -16,6 +16,7 @@ import re
 import threading
 
 WORD = re.compile(r"\w+")
+SPELLED_MAX = 4096  # acronyms remembered per index version
 GLUE = r"(?:\s+(?:and|of|the|for|&)\b)*\s+"  # "China Banking *and* Insurance ..."
 
 
@@ -80,5 +81,7 @@ class CorpusWords:
         pattern = GLUE.join(rf"{re.escape(c)}[\w'’-]*" for c in key)
         found = re.search(rf"(?<!\w){pattern}(?!\w)", self.text) is not None
         with self._lock:
+            if len(self._spelled) >= SPELLED_MAX:  # questions choose the acronyms: bounded
+                self._spelled.clear()
             self._spelled[key] = found
         return found
