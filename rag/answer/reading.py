@@ -133,21 +133,16 @@ def _head(f: QuestionFocus, r: SentenceReading) -> float:
     return min(share, key_share(mods, r.lemmas)) if mods else share
 
 
-def unknown_names(f: QuestionFocus, corpus: CorpusWords | str) -> list[str]:
+def unknown_names(f: QuestionFocus, corpus: CorpusWords) -> list[str]:
     """Names of the question that occur nowhere in the corpus (decisive: not covered)."""
-    words_of = _words_of(corpus)
     out = []
     for n, lab in f.names:
         if lab in {"DATE", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "TIME", "QUANTITY"}:
             continue
         words = [w for w in re.findall(r"[\w.&-]+", n) if w.lower() not in {"the", "of"}]
-        if words and not all(_mentioned(w, words_of) for w in words):
+        if words and not all(_mentioned(w, corpus) for w in words):
             out.append(n)
     return out
-
-
-def _words_of(corpus: CorpusWords | str) -> CorpusWords:
-    return corpus if isinstance(corpus, CorpusWords) else CorpusWords(corpus)
 
 
 def _mentioned(word: str, corpus: CorpusWords) -> bool:
@@ -185,11 +180,10 @@ def read_evidence(
     f: QuestionFocus,
     cands: list[ScoredSentence],
     readings: list[SentenceReading],
-    corpus: CorpusWords | str,
+    corpus: CorpusWords,
 ) -> Reading:
     """The verdict for a question over its candidate sentences (best-scored first);
-    ``corpus`` is the corpus's words (or its lower-cased text)."""
-    corpus = _words_of(corpus)
+    ``corpus`` is the corpus's words."""
     unknown = unknown_names(f, corpus)
     # An acronym the articles only spell out ("CBIRC") is named once in full and then
     # referred to ("the person in charge"): it cannot be looked for sentence by sentence.

@@ -123,6 +123,7 @@ class Decider:
         sentence per verdict and the signals behind the decision."""
         mode = self.settings.answer.decision
         decision = load_decision()
+        floor = self._floor(ev)
         return {
             "status": status,
             "focus": ev.focus.to_dict(),
@@ -145,10 +146,10 @@ class Decider:
             # the rule decision and the score floor it applied to this question (lower when
             # the reading vouches for a sentence or the question names nothing: ``_floor``)
             "rule": self._rule_status(ev),
-            "floor": self._floor(ev),
+            "floor": floor,
             # what the deciding quantity was held against: the learned probability's cut in
             # mode "learned", else the score floor
-            "threshold": decision.threshold if decision and mode == "learned" else self._floor(ev),
+            "threshold": decision.threshold if decision and mode == "learned" else floor,
             # where the trees overrule the score's decision (mode "checked")
             "veto": decision.veto if decision else None,
             "rescue": decision.rescue if decision else None,

@@ -6,6 +6,7 @@ from answer_contract import assert_answer_is_its_sentences
 
 from rag import Engine
 from rag.answer.claims import Claim, lead_with
+from rag.answer.corpus_words import CorpusWords
 from rag.answer.reading import read_evidence
 from rag.answer.scored import ScoredSentence
 from rag.text.focus import question_focus
@@ -21,7 +22,7 @@ def _related_row(question: str, texts: list[str]) -> int:
     """The reading's `related only` row over texts scored best first."""
     cands = [_cand(i, t, 0.9 - 0.1 * i) for i, t in enumerate(texts)]
     reading = read_evidence(
-        question_focus(question), cands, read_sentences(texts), " ".join(texts).lower()
+        question_focus(question), cands, read_sentences(texts), CorpusWords(" ".join(texts).lower())
     )
     assert reading.verdict == "related only", reading
     return reading.best["related only"]

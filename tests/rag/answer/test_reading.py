@@ -8,6 +8,7 @@ import pytest
 from answer_contract import assert_answer_is_its_sentences
 
 from rag import Engine
+from rag.answer.corpus_words import CorpusWords
 from rag.answer.reading import read_evidence, sentence_signals, unknown_names
 from rag.answer.scored import ScoredSentence
 from rag.index.readings import FILE, readings_of
@@ -29,8 +30,13 @@ def test_a_sentence_without_the_asked_for_value_is_related_only() -> None:
     fine, amount = (sentence_signals(f, _cand(i, t), r[i]) for i, t in enumerate(texts))
     assert fine.focus == 1.0 and fine.value == 0.0 and not fine.answers and fine.related
     assert amount.answers
-    assert read_evidence(f, [_cand(0, texts[0])], r, "alibaba fine").verdict == "related only"
-    assert read_evidence(f, [_cand(1, texts[1])], r, "alibaba fine").verdict == "answers"
+    assert (
+        read_evidence(f, [_cand(0, texts[0])], r, CorpusWords("alibaba fine")).verdict
+        == "related only"
+    )
+    assert (
+        read_evidence(f, [_cand(1, texts[1])], r, CorpusWords("alibaba fine")).verdict == "answers"
+    )
 
 
 def test_another_subject_does_not_answer_for_the_one_asked_about() -> None:
@@ -42,13 +48,15 @@ def test_another_subject_does_not_answer_for_the_one_asked_about() -> None:
 
 def test_a_name_the_corpus_never_uses_is_decisive() -> None:
     f = question_focus("What interest rate does Huabei charge Ant Group customers?")
-    assert unknown_names(f, "ant group said nothing about rates.") == ["Huabei"]
-    v = read_evidence(f, [], [], "ant group")
+    assert unknown_names(f, CorpusWords("ant group said nothing about rates.")) == ["Huabei"]
+    v = read_evidence(f, [], [], CorpusWords("ant group"))
     assert v.verdict == "not covered"
 
 
 def test_an_acronym_spelled_out_in_the_corpus_is_known() -> None:
-    corpus = "ant; china banking and insurance regulatory commission; people's bank of china"
+    corpus = CorpusWords(
+        "ant; china banking and insurance regulatory commission; people's bank of china"
+    )
     for q in ("What did the CBIRC official say?", "What did the PBoC ask of Ant?"):
         assert unknown_names(question_focus(q), corpus) == [], q
     assert unknown_names(question_focus("What did the CSRC say about Ant?"), corpus) == ["CSRC"]
@@ -63,7 +71,9 @@ def test_an_acronym_the_articles_only_spell_out_is_not_looked_for_per_sentence()
         "the premise of prudential supervision.",
     ]
     f = question_focus("What did the CBIRC official stress about financial innovation?")
-    got = read_evidence(f, [_cand(1, texts[1])], read_sentences(texts), " ".join(texts).lower())
+    got = read_evidence(
+        f, [_cand(1, texts[1])], read_sentences(texts), CorpusWords(" ".join(texts).lower())
+    )
     assert not got.unknown_names and got.signals["names"] == 1.0
 
 
@@ -164,7 +174,9 @@ def test_a_tree_of_the_decision_follows_its_splits() -> None:
 def _gap(question: str, texts: list[str]) -> float:
     f = question_focus(question)
     r = read_sentences(texts)
-    reading = read_evidence(f, [_cand(i, t) for i, t in enumerate(texts)], r, " ".join(texts))
+    reading = read_evidence(
+        f, [_cand(i, t) for i, t in enumerate(texts)], r, CorpusWords(" ".join(texts))
+    )
     return reading.signals["typed_gap"]
 
 

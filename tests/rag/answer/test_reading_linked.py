@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag import Engine
+from rag.answer.corpus_words import CorpusWords
 from rag.answer.reading import read_evidence, sentence_signals
 from rag.answer.scored import ScoredSentence
 from rag.text.focus import question_focus
@@ -44,7 +45,7 @@ def _gap(question: str, texts: list[str]) -> float:
     cands = [
         ScoredSentence(i, "d", 0, len(t), t, 0.5, 0.5, 0.5, True, 0.5) for i, t in enumerate(texts)
     ]
-    return read_evidence(f, cands, r, " ".join(texts).lower()).signals["typed_gap"]
+    return read_evidence(f, cands, r, CorpusWords(" ".join(texts).lower())).signals["typed_gap"]
 
 
 @pytest.mark.parametrize(
