@@ -3,17 +3,33 @@ nearest the question (the reading's ``related only`` row)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rag.answer.citing import Citer, span_scores, with_markers
-from rag.answer.claims import ClaimWriter, lead_with
+from rag.answer.claims import Claim, ClaimWriter, lead_with
 from rag.answer.evidence import Evidence
+from rag.answer.scored import ScoredSentence
 from rag.answer.verify import Verifier
 from rag.index.readings import readings_of
 from rag.index.store import LoadedIndex
 from rag.text.wording import directive, lower_first
 
 PARTIAL_SENTENCES = 2
+
+
+def quoted_row(claim: Claim, candidates: Sequence[ScoredSentence]) -> int | None:
+    """The index row of the candidate sentence the claim quotes (None: none of them; the lead
+    row's claim may fail verification, and then another sentence comes first)."""
+    return next(
+        (
+            c.row
+            for d, s, e in claim.spans
+            for c in candidates
+            if c.doc_id == d and c.start <= s and e <= c.end
+        ),
+        None,
+    )
 
 
 def partial_answer(
@@ -29,14 +45,17 @@ def partial_answer(
     lead = index.sentences[row]
     claims = lead_with(claims, lead.doc_id, lead.start, lead.end)
     citer = Citer(index.documents, verifier, span_scores(ev.sentences))
-    sentences = [s for c in claims if (s := citer.cite_claim(c, recite=ev.sentences))]
-    if not sentences:
+    cited = [(c, s) for c in claims if (s := citer.cite_claim(c, recite=ev.sentences))]
+    if not cited:
         return None
+    sentences = [s for _, s in cited]
     detail = ev.focus.describe()
     lead_text, marks = sentences[0].text.rstrip(" ."), sentences[0].citations
     # an order ("Equally protect ...") is quoted, not reported; only a sentence whose stored
     # reading found no subject can be one, so most partial answers parse nothing
-    if not readings_of(index)[row].subjects and directive(sentences[0].text):
+    first = quoted_row(cited[0][0], ev.sentences)
+    subjects = readings_of(index)[first].subjects if first is not None else frozenset()
+    if not subjects and directive(sentences[0].text):
         said = f"they say only this: {with_markers(f'“{lead_text}”', marks, close='')}"
     else:
         said = f"they say only that {with_markers(lower_first(lead_text), marks, close='')}"

@@ -7,6 +7,7 @@ from answer_contract import assert_answer_is_its_sentences
 from rag import Engine
 from rag.answer.claims import Claim, lead_with
 from rag.answer.corpus_words import CorpusWords
+from rag.answer.partial import quoted_row
 from rag.answer.reading import read_evidence
 from rag.answer.scored import ScoredSentence
 from rag.text.focus import question_focus
@@ -109,3 +110,16 @@ def test_directive_tells_an_order_from_a_statement() -> None:
     assert not directive("We must earnestly maintain financial stability.")
     assert not directive("Nothing is going well for Ant Group.")
     assert not directive("It would be the largest Initial Public Offering in the world.")
+
+
+def test_the_reading_consulted_is_that_of_the_sentence_quoted_first() -> None:
+    # When the lead row's claim fails verification another sentence comes first: whether it
+    # is an order must be read from its own row, not the lead's.
+    order = "Equally protect rights."
+    cands = [
+        _cand(4, "Ant halted the listing.", 0.9),
+        ScoredSentence(7, "e", 10, 10 + len(order), order, 0.5, 0.5, 0.5, True, 0.8),
+    ]
+    assert quoted_row(Claim(order, (("e", 10, 10 + len(order)),), 0.8), cands) == 7
+    assert quoted_row(Claim("Ant halted the listing.", (("d", 0, 10),), 0.9), cands) == 4
+    assert quoted_row(Claim("elsewhere", (("e", 0, 5),), 0.9), cands) is None
