@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from api.metrics import Metrics
 from api.routes import ROUTERS, docs, web
 from rag import Engine, Settings
 from rag.index.store import IndexProblem
+from rag.job_journal import JournalBusy
 from rag.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,21 @@ def _load_document_model(engine: Engine) -> None:
         engine.load_document_model()
     except Exception:
         log.exception("document model not loaded")
+
+
+def _open_job_journal(engine: Engine, settings: Settings) -> None:
+    """Read back and go on writing this server's job records; without them (another process
+    holds the file, it cannot be written) jobs live in memory, as the log says."""
+    if not settings.api.keep_jobs:
+        return
+    name = f"{socket.gethostname()}-{settings.api.port}.jsonl"
+    path = settings.api.jobs_journal or settings.index.dir / "jobs" / name
+    try:
+        restored = engine.jobs.open_journal(path)
+    except (JournalBusy, OSError, RuntimeError) as exc:
+        log.warning("job records are kept in memory only: %s", exc)
+        return
+    log.info("job journal %s: %d jobs read back", path, restored)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -42,11 +59,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         except IndexProblem as exc:
             log.error("index not loaded: %s", exc)
             app.state.load_error = str(exc)
+        _open_job_journal(eng, settings)
         if settings.embedding.document_model_load == "background":
             threading.Thread(
                 target=_load_document_model, args=(eng,), name="document-model", daemon=True
             ).start()
-        yield
+        try:
+            yield
+        finally:
+            eng.jobs.close_journal()
 
     app = FastAPI(
         title="Cited RAG",

@@ -24,6 +24,7 @@ from rag.index.store import (
     IndexNotFound,
     StoreUnavailable,
 )
+from rag.job_journal import JobInterrupted
 from rag.jobs import JobConflict, QueueFull
 from rag.search.filters import QueryError
 
@@ -121,6 +122,7 @@ MAPPING: dict[type[Exception], tuple[int, str, str]] = {
     StoreUnavailable: (503, "store-unavailable", "The index store cannot be reached"),
     JobConflict: (409, "job-conflict", "Another job changes this document"),
     QueueFull: (503, "job-queue-full", "Too many jobs are waiting"),
+    JobInterrupted: (503, "job-interrupted", "The server stopped before the job finished"),
     EmbeddingError: (503, "model-unavailable", "The embedding model cannot be used"),
     PdfUnavailable: (501, "pdf-unavailable", "PDF export is not installed on this server"),
     # Last: any other engine error the table does not name yet.

@@ -2,7 +2,8 @@
 
 An upload, a replacement or a delete is submitted as a `Job` and returns at once; the worker
 thread calls the engine (which holds its write lock only while the job runs), so no request
-ever waits on that lock. Jobs live in memory, for one process:
+ever waits on that lock. Jobs live in memory, for one process, and with `open_journal` also
+in a file that a restarted process reads back (rag.job_journal):
 
 - at most `max_pending` jobs wait or run (more: `QueueFull`);
 - a finished job is kept `keep_s` seconds, and at most `max_finished` of them (oldest go
@@ -26,9 +27,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from rag.errors import RagError
+from rag.job_journal import JobInterrupted, JobJournal, decode_error, encode_error
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,46 @@ def _finished(job: Job) -> float:
     return job.finished or 0.0
 
 
+def _record(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "doc_id": job.doc_id,
+        "key": job.key,
+        "fingerprint": job.fingerprint,
+        "owner": job.owner,
+        "state": job.state,
+        "created": job.created,
+        "started": job.started,
+        "finished": job.finished,
+        "result": job.result,
+        "error": encode_error(job.error) if job.error is not None else None,
+    }
+
+
+def _not_rerun() -> dict[str, Any]:
+    raise JobInterrupted("a job read back from the journal is never rerun")
+
+
+def _restored(r: dict[str, Any], now: float) -> Job:
+    """A job as its last record left it; one that was pending is failed, interrupted."""
+    job = Job(r["id"], r["kind"], r["doc_id"], r["key"], _not_rerun, r.get("fingerprint", ""))
+    job.owner, job.created = r.get("owner", ""), float(r.get("created") or now)
+    job.started, job.finished = r.get("started"), r.get("finished")
+    job.state, job.result = r["state"], r.get("result")
+    job.error = decode_error(r["error"]) if r.get("error") else None
+    if job.pending:
+        was = job.state
+        job.state, job.finished, job.result = "failed", now, None
+        job.error = JobInterrupted(
+            f"the server stopped while this job was {was} and did not rerun it; "
+            f"GET /v1/documents/{job.doc_id} shows whether the change was made, "
+            "and the same request can be sent again"
+        )
+    job.ended.set()
+    return job
+
+
 class JobQueue:
     """Runs submitted jobs in order in one daemon thread (started on first use)."""
 
@@ -86,6 +129,42 @@ class JobQueue:
         self._todo: collections.deque[Job] = collections.deque()
         self._cond = threading.Condition(threading.RLock())
         self._thread: threading.Thread | None = None
+        self._journal: JobJournal | None = None
+
+    def open_journal(self, path: Path) -> int:
+        """Keep job records in `path` from now on, after reading back what it holds (call it
+        before the first submit); how many jobs it restored. JournalBusy if another process
+        writes it."""
+        journal = JobJournal(path)
+        with self._cond:
+            if self._jobs:
+                journal.close()
+                raise RuntimeError("open the job journal before submitting jobs")
+            last: dict[str, dict[str, Any]] = {}
+            for r in journal.read():  # a job's first record keeps its place: submission order
+                last[r["id"]] = {**last.get(r["id"], {}), **r}
+            now = time.time()
+            for r in last.values():
+                try:
+                    job = _restored(r, now)
+                except (KeyError, TypeError, ValueError):
+                    log.warning("job journal %s: skipped a bad record %s", path, r.get("id"))
+                    continue
+                for old_key, job_id in list(self._keys.items()):  # as submit supersedes
+                    if self._jobs[job_id].doc_id == job.doc_id:
+                        del self._keys[old_key]
+                self._jobs[job.id] = job
+                self._keys[job.key] = job.id
+            self._expire(now)
+            self._journal = journal
+            self._compact()
+            return len(self._jobs)
+
+    def close_journal(self) -> None:
+        with self._cond:
+            if self._journal is not None:
+                self._journal.close()
+                self._journal = None
 
     def find(self, key: str) -> Job | None:
         """The pending or done job that `key` names (a failed one is not reused)."""
@@ -132,6 +211,7 @@ class JobQueue:
             self._jobs[job.id] = job
             self._keys[key] = job.id
             self._todo.append(job)
+            self._write(job)
             self._start()
             self._cond.notify_all()
             return job, True
@@ -168,6 +248,28 @@ class JobQueue:
             if self._keys.get(job.key) == job.id:
                 del self._keys[job.key]
 
+    def _write(self, job: Job) -> None:
+        """Journal the job's new state (under the lock); a journal that cannot be written is
+        given up, logged, and the queue goes on in memory."""
+        if self._journal is None:
+            return
+        try:
+            self._journal.append(_record(job))
+            if self._journal.lines > 4 * (self.max_finished + self.max_pending):
+                self._expire(time.time())
+                self._compact()
+        except (OSError, TypeError, ValueError):
+            log.exception(
+                "job journal %s cannot be written; jobs now live in memory only", self._journal.path
+            )
+            self._journal.close()
+            self._journal = None
+
+    def _compact(self) -> None:
+        """The journal rewritten with one record per job still kept."""
+        if self._journal is not None:
+            self._journal.rewrite([_record(j) for j in self._jobs.values()])
+
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._work, name="rag-jobs", daemon=True)
@@ -180,6 +282,7 @@ class JobQueue:
                     self._cond.wait()
                 job = self._todo[0]
                 job.state, job.started = "running", time.time()
+                self._write(job)
             try:
                 result, error = job.run(), None
             except Exception as exc:  # the job reports it; the worker goes on
@@ -191,5 +294,6 @@ class JobQueue:
                 job.result, job.error = result, error
                 job.state = "done" if error is None else "failed"
                 job.finished = time.time()
+                self._write(job)
                 job.ended.set()
             log.info("job %s %s %s: %s", job.id, job.kind, job.doc_id, job.state)

@@ -233,6 +233,14 @@ class APISettings(BaseModel):
         default_factory=list, description="sha256 hex digests of accepted API keys (empty: open)"
     )
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Request body limit")
+    keep_jobs: bool = Field(
+        True, description="Keep upload and delete jobs' records across restarts (a journal file)"
+    )
+    jobs_journal: Path | None = Field(
+        None,
+        description="The job journal's file (default: jobs/<host name>-<port>.jsonl in the"
+        " index folder; one server process writes one journal)",
+    )
     max_question_chars: int = Field(1000, ge=10, description="Question length limit")
     rate_limit_per_minute: int = Field(600, ge=1, description="Requests per key per minute")
     auth_failures_per_minute: int = Field(

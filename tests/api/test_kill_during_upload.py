@@ -9,6 +9,7 @@ point.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -69,6 +70,8 @@ def _start(corpus: Path, index: Path, kill_at: str | None, log: Path) -> Running
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("RAG_", "RAGTEST"))}
     env["OMP_NUM_THREADS"] = "1"
+    # each start has its own port: the journal is named, not left to its <host>-<port> default
+    env["RAG_API__JOBS_JOURNAL"] = str(index.parent / "jobs.jsonl")
     if kill_at:
         env[KILL_ENV] = kill_at
     args = ["--corpus", str(corpus), "--index", str(index), "--port", str(port)]
@@ -151,10 +154,38 @@ def test_kill_9_at_any_point_of_an_upload_or_a_delete_leaves_old_or_new(
         server = _start(corpus, index, point, tmp_path / f"serve{i}.log")
         servers.append(server)
         _check(server, corpus, index, present)
+        _interrupted(server, tmp_path / "jobs.jsonl", i)
         _killed_by(server, point.split(":")[0])
         present = after
     last = _start(corpus, index, None, tmp_path / "serve-last.log")
     servers.append(last)
     _check(last, corpus, index, present)
+    _interrupted(last, tmp_path / "jobs.jsonl", len(POINTS))
     # the restart after the kill at upload:published finished the commit, and said so
     assert '"moved_in": ["kill_note.txt"]' in (tmp_path / "serve3.log").read_text()
+    # a job that finished is answered the same after a restart
+    with httpx.Client(base_url=last.url, timeout=120) as c:
+        files = {"file": (NAME, NOTE.encode())}
+        done = c.post("/v1/documents", files=files, headers={"Prefer": "wait=100"})
+        assert done.status_code == 201, done.text
+        job = c.get(done.headers["Content-Location"]).json()
+    last.proc.terminate()  # a graceful stop (uvicorn ends by re-raising SIGTERM)
+    assert last.proc.wait(timeout=60) in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in last.log.read_text()
+    again = _start(corpus, index, None, tmp_path / "serve-again.log")
+    servers.append(again)
+    with httpx.Client(base_url=again.url, timeout=60) as c:
+        assert c.get(f"/v1/jobs/{job['id']}").json() == job
+
+
+def _interrupted(server: Running, journal: Path, killed: int) -> None:
+    """Each job a killed server was running answers, after the restart, that it was
+    interrupted (a problem the client can act on, not a 404)."""
+    ids = list(dict.fromkeys(json.loads(line)["id"] for line in journal.read_text().splitlines()))
+    assert len(ids) == killed
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        for job_id in ids:
+            body = c.get(f"/v1/jobs/{job_id}").json()
+            assert body["state"] == "failed", body
+            assert body["error"]["type"].endswith("/job-interrupted"), body
+            assert body["error"]["status"] == 503 and DOC_ID in body["error"]["detail"]
