@@ -286,6 +286,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sys.setswitchinterval(settings.api.switch_interval_ms / 1000)
     host = args.host or settings.api.host
     port = args.port or settings.api.port
+    # the app sees where it serves (the job journal is named by host name and port)
+    api = settings.api.model_copy(update={"host": host, "port": port})
+    settings = settings.model_copy(update={"api": api})
     app = create_app(settings)
     check_port(host, port)  # before any model loads (the app's lifespan loads them)
     # Off: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app reads proxy headers

@@ -75,7 +75,7 @@ def replica(
 
 @pytest.mark.slow
 def test_a_query_replica_answers_without_torch_and_loads_it_on_upload(
-    replica: tuple[str, int],
+    replica: tuple[str, int], tmp_path: Path
 ) -> None:
     url, pid = replica
     with httpx.Client(base_url=url, timeout=120) as c:
@@ -99,6 +99,10 @@ def test_a_query_replica_answers_without_torch_and_loads_it_on_upload(
             time.sleep(0.2)
             job = c.get(up.headers["location"]).json()
         assert job["state"] == "done", job
+        # journalled under the port `rag serve --port` was given, not the settings' default
+        port = url.rsplit(":", 1)[1]
+        journal = tmp_path / "index" / "jobs" / f"{socket.gethostname()}-{port}.jsonl"
+        assert job["id"] in journal.read_text()
         assert _torch_mapped(pid)
         ready = c.get("/readyz")
         assert ready.status_code == 200
