@@ -141,8 +141,8 @@ class JobQueue:
                 journal.close()
                 raise RuntimeError("open the job journal before submitting jobs")
             last: dict[str, dict[str, Any]] = {}
-            for r in journal.read():  # a job's first record keeps its place: submission order
-                last[r["id"]] = {**last.get(r["id"], {}), **r}
+            for r in journal.read():  # each record is whole; the dict keeps submission order
+                last[r["id"]] = r
             now = time.time()
             for r in last.values():
                 try:
@@ -150,9 +150,7 @@ class JobQueue:
                 except (KeyError, TypeError, ValueError):
                     log.warning("job journal %s: skipped a bad record %s", path, r.get("id"))
                     continue
-                for old_key, job_id in list(self._keys.items()):  # as submit supersedes
-                    if self._jobs[job_id].doc_id == job.doc_id:
-                        del self._keys[old_key]
+                self._supersede(job.doc_id)
                 self._jobs[job.id] = job
                 self._keys[job.key] = job.id
             self._expire(now)
@@ -204,9 +202,7 @@ class JobQueue:
             pending = sum(1 for j in self._jobs.values() if j.pending)
             if pending >= self.max_pending:
                 raise QueueFull(f"{pending} jobs are waiting or running; try again later")
-            for old_key, job_id in list(self._keys.items()):  # superseded: a retry is new
-                if self._jobs[job_id].doc_id == doc_id:
-                    del self._keys[old_key]
+            self._supersede(doc_id)
             job = Job(uuid.uuid4().hex, kind, doc_id, key, run, fingerprint, owner=owner)
             self._jobs[job.id] = job
             self._keys[key] = job.id
@@ -247,6 +243,12 @@ class JobQueue:
             self._jobs.pop(job.id, None)
             if self._keys.get(job.key) == job.id:
                 del self._keys[job.key]
+
+    def _supersede(self, doc_id: str) -> None:
+        """Forget the keys of earlier jobs on doc_id: a new change to it makes a retry new."""
+        for old_key, job_id in list(self._keys.items()):
+            if self._jobs[job_id].doc_id == doc_id:
+                del self._keys[old_key]
 
     def _write(self, job: Job) -> None:
         """Journal the job's new state (under the lock); a journal that cannot be written is
